@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+export default defineConfig({
+  main: {
+    build: {
+      // electron-store, conf and keytar stay external (real node_modules at runtime);
+      // zod is bundled so the CLI and main start without resolving it.
+      externalizeDeps: { exclude: ['zod'] },
+      rollupOptions: {
+        input: {
+          index: resolve('src-main/shell/main.ts'),
+          cli: resolve('src-main/cli/main.ts'),
+        },
+        output: { entryFileNames: '[name].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      // Sandboxed preloads cannot be ES modules and cannot require node_modules.
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve('src-preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve('src-renderer'),
+    build: {
+      rollupOptions: { input: { index: resolve('src-renderer/index.html') } },
+    },
+    plugins: [svelte()],
+  },
+});

@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+/**
+ * genwatch CLI: the same core as the app, headless.
+ *   genwatch emulator [--port N] [--speed X]
+ *   genwatch watch <provider> <jobId…> [--json] [--apiframe-url URL] [--poll-scale F]
+ *   genwatch demo [--speed X] [--json]
+ *   genwatch keys set|delete <provider>   (key read from stdin)
+ *   genwatch keys status
+ */
+import { parseArgs } from 'node:util';
+import { PROVIDER_IDS, ProviderIdSchema } from '../../src-shared/job';
+import type { ProviderId } from '../../src-shared/job';
+import { createKeytarSecrets } from '../adapters/keytar-secrets';
+import { keychainAccount } from '../core/keys';
+import { isLoopbackUrl } from '../core/loopback';
+import { PROVIDERS } from '../core/providers/registry';
+import { ScaledClock, startEmulator } from '../emulator';
+import { createHeadlessCore } from './compose';
+import { runDemo } from './demo';
+import { EXIT, watchJobs } from './watch';
+import type { WatchIo } from './watch';
+import { VERSION } from './version';
+
+const USAGE = `genwatch ${VERSION}: watch AI generation jobs from the terminal
+
+Usage:
+  genwatch watch <provider> <jobId...> [--json] [--apiframe-url URL] [--poll-scale F]
+      Poll until every job is finished. Exit 0: all completed, 1: any failed, 2: usage or key problem.
+      --json prints one JSON event per line on stdout; messages go to stderr.
+  genwatch demo [--speed X] [--json]
+      Start the built-in emulator with a scripted mix of jobs and watch them to the end.
+  genwatch emulator [--port N] [--speed X]
+      Run the provider emulator; prints one JSON line with base URLs, keys and job ids.
+  genwatch keys set <provider>      Store a key (read from stdin) in the system keychain.
+  genwatch keys delete <provider>   Remove a stored key.
+  genwatch keys status              Which keys are set (last 4 characters only).
+
+Providers: ${PROVIDER_IDS.join(', ')}.
+Keys: system keychain, or APIFRAME_API_KEY / USEAPI_TOKEN for headless use.
+Base URLs: --apiframe-url / --useapi-url or GENWATCH_APIFRAME_URL / GENWATCH_USEAPI_URL.
+`;
+
+const io: WatchIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+class UsageError extends Error {}
+
+function providerArg(value: string | undefined): ProviderId {
+  const parsed = ProviderIdSchema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`Unknown provider "${value ?? ''}": use one of ${PROVIDER_IDS.join(', ')}.`);
+  return parsed.data;
+}
+
+function numberArg(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number ≥ ${min}.`);
+  return n;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (signal: string): void => resolve(signal);
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+}
+
+async function cmdEmulator(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const port = numberArg('port', values['port'] as string | undefined, 0, 0);
+  const speed = numberArg('speed', values['speed'] as string | undefined, 1, 0.01);
+  const emulator = await startEmulator({ port, clock: new ScaledClock(speed) });
+  const { apiframe } = emulator.providers;
+  io.out(JSON.stringify({ url: emulator.url, providers: { apiframe: { baseUrl: apiframe.baseUrl, apiKeys: apiframe.apiKeys, jobIds: apiframe.jobIds } } }));
+  const signal = await waitForSignal();
+  io.err(`emulator: ${signal}, shutting down`);
+  await emulator.close();
+  return EXIT.ok;
+}
+
+async function cmdWatch(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
+  const provider = providerArg(positionals[0]);
+  const ids = positionals.slice(1);
+  if (ids.length === 0) throw new UsageError('Give at least one job id to watch.');
+  const environment: Record<string, string | undefined> = { ...process.env };
+  for (const adapter of PROVIDERS) {
+    const flag = values[`${adapter.id}-url`];
+    if (typeof flag === 'string') environment[adapter.env.baseUrl] = flag;
+  }
+  const adapter = PROVIDERS.find((p) => p.id === provider);
+  if (!adapter) throw new UsageError(`Provider ${provider} is not supported by this build yet.`);
+  const baseUrl = environment[adapter.env.baseUrl] ?? adapter.defaultBaseUrl;
+  const pollScale = numberArg('poll-scale', values['poll-scale'] as string | undefined, 1, 0.001);
+  if (pollScale < 1 && !isLoopbackUrl(baseUrl)) {
+    throw new UsageError('--poll-scale below 1 is only allowed against a loopback URL (the emulator), never a real API.');
+  }
+  const headless = await createHeadlessCore({ environment, intervalScale: pollScale });
+  try {
+    if (!headless.core.keys.hasUserKey(provider)) {
+      io.err(`No ${adapter.label} key: set ${adapter.env.apiKey}, or run \`genwatch keys set ${provider}\`.`);
+      return EXIT.usage;
+    }
+    const outcome = await watchJobs(headless.core, provider, ids, { json: values['json'] === true, io });
+    return outcome.code;
+  } finally {
+    await headless.close();
+  }
+}
+
+async function cmdKeys(positionals: string[]): Promise<number> {
+  const [action, providerName] = positionals;
+  const secrets = createKeytarSecrets();
+  const availability = await secrets.availability();
+  if (action === 'status') {
+    if (!availability.available) io.err(availability.message ?? 'The system keychain is not available.');
+    for (const provider of PROVIDER_IDS) {
+      const key = availability.available ? await secrets.get(keychainAccount(provider, 'default')) : null;
+      io.out(`${provider}: ${key ? `set (…${key.slice(-4)}) in the system keychain` : 'not set'}`);
+    }
+    return EXIT.ok;
+  }
+  if (action !== 'set' && action !== 'delete') throw new UsageError('Use `genwatch keys set|delete <provider>` or `genwatch keys status`.');
+  const provider = providerArg(providerName);
+  if (!availability.available) {
+    io.err(`${availability.message ?? 'The system keychain is not available.'} Use ${PROVIDERS.find((p) => p.id === provider)?.env.apiKey ?? 'the environment variable'} instead.`);
+    return EXIT.usage;
+  }
+  if (action === 'delete') {
+    const removed = await secrets.delete(keychainAccount(provider, 'default'));
+    io.err(removed ? `${provider} key removed from the keychain.` : `No ${provider} key was stored.`);
+    return EXIT.ok;
+  }
+  if (process.stdin.isTTY) io.err(`Paste the ${provider} key and press Ctrl-D:`);
+  const key = await readStdin();
+  if (key.length < 8) {
+    io.err('That does not look like an API key (too short); nothing stored.');
+    return EXIT.usage;
+  }
+  await secrets.set(keychainAccount(provider, 'default'), key);
+  io.err(`${provider} key stored in the system keychain (…${key.slice(-4)}).`);
+  return EXIT.ok;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      port: { type: 'string' },
+      speed: { type: 'string' },
+      'apiframe-url': { type: 'string' },
+      'useapi-url': { type: 'string' },
+      'poll-scale': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
+  if (values.help || !command) {
+    (command ? io.out : io.err)(USAGE);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  switch (command) {
+    case 'emulator':
+      return cmdEmulator(values);
+    case 'watch':
+      return cmdWatch(values, rest);
+    case 'demo':
+      return runDemo({ speed: numberArg('speed', values.speed, 3, 0.1), json: values.json === true, io });
+    case 'keys':
+      return cmdKeys(rest);
+    default:
+      throw new UsageError(`Unknown command "${command}".`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`${error.message}\n\n${USAGE}`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    io.err(`genwatch: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = EXIT.usage;
+  },
+);

@@ -1,0 +1,73 @@
+/**
+ * Turns HTTP outcomes into typed AppErrors with one plain sentence each. The
+ * provider adapters add their own wording for provider-specific cases.
+ */
+import type { AppError, ErrorKind } from '../../src-shared/result';
+import type { HttpResponse } from './ports';
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | null {
+  if (value === undefined) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, date - nowMs);
+}
+
+const DEFAULT_MESSAGES: Partial<Record<number, [ErrorKind, string]>> = {
+  400: ['invalid-input', 'The provider rejected the request as invalid.'],
+  401: ['auth', 'The API key was rejected: check or replace it in Settings.'],
+  402: ['payment', 'The account is out of credits or has no active subscription.'],
+  403: ['auth', 'The API key is not allowed to do this.'],
+  404: ['not-found', 'The provider has no such job for this key.'],
+  410: ['expired', 'The job has expired at the provider and can no longer be fetched.'],
+  429: ['rate-limited', 'The provider is rate-limiting requests; genwatch will slow down and retry.'],
+};
+
+/** Extracts the provider's own error text from a JSON body, if any. */
+export function providerErrorText(body: string): string | null {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object' && 'error' in parsed) {
+      const value = (parsed as { error: unknown }).error;
+      if (typeof value === 'string' && value.length > 0) return value.slice(0, 300);
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return null;
+}
+
+export function httpError(response: HttpResponse, nowMs: number, providerLabel: string): AppError {
+  const retryAfterMs = parseRetryAfter(response.headers['retry-after'], nowMs);
+  const known = DEFAULT_MESSAGES[response.status];
+  if (known) {
+    const [kind, message] = known;
+    return { kind, message: `${providerLabel}: ${message}`, status: response.status, retryAfterMs };
+  }
+  if (response.status >= 500) {
+    return {
+      kind: 'transient',
+      message: `${providerLabel} is having trouble (HTTP ${response.status}); genwatch will retry.`,
+      status: response.status,
+      retryAfterMs,
+    };
+  }
+  const text = providerErrorText(response.body);
+  return {
+    kind: 'transient',
+    message: `${providerLabel} answered HTTP ${response.status}${text ? `: ${text}` : ''}.`,
+    status: response.status,
+    retryAfterMs,
+  };
+}
+
+export function networkError(error: unknown, providerLabel: string): AppError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return { kind: 'network', message: `Could not reach ${providerLabel} (${reason}); genwatch will retry.` };
+}
+
+export function malformedError(providerLabel: string, what: string): AppError {
+  return { kind: 'malformed-response', message: `${providerLabel} sent a response genwatch could not read (${what}); genwatch will retry.` };
+}

@@ -1,0 +1,93 @@
+/**
+ * IPC dispatch generated from the contract: one entry per method, every
+ * payload validated before a handler sees it, the sender checked, unknown
+ * channels refused, and every outcome returned as a Result envelope.
+ * Transport-agnostic: Electron's ipcMain and the e2e harness both feed it.
+ */
+import type { z } from 'zod';
+import { INVOKE_METHODS, invokeChannel } from '../../src-shared/channel-names';
+import type { InvokeMethod } from '../../src-shared/channel-names';
+import { invokeContract } from '../../src-shared/ipc-contract';
+import type { InvokeContract, Response } from '../../src-shared/ipc-contract';
+import { err } from '../../src-shared/result';
+import type { Result } from '../../src-shared/result';
+import type { Logger } from './ports';
+
+export type IpcHandlers = {
+  [M in InvokeMethod]: (request: z.output<InvokeContract[M]['request']>) => Promise<Result<Response<M>>> | Result<Response<M>>;
+};
+
+export interface IpcSender {
+  /** URL of the frame that sent the message (Electron: event.senderFrame.url). */
+  url: string | null;
+}
+
+export interface IpcRouter {
+  readonly routes: readonly { method: InvokeMethod; channel: string }[];
+  dispatch(channel: string, sender: IpcSender, payload: unknown): Promise<Result<unknown>>;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'request'}: ${issue.message}`)
+    .join('; ');
+}
+
+/**
+ * Trust only the app's own page: same origin (and same file path for file://),
+ * never a frame that navigated elsewhere or an embedded third-party frame.
+ */
+export function makeSenderCheck(appUrl: string): (sender: IpcSender) => boolean {
+  const expected = new URL(appUrl);
+  return (sender) => {
+    if (!sender.url) return false;
+    let actual: URL;
+    try {
+      actual = new URL(sender.url);
+    } catch {
+      return false;
+    }
+    if (expected.protocol === 'file:') return actual.protocol === 'file:' && actual.pathname === expected.pathname;
+    return actual.origin === expected.origin;
+  };
+}
+
+export function createIpcRouter(handlers: IpcHandlers, options: { isTrustedSender: (sender: IpcSender) => boolean; logger: Logger }): IpcRouter {
+  const byChannel = new Map<string, InvokeMethod>(INVOKE_METHODS.map((method) => [invokeChannel(method), method]));
+  const routes = INVOKE_METHODS.map((method) => ({ method, channel: invokeChannel(method) }));
+
+  async function run<M extends InvokeMethod>(method: M, payload: unknown): Promise<Result<unknown>> {
+    const contract = invokeContract[method];
+    const parsed = contract.request.safeParse(payload ?? {});
+    if (!parsed.success) return err('invalid-input', `Invalid request for ${method}: ${describeIssues(parsed.error)}.`);
+    const handler = handlers[method] as (request: unknown) => Promise<Result<unknown>> | Result<unknown>;
+    const result = await handler(parsed.data);
+    if (!result.ok) return result;
+    // Responses are checked too: a contract drift shows up as a clear error, not a broken UI.
+    const checked = contract.response.safeParse(result.value);
+    if (!checked.success) {
+      options.logger.error('IPC response failed its schema', { method, issues: describeIssues(checked.error) });
+      return err('internal', `genwatch produced an invalid ${method} response; please report this.`);
+    }
+    return { ok: true, value: checked.data };
+  }
+
+  return {
+    routes,
+    async dispatch(channel, sender, payload) {
+      const method = byChannel.get(channel);
+      if (!method) return err('forbidden', `Unknown IPC channel "${channel.slice(0, 80)}".`);
+      if (!options.isTrustedSender(sender)) {
+        options.logger.warn('IPC from untrusted sender refused', { channel, url: sender.url });
+        return err('forbidden', 'This window is not allowed to talk to genwatch.');
+      }
+      try {
+        return await run(method, payload);
+      } catch (error) {
+        options.logger.error('IPC handler threw', { method, error: String(error) });
+        return err('internal', `genwatch hit an unexpected error while handling ${method}.`);
+      }
+    },
+  };
+}

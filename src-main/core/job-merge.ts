@@ -1,0 +1,55 @@
+/**
+ * Merges what a provider just said about a job into what we already knew,
+ * so a poorer answer (a list item's bare URL, a refunded cost of 0) never
+ * erases a richer one we saw before.
+ */
+import type { Job } from '../../src-shared/job';
+import type { ProviderJob } from './providers/provider';
+
+type Watch = Job['watch'];
+
+function onlyListAssets(job: Pick<Job, 'assets'>): boolean {
+  return job.assets.every((a) => a.meta['fromList'] === true);
+}
+
+export function mergeJob(previous: Job | undefined, next: ProviderJob, watch: Watch): Job {
+  if (!previous) return { ...next, watch };
+  const keepAssets =
+    previous.assets.length > 0 && (next.assets.length === 0 || (onlyListAssets(next) && !onlyListAssets(previous)));
+  const refundedCost =
+    next.cost?.refunded && next.cost.credits === 0 && previous.cost && previous.cost.credits > 0
+      ? { credits: previous.cost.credits, refunded: true }
+      : next.cost;
+  return {
+    ...next,
+    prompt: next.prompt ?? previous.prompt,
+    model: next.model ?? previous.model,
+    modality: next.modality === 'unknown' ? previous.modality : next.modality,
+    assets: keepAssets ? previous.assets : next.assets,
+    cost: refundedCost ?? previous.cost,
+    createdAt: next.createdAt ?? previous.createdAt,
+    watch,
+  };
+}
+
+/** The row shown the moment an id is added, before the provider has answered. */
+export function placeholderJob(base: Pick<Job, 'key' | 'provider' | 'accountId' | 'id'>): Job {
+  return {
+    ...base,
+    status: 'queued',
+    rawStatus: 'UNKNOWN',
+    modality: 'unknown',
+    model: null,
+    prompt: null,
+    progress: 0,
+    assets: [],
+    error: null,
+    cost: null,
+    webhookStatus: null,
+    createdAt: null,
+    updatedAt: null,
+    completedAt: null,
+    watch: { state: 'watching', message: 'Waiting for the first answer from the provider.', lastCheckedAt: null },
+    raw: null,
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * Apiframe v2: GET /v2/jobs/:id (seed 000). Tolerant parsing: unknown fields
+ * are kept in `raw`, unknown statuses keep the job watched.
+ */
+import { z } from 'zod';
+import { jobKey } from '../../../src-shared/job';
+import type { Asset, JobStatus, Modality } from '../../../src-shared/job';
+import { err, ok } from '../../../src-shared/result';
+import type { Result } from '../../../src-shared/result';
+import { httpError, malformedError, networkError, providerErrorText } from '../http-errors';
+import type { ParsedId, ProviderAdapter, ProviderContext, ProviderJob } from './provider';
+import { USER_AGENT } from './provider';
+
+const LABEL = 'Apiframe';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_INSIDE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/** Seed guidance: images every 2–3 s, video and music every 5–10 s. */
+export const APIFRAME_INTERVALS_MS = { image: 2_500, video: 7_500, music: 7_500, unknown: 2_500 } as const;
+
+const STATUS_MAP: Record<string, JobStatus> = {
+  QUEUED: 'queued',
+  PROCESSING: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+};
+
+export const ApiframeJobWire = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  model: z.string().nullish(),
+  progress: z.number().nullish(),
+  result: z.unknown(),
+  error: z.string().nullish(),
+  creditCost: z.number().nullish(),
+  webhookStatus: z.string().nullish(),
+  createdAt: z.string().nullish(),
+  completedAt: z.string().nullish(),
+});
+export type ApiframeJobWire = z.infer<typeof ApiframeJobWire>;
+
+function isUrl(value: unknown): value is string {
+  return typeof value === 'string' && /^https?:\/\//i.test(value);
+}
+
+function asset(kind: Asset['kind'], url: string, index: number, meta: Record<string, unknown> = {}): Asset {
+  return { kind, url, index, filename: null, contentType: null, size: null, width: null, height: null, meta };
+}
+
+const VIDEO_MODEL = /video|kling|runway|luma|hailuo|veo|sora|wan|seedance|pika/i;
+const MUSIC_MODEL = /suno|udio|music|audio|song/i;
+
+export function modalityFor(model: string | null | undefined, result: unknown): Modality {
+  if (result && typeof result === 'object') {
+    if ('images' in result || 'gridUrl' in result) return 'image';
+    if ('videoUrl' in result || 'videos' in result) return 'video';
+    if ('tracks' in result) return 'music';
+  }
+  if (!model) return 'unknown';
+  if (VIDEO_MODEL.test(model)) return 'video';
+  if (MUSIC_MODEL.test(model)) return 'music';
+  return 'image';
+}
+
+function trackAssets(tracks: unknown[]): Asset[] {
+  const out: Asset[] = [];
+  const counters = { audio: 0, cover: 0, video: 0, other: 0 };
+  tracks.forEach((track, trackIndex) => {
+    if (isUrl(track)) {
+      out.push(asset('audio', track, counters.audio++, { track: trackIndex }));
+      return;
+    }
+    if (!track || typeof track !== 'object') return;
+    const fields = Object.entries(track as Record<string, unknown>);
+    const meta: Record<string, unknown> = { track: trackIndex };
+    for (const [name, value] of fields) if (!isUrl(value)) meta[name] = value;
+    for (const [name, value] of fields) {
+      if (!isUrl(value)) continue;
+      const kind = /image|cover|art|thumb/i.test(name) ? 'cover' : /video/i.test(name) ? 'video' : /audio|song|track|mp3|wav|^url$/i.test(name) ? 'audio' : 'other';
+      out.push(asset(kind, value, counters[kind]++, { ...meta, field: name }));
+    }
+  });
+  return out;
+}
+
+/** Every asset URL in a result, whatever the modality; a bare string is one asset. */
+export function apiframeAssets(result: unknown, modality: Modality): Asset[] {
+  if (isUrl(result)) {
+    const kind = modality === 'video' ? 'video' : modality === 'music' ? 'audio' : 'image';
+    return [asset(kind, result, 0, { fromList: true })];
+  }
+  if (!result || typeof result !== 'object') return [];
+  const r = result as Record<string, unknown>;
+  const out: Asset[] = [];
+  if (Array.isArray(r['images'])) r['images'].filter(isUrl).forEach((url, i) => out.push(asset('image', url, i)));
+  if (isUrl(r['gridUrl'])) out.push(asset('grid', r['gridUrl'], 0));
+  if (isUrl(r['videoUrl'])) out.push(asset('video', r['videoUrl'], 0));
+  if (Array.isArray(r['videos'])) {
+    r['videos'].forEach((video, i) => {
+      const url = isUrl(video) ? video : video && typeof video === 'object' ? Object.values(video).find(isUrl) : undefined;
+      if (url) out.push(asset('video', url, i));
+    });
+  }
+  if (Array.isArray(r['tracks'])) out.push(...trackAssets(r['tracks']));
+  return out;
+}
+
+export function normalizeApiframeJob(wire: ApiframeJobWire, accountId: string): ProviderJob {
+  const status = STATUS_MAP[wire.status.toUpperCase()] ?? 'running';
+  const modality = modalityFor(wire.model, wire.result);
+  const credits = wire.creditCost ?? null;
+  return {
+    key: jobKey('apiframe', accountId, wire.id),
+    provider: 'apiframe',
+    accountId,
+    id: wire.id,
+    status,
+    rawStatus: wire.status,
+    modality,
+    model: wire.model ?? null,
+    prompt: null,
+    progress: status === 'completed' ? 100 : Math.min(100, Math.max(0, Math.round(wire.progress ?? 0))),
+    assets: apiframeAssets(wire.result, modality),
+    error: wire.error ? { message: wire.error, code: null, details: null } : null,
+    cost: credits === null ? null : { credits, refunded: status === 'failed' },
+    webhookStatus: wire.webhookStatus ?? null,
+    createdAt: wire.createdAt ?? null,
+    updatedAt: null,
+    completedAt: wire.completedAt ?? null,
+    raw: wire,
+  };
+}
+
+function parseId(token: string): ParsedId {
+  const trimmed = token.trim().replace(/^["'<(]+|[>"')]+$/g, '');
+  if (UUID.test(trimmed)) return { ok: true, id: trimmed.toLowerCase() };
+  const inside = trimmed.match(UUID_INSIDE);
+  if (inside && inside.length === 1 && inside[0]) return { ok: true, id: inside[0].toLowerCase() };
+  return { ok: false, reason: 'not an Apiframe job id (Apiframe ids are UUIDs like a1b2c3d4-e5f6-7890-abcd-ef1234567890)' };
+}
+
+async function getJob(context: ProviderContext, id: string): Promise<Result<ProviderJob>> {
+  const base = context.baseUrl.replace(/\/+$/, '');
+  let response;
+  try {
+    response = await context.http.request({
+      method: 'GET',
+      url: `${base}/v2/jobs/${encodeURIComponent(id)}`,
+      headers: { 'x-api-key': context.apiKey, accept: 'application/json', 'user-agent': USER_AGENT },
+      timeoutMs: 30_000,
+    });
+  } catch (error) {
+    return { ok: false, error: networkError(error, LABEL) };
+  }
+  if (response.status !== 200) {
+    const error = httpError(response, context.clock.now(), LABEL);
+    if (response.status === 400) {
+      return err('invalid-input', `Apiframe says the job id is invalid: ${providerErrorText(response.body) ?? 'Invalid job ID'}.`, { status: 400 });
+    }
+    if (response.status === 404) {
+      return err('not-found', 'Apiframe has no job with this id for this API key (wrong account, or a typo).', { status: 404 });
+    }
+    if (response.status === 402) {
+      return err('payment', 'Apiframe: the account is out of credits; add credits to keep generating.', { status: 402 });
+    }
+    return { ok: false, error };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(response.body);
+  } catch {
+    return { ok: false, error: malformedError(LABEL, 'invalid JSON') };
+  }
+  const parsed = ApiframeJobWire.safeParse(json);
+  if (!parsed.success) return { ok: false, error: malformedError(LABEL, 'unexpected job shape') };
+  return ok(normalizeApiframeJob(parsed.data, context.accountId));
+}
+
+export const apiframe: ProviderAdapter = {
+  id: 'apiframe',
+  label: LABEL,
+  defaultBaseUrl: 'https://api.apiframe.ai',
+  env: { apiKey: 'APIFRAME_API_KEY', baseUrl: 'GENWATCH_APIFRAME_URL' },
+  parseId,
+  getJob,
+  pollIntervalMs: (job) => APIFRAME_INTERVALS_MS[job.modality],
+};

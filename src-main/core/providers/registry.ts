@@ -1,0 +1,5 @@
+/** The providers genwatch knows. Registering a new one is a line here. */
+import { apiframe } from './apiframe';
+import type { ProviderAdapter } from './provider';
+
+export const PROVIDERS: readonly ProviderAdapter[] = [apiframe];

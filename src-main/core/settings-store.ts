@@ -1,0 +1,29 @@
+/** Settings on top of the KeyValueStore port, validated on the way in and out. */
+import { DEFAULT_SETTINGS, SettingsSchema } from '../../src-shared/settings';
+import type { Settings, SettingsPatch } from '../../src-shared/settings';
+import type { KeyValueStore, Logger } from './ports';
+
+const KEY = 'settings';
+
+export function loadSettings(kv: KeyValueStore, logger: Logger): Settings {
+  const stored = kv.get(KEY);
+  if (stored === undefined) return structuredClone(DEFAULT_SETTINGS);
+  const parsed = SettingsSchema.safeParse(stored);
+  if (parsed.success) return parsed.data;
+  logger.warn('stored settings were invalid; using defaults');
+  return structuredClone(DEFAULT_SETTINGS);
+}
+
+export function applySettingsPatch(current: Settings, patch: SettingsPatch): Settings {
+  return {
+    theme: patch.theme ?? current.theme,
+    providers: {
+      apiframe: patch.providers?.apiframe ?? current.providers.apiframe,
+      useapi: patch.providers?.useapi ?? current.providers.useapi,
+    },
+  };
+}
+
+export function saveSettings(kv: KeyValueStore, settings: Settings): void {
+  kv.set(KEY, settings);
+}

@@ -1,0 +1,18 @@
+/** Registers one ipcMain handler per contract method and forwards core events. */
+import { ipcMain } from 'electron';
+import type { BrowserWindow } from 'electron';
+import { eventChannel } from '../../src-shared/channel-names';
+import type { EventName } from '../../src-shared/channel-names';
+import type { EventPayload } from '../../src-shared/ipc-contract';
+import type { IpcRouter } from '../core/ipc-router';
+
+export function registerIpc(router: IpcRouter): void {
+  for (const { channel } of router.routes) {
+    ipcMain.handle(channel, (event, payload: unknown) => router.dispatch(channel, { url: event.senderFrame?.url ?? null }, payload));
+  }
+}
+
+export function sendEvent<E extends EventName>(window: BrowserWindow | null, name: E, payload: EventPayload<E>): void {
+  if (!window || window.isDestroyed()) return;
+  window.webContents.send(eventChannel(name), payload);
+}

@@ -1,0 +1,83 @@
+/**
+ * The IPC contract: one runtime schema per method request/response and per
+ * pushed event. Static types are inferred from these, and main validates every
+ * payload against them before a handler sees it.
+ */
+import { z } from 'zod';
+import type { EventName, InvokeMethod } from './channel-names';
+import { JobSchema, ProviderIdSchema } from './job';
+import { KeysStatusSchema, SettingsPatchSchema, SettingsSchema } from './settings';
+
+const Empty = z.object({}).strict();
+
+export const AccountHealthSchema = z.object({
+  provider: ProviderIdSchema,
+  accountId: z.string(),
+  state: z.enum(['ok', 'key-missing', 'key-rejected', 'payment', 'unreachable']),
+  message: z.string().nullable(),
+});
+export type AccountHealth = z.infer<typeof AccountHealthSchema>;
+
+export const AppStatusSchema = z.object({
+  demoMode: z.boolean(),
+  accounts: z.array(AccountHealthSchema),
+  counts: z.object({ queued: z.number(), running: z.number(), completed: z.number(), failed: z.number() }),
+});
+export type AppStatus = z.infer<typeof AppStatusSchema>;
+
+export const AppInfoSchema = z.object({
+  version: z.string(),
+  platform: z.string(),
+  status: AppStatusSchema,
+});
+
+/** Largest paste we accept in one call: 10,000 ids of ~80 chars plus separators. */
+export const MAX_ADD_INPUT_CHARS = 2_000_000;
+
+export const AddJobsResultSchema = z.object({
+  added: z.array(z.string()),
+  alreadyWatched: z.array(z.string()),
+  rejected: z.array(z.object({ input: z.string(), reason: z.string() })),
+});
+export type AddJobsResult = z.infer<typeof AddJobsResultSchema>;
+
+export const invokeContract = {
+  getAppInfo: { request: Empty, response: AppInfoSchema },
+  listJobs: { request: Empty, response: z.array(JobSchema) },
+  addJobs: {
+    request: z.object({ provider: ProviderIdSchema, input: z.string().max(MAX_ADD_INPUT_CHARS) }).strict(),
+    response: AddJobsResultSchema,
+  },
+  removeJobs: {
+    request: z.object({ keys: z.array(z.string().max(400)).max(100_000) }).strict(),
+    response: z.object({ removed: z.number().int() }),
+  },
+  getSettings: { request: Empty, response: SettingsSchema },
+  updateSettings: { request: SettingsPatchSchema, response: SettingsSchema },
+  getKeys: { request: Empty, response: KeysStatusSchema },
+  setKey: {
+    request: z.object({ provider: ProviderIdSchema, key: z.string().trim().min(8).max(512) }).strict(),
+    response: KeysStatusSchema,
+  },
+  clearKey: { request: z.object({ provider: ProviderIdSchema }).strict(), response: KeysStatusSchema },
+  openExternal: {
+    request: z.object({ url: z.url({ protocol: /^https$/ }).max(4096) }).strict(),
+    response: z.null(),
+  },
+} as const satisfies Record<InvokeMethod, { request: z.ZodType; response: z.ZodType }>;
+
+export const JobsDeltaSchema = z.object({
+  upserted: z.array(JobSchema),
+  removed: z.array(z.string()),
+});
+export type JobsDelta = z.infer<typeof JobsDeltaSchema>;
+
+export const eventContract = {
+  jobsDelta: JobsDeltaSchema,
+  appStatus: AppStatusSchema,
+} as const satisfies Record<EventName, z.ZodType>;
+
+export type InvokeContract = typeof invokeContract;
+export type Request<M extends InvokeMethod> = z.input<InvokeContract[M]['request']>;
+export type Response<M extends InvokeMethod> = z.infer<InvokeContract[M]['response']>;
+export type EventPayload<E extends EventName> = z.infer<(typeof eventContract)[E]>;

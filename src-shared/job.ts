@@ -1,0 +1,96 @@
+/**
+ * The normalised job model every provider maps into. One definition per fact:
+ * status sets, modalities and asset kinds live here and nowhere else.
+ */
+import { z } from 'zod';
+
+export const PROVIDER_IDS = ['apiframe', 'useapi'] as const;
+export const ProviderIdSchema = z.enum(PROVIDER_IDS);
+export type ProviderId = z.infer<typeof ProviderIdSchema>;
+
+export const PROVIDER_LABELS: Record<ProviderId, string> = {
+  apiframe: 'Apiframe',
+  useapi: 'useapi.net Midjourney',
+};
+
+/** The common status set; the provider's own word is kept in `rawStatus`. */
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
+export const JobStatusSchema = z.enum(JOB_STATUSES);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+
+export function isTerminalStatus(status: JobStatus): boolean {
+  return status === 'completed' || status === 'failed';
+}
+
+export const MODALITIES = ['image', 'video', 'music', 'unknown'] as const;
+export const ModalitySchema = z.enum(MODALITIES);
+export type Modality = z.infer<typeof ModalitySchema>;
+
+export const ASSET_KINDS = ['image', 'grid', 'video', 'audio', 'cover', 'other'] as const;
+export const AssetKindSchema = z.enum(ASSET_KINDS);
+
+export const AssetSchema = z.object({
+  kind: AssetKindSchema,
+  url: z.string(),
+  /** 0-based position among the job's assets of the same kind. */
+  index: z.number().int().nonnegative(),
+  filename: z.string().nullable(),
+  contentType: z.string().nullable(),
+  size: z.number().int().nonnegative().nullable(),
+  width: z.number().int().positive().nullable(),
+  height: z.number().int().positive().nullable(),
+  /** Provider metadata that belongs to this asset (e.g. a music track's title). */
+  meta: z.record(z.string(), z.unknown()),
+});
+export type Asset = z.infer<typeof AssetSchema>;
+
+export const JobErrorSchema = z.object({
+  message: z.string(),
+  code: z.union([z.string(), z.number()]).nullable(),
+  details: z.string().nullable(),
+});
+export type JobError = z.infer<typeof JobErrorSchema>;
+
+export const JobCostSchema = z.object({
+  credits: z.number(),
+  /** True when the provider refunded the credits (Apiframe: FAILED → creditCost 0). */
+  refunded: z.boolean(),
+});
+
+/** How the watcher currently treats this job; independent of the job's own status. */
+export const WATCH_STATES = ['watching', 'done', 'paused', 'error'] as const;
+export const WatchSchema = z.object({
+  state: z.enum(WATCH_STATES),
+  /** One sentence for the user when paused or in error. */
+  message: z.string().nullable(),
+  lastCheckedAt: z.string().nullable(),
+});
+
+export const JobSchema = z.object({
+  /** Unique across providers and accounts: see `jobKey`. */
+  key: z.string(),
+  provider: ProviderIdSchema,
+  accountId: z.string(),
+  id: z.string(),
+  status: JobStatusSchema,
+  rawStatus: z.string(),
+  modality: ModalitySchema,
+  model: z.string().nullable(),
+  prompt: z.string().nullable(),
+  progress: z.number().min(0).max(100),
+  assets: z.array(AssetSchema),
+  error: JobErrorSchema.nullable(),
+  cost: JobCostSchema.nullable(),
+  webhookStatus: z.string().nullable(),
+  createdAt: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  watch: WatchSchema,
+  /** The provider's last payload, kept for metadata sidecars and the detail view. */
+  raw: z.unknown(),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+export function jobKey(provider: ProviderId, accountId: string, id: string): string {
+  return `${provider}:${accountId}:${id}`;
+}
