@@ -22,12 +22,12 @@ export const keychainAccount = (provider: ProviderId, accountId: string): string
 export class KeyRing {
   private readonly keychain = new Map<ProviderId, string>();
   private readonly session = new Map<ProviderId, string>();
+  private readonly demo = new Map<ProviderId, string>();
   private availability: { available: boolean; message: string | null } = { available: false, message: null };
 
   constructor(
     private readonly secrets: SecretStore,
     private readonly environment: Partial<Record<ProviderId, string>>,
-    private readonly demo: Partial<Record<ProviderId, string>> = {},
   ) {}
 
   /** Reads the keychain once at start-up. */
@@ -46,8 +46,8 @@ export class KeyRing {
   }
 
   setDemoKey(provider: ProviderId, key: string | null): void {
-    if (key === null) delete this.demo[provider];
-    else this.demo[provider] = key;
+    if (key === null) this.demo.delete(provider);
+    else this.demo.set(provider, key);
   }
 
   resolve(provider: ProviderId): ResolvedKey | null {
@@ -55,7 +55,7 @@ export class KeyRing {
       [this.keychain.get(provider), 'keychain'],
       [this.environment[provider], 'environment'],
       [this.session.get(provider), 'session'],
-      [this.demo[provider], 'demo'],
+      [this.demo.get(provider), 'demo'],
     ];
     for (const [key, source] of candidates) if (key) return { key, source };
     return null;
