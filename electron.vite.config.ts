@@ -1,6 +1,22 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
+import { contentSecurityPolicy } from './src-shared/csp';
+
+/**
+ * The page's CSP comes from src-shared/csp.ts: injected as a <meta> into the
+ * built index.html; in `dev` main sends it (plus HMR needs) as a header instead.
+ */
+function cspMeta(): Plugin {
+  return {
+    name: 'genwatch-csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ asMeta: true }) }, injectTo: 'head' },
+    ],
+  };
+}
 
 export default defineConfig({
   main: {
@@ -32,6 +48,6 @@ export default defineConfig({
     build: {
       rollupOptions: { input: { index: resolve('src-renderer/index.html') } },
     },
-    plugins: [svelte()],
+    plugins: [svelte(), cspMeta()],
   },
 });

@@ -1,9 +1,12 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     projects: [
       {
+        // The svelte plugin compiles runes in *.svelte.ts for the renderer's state tests.
+        plugins: [svelte()],
         test: {
           name: 'unit',
           include: ['src-main/**/*.test.ts', 'src-shared/**/*.test.ts', 'src-renderer/src/**/*.test.ts', 'scripts/**/*.test.ts'],

@@ -1,32 +1,17 @@
 /**
- * The normalised job model every provider maps into. One definition per fact:
- * status sets, modalities and asset kinds live here and nowhere else.
+ * The normalised job model every provider maps into, as runtime schemas. The
+ * word lists themselves live in vocabulary.ts (zod-free, for the renderer).
  */
 import { z } from 'zod';
+import { ASSET_KINDS, JOB_STATUSES, MODALITIES, PROVIDER_IDS } from './vocabulary';
 
-export const PROVIDER_IDS = ['apiframe', 'useapi'] as const;
+export { PROVIDER_IDS, PROVIDER_LABELS, JOB_STATUSES, MODALITIES, ASSET_KINDS, isTerminalStatus } from './vocabulary';
+export type { ProviderId, JobStatus, Modality } from './vocabulary';
+import type { ProviderId } from './vocabulary';
+
 export const ProviderIdSchema = z.enum(PROVIDER_IDS);
-export type ProviderId = z.infer<typeof ProviderIdSchema>;
-
-export const PROVIDER_LABELS: Record<ProviderId, string> = {
-  apiframe: 'Apiframe',
-  useapi: 'useapi.net Midjourney',
-};
-
-/** The common status set; the provider's own word is kept in `rawStatus`. */
-export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
 export const JobStatusSchema = z.enum(JOB_STATUSES);
-export type JobStatus = z.infer<typeof JobStatusSchema>;
-
-export function isTerminalStatus(status: JobStatus): boolean {
-  return status === 'completed' || status === 'failed';
-}
-
-export const MODALITIES = ['image', 'video', 'music', 'unknown'] as const;
 export const ModalitySchema = z.enum(MODALITIES);
-export type Modality = z.infer<typeof ModalitySchema>;
-
-export const ASSET_KINDS = ['image', 'grid', 'video', 'audio', 'cover', 'other'] as const;
 export const AssetKindSchema = z.enum(ASSET_KINDS);
 
 export const AssetSchema = z.object({

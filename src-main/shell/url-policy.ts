@@ -20,20 +20,3 @@ export function isOpenableExternally(url: string): boolean {
     return false;
   }
 }
-
-/** The CSP the app's page runs under (also set as a <meta> in index.html for file://). */
-export function contentSecurityPolicy(devServerOrigin: string | null): string {
-  const connect = devServerOrigin ? `'self' ${devServerOrigin} ${devServerOrigin.replace(/^http/, 'ws')}` : "'self'";
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    `style-src 'self'${devServerOrigin ? " 'unsafe-inline'" : ''}`,
-    "img-src 'self' data: https: http://127.0.0.1:* http://localhost:*",
-    "media-src 'self' https: http://127.0.0.1:* http://localhost:*",
-    `connect-src ${connect}`,
-    "font-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { BrowserWindow, session } from 'electron';
-import { contentSecurityPolicy } from './url-policy';
+import { contentSecurityPolicy } from '../../src-shared/csp';
 
 const PRELOAD = join(import.meta.dirname, '../preload/index.cjs');
 const RENDERER_HTML = join(import.meta.dirname, '../renderer/index.html');
@@ -16,7 +16,7 @@ export function createMainWindow(): BrowserWindow {
     // The dev server sends no CSP of its own; apply the same policy (plus HMR) as a header.
     const origin = new URL(devUrl).origin;
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy(origin)] } });
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy({ devServerOrigin: origin })] } });
     });
   }
   const window = new BrowserWindow({

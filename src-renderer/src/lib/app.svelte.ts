@@ -1,0 +1,66 @@
+/** App-wide state: info, live status (demo mode, account health), navigation. */
+import type { GenwatchApi } from '../../../src-shared/bridge';
+import type { AccountHealth, AppStatus } from '../../../src-shared/ipc-contract';
+import { errorMessage, settle } from './ipc';
+
+export type View = 'jobs' | 'settings';
+
+export type AppInfo = { version: string; platform: string };
+
+export class AppState {
+  readonly #bridge: GenwatchApi;
+
+  info = $state<AppInfo | null>(null);
+  status = $state<AppStatus | null>(null);
+  loadError = $state<string | null>(null);
+
+  view = $state<View>('jobs');
+  selectedKey = $state<string | null>(null);
+
+  constructor(bridge: GenwatchApi) {
+    this.#bridge = bridge;
+  }
+
+  readonly demoMode: boolean = $derived(this.status?.demoMode ?? false);
+
+  /** Accounts that need the user's attention. "Key missing" is expected in demo mode. */
+  readonly alerts: AccountHealth[] = $derived(
+    (this.status?.accounts ?? []).filter(
+      (a) => a.state !== 'ok' && !(a.state === 'key-missing' && this.demoMode),
+    ),
+  );
+
+  start(): () => void {
+    const off = this.#bridge.on('appStatus', (status) => {
+      this.status = status;
+    });
+    void this.load();
+    return off;
+  }
+
+  async load(): Promise<void> {
+    const result = await settle(() => this.#bridge.getAppInfo({}));
+    if (!result.ok) {
+      this.loadError = errorMessage(result.error);
+      return;
+    }
+    const { status, ...info } = result.value;
+    this.info = info;
+    // A pushed status may have arrived first; it is at least as fresh.
+    this.status ??= status;
+    this.loadError = null;
+  }
+
+  show(view: View): void {
+    this.view = view;
+  }
+
+  select(key: string | null): void {
+    this.selectedKey = key;
+  }
+
+  async openExternal(url: string): Promise<string | null> {
+    const result = await settle(() => this.#bridge.openExternal({ url }));
+    return result.ok ? null : errorMessage(result.error);
+  }
+}

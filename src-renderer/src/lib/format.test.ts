@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { addSummary, costLabel, isHttpsUrl, progressInt, relativeTime, shortId } from './format';
+
+describe('format', () => {
+  const now = Date.parse('2025-11-25T12:00:00Z');
+  it('relative times', () => {
+    expect(relativeTime('2025-11-25T11:59:50Z', now)).toBe('just now');
+    expect(relativeTime('2025-11-25T11:58:00Z', now)).toBe('2 min ago');
+    expect(relativeTime('2025-11-25T09:00:00Z', now)).toBe('3 hr ago');
+    expect(relativeTime('2025-11-24T10:00:00Z', now)).toBe('yesterday');
+    expect(relativeTime(null, now)).toBe('—');
+  });
+  it('costs', () => {
+    expect(costLabel({ credits: 10, refunded: false })).toBe('10 credits');
+    expect(costLabel({ credits: 1, refunded: false })).toBe('1 credit');
+    expect(costLabel({ credits: 10, refunded: true })).toBe('refunded');
+    expect(costLabel(null)).toBe('—');
+  });
+  it('add summary', () => {
+    expect(addSummary({ added: ['a', 'b', 'c'], alreadyWatched: ['d'], rejected: [{ input: 'x', reason: 'not an id' }] })).toBe(
+      'Added 3, 1 already watched, 1 rejected: “x” is not an id',
+    );
+    expect(addSummary({ added: ['a'], alreadyWatched: [], rejected: [] })).toBe('Added 1');
+  });
+  it('misc', () => {
+    expect(shortId('3f2a9c1e-7b4d-4e21-9a0c-5d8e6f1b2c34')).toBe('3f2a9c1e…');
+    expect(shortId('abc')).toBe('abc');
+    expect(progressInt(64.6)).toBe(65);
+    expect(progressInt(Number.NaN)).toBe(0);
+    expect(isHttpsUrl('https://cdn.example.com/a.png')).toBe(true);
+    expect(isHttpsUrl('http://127.0.0.1/a.png')).toBe(false);
+    expect(isHttpsUrl('javascript:alert(1)')).toBe(false);
+  });
+});

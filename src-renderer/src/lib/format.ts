@@ -1,0 +1,95 @@
+/** Pure display helpers: no state, no bridge. */
+import type { Job } from '../../../src-shared/job';
+import type { AddJobsResult } from '../../../src-shared/ipc-contract';
+
+// Intl formatters are costly to build: make them once, not per row per update.
+const DATE = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const DATE_TIME = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+export function parseTime(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+}
+
+export function relativeTime(iso: string | null | undefined, now: number): string {
+  const t = parseTime(iso);
+  if (t === null) return '—';
+  const diff = Math.round((now - t) / 1000);
+  const future = diff < 0;
+  const s = Math.abs(diff);
+  let text: string;
+  if (s < 45) return future ? 'in a moment' : 'just now';
+  if (s < 90) text = '1 min';
+  else if (s < 3600) text = `${Math.round(s / 60)} min`;
+  else if (s < 5400) text = '1 hr';
+  else if (s < 86_400) text = `${Math.round(s / 3600)} hr`;
+  else if (s < 172_800) return future ? 'tomorrow' : 'yesterday';
+  else if (s < 30 * 86_400) text = `${Math.round(s / 86_400)} days`;
+  else return DATE.format(t);
+  return future ? `in ${text}` : `${text} ago`;
+}
+
+export function dateTime(iso: string | null | undefined): string {
+  const t = parseTime(iso);
+  if (t === null) return '—';
+  return DATE_TIME.format(t);
+}
+
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 8)}…` : id;
+}
+
+export function progressInt(progress: number): number {
+  if (!Number.isFinite(progress)) return 0;
+  return Math.max(0, Math.min(100, Math.round(progress)));
+}
+
+export function costLabel(cost: Job['cost']): string {
+  if (!cost) return '—';
+  if (cost.refunded) return 'refunded';
+  const n = Number.isInteger(cost.credits) ? String(cost.credits) : cost.credits.toFixed(2);
+  return `${n} ${cost.credits === 1 ? 'credit' : 'credits'}`;
+}
+
+export function bytes(size: number | null): string {
+  if (size === null) return '';
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(0)} KB`;
+  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** "Added 3, 1 already watched, 1 rejected: <reason>" */
+export function addSummary(result: AddJobsResult): string {
+  const parts = [`Added ${result.added.length}`];
+  if (result.alreadyWatched.length > 0) parts.push(`${result.alreadyWatched.length} already watched`);
+  const first = result.rejected[0];
+  if (first) {
+    const more = result.rejected.length > 1 ? ` (and ${result.rejected.length - 1} more)` : '';
+    parts.push(`${result.rejected.length} rejected: “${first.input}” is ${first.reason}${more}`);
+  }
+  return parts.join(', ');
+}
+
+export function isHttpsUrl(url: string): boolean {
+  try {
+    return new URL(url).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+export function prettyJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,11 @@
+import type { GenwatchApi } from '../../../src-shared/bridge';
+import { AppState } from './app.svelte';
+import { JobsState } from './jobs.svelte';
+import { SettingsState } from './settings.svelte';
+
+export type Stores = { app: AppState; jobs: JobsState; settings: SettingsState };
+
+/** Everything the UI needs, bound to one bridge (the preload's, or a double). */
+export function createStores(bridge: GenwatchApi): Stores {
+  return { app: new AppState(bridge), jobs: new JobsState(bridge), settings: new SettingsState(bridge) };
+}
