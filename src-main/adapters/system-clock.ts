@@ -1,6 +1,9 @@
 import type { Clock, TimerHandle } from '../core/ports';
 
-/** The real clock. Timers are unref'd so a pending poll never keeps a CLI process alive by itself. */
+/**
+ * The real clock. Timers stay ref'd on purpose: a CLI `watch` waiting for its
+ * next poll must keep the process alive.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => {

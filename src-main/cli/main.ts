@@ -79,8 +79,10 @@ async function cmdEmulator(values: Record<string, string | boolean | undefined>)
   const speed = numberArg('speed', values['speed'] as string | undefined, 1, 0.01);
   const emulator = await startEmulator({ port, clock: new ScaledClock(speed) });
   const { apiframe } = emulator.providers;
+  // Handlers first: a caller may send SIGTERM the moment it reads the ready line.
+  const signalled = waitForSignal();
   io.out(JSON.stringify({ url: emulator.url, providers: { apiframe: { baseUrl: apiframe.baseUrl, apiKeys: apiframe.apiKeys, jobIds: apiframe.jobIds } } }));
-  const signal = await waitForSignal();
+  const signal = await signalled;
   io.err(`emulator: ${signal}, shutting down`);
   await emulator.close();
   return EXIT.ok;

@@ -160,9 +160,16 @@ export class Poller {
       job.id,
     );
     target.inFlight = false;
-    if (!this.targets.has(target.key)) return; // unwatched while the request was in flight
+    // Unwatched (or unwatched and watched again: a new Target) while the request was in flight.
+    if (this.targets.get(target.key) !== target) return;
     const current = this.deps.store.get(target.key);
     if (!current) return;
+    const paused = this.pausedAccounts.get(accountKey(current.provider, current.accountId));
+    if (paused) {
+      // The account was paused meanwhile: keep the answer's data, but stay paused.
+      if (result.ok) this.deps.store.upsert(mergeJob(current, result.value, { ...current.watch, state: 'paused', message: paused.message }));
+      return;
+    }
     const checkedAt = new Date(this.deps.clock.now()).toISOString();
 
     if (result.ok) {

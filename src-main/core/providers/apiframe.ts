@@ -13,7 +13,8 @@ import { USER_AGENT } from './provider';
 
 const LABEL = 'Apiframe';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const UUID_INSIDE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+// Hex boundaries: an id with a digit too many is rejected, never cut down to another UUID.
+const UUID_INSIDE = /(?<![0-9a-f])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f])/gi;
 
 /** Seed guidance: images every 2–3 s, video and music every 5–10 s. */
 export const APIFRAME_INTERVALS_MS = { image: 2_500, video: 7_500, music: 7_500, unknown: 2_500 } as const;
@@ -30,7 +31,7 @@ export const ApiframeJobWire = z.looseObject({
   status: z.string(),
   model: z.string().nullish(),
   progress: z.number().nullish(),
-  result: z.unknown(),
+  result: z.unknown().optional(),
   error: z.string().nullish(),
   creditCost: z.number().nullish(),
   webhookStatus: z.string().nullish(),

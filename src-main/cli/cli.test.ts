@@ -1,0 +1,240 @@
+/**
+ * The built CLI as a user runs it: real processes, real HTTP against the
+ * emulator started by `genwatch emulator`. Uses out/main/cli.js when present,
+ * otherwise builds it once.
+ */
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { JOB_STATUSES } from '../../src-shared/job';
+import { demoScenario } from '../emulator';
+
+const ROOT = resolve(__dirname, '../..');
+const CLI = join(ROOT, 'out/main/cli.js');
+
+/** From the demo scenario (the emulator's default): a job that completes and the one whose model run fails. */
+const DEMO = demoScenario(0).apiframe.jobs;
+const COMPLETING_ID = DEMO.find((j) => j.outcome === 'completed' && j.startAt >= 0 && j.model === 'flux-pro')?.id ?? '';
+const FAILING_ID = DEMO.find((j) => j.outcome === 'failed')?.id ?? '';
+
+interface Exited {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface EmulatorInfo {
+  url: string;
+  providers: { apiframe: { baseUrl: string; apiKeys: string[]; jobIds: string[] } };
+}
+
+const children = new Set<ChildProcess>();
+const tempDirs: string[] = [];
+
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+beforeAll(async () => {
+  if (existsSync(CLI)) return;
+  await new Promise<void>((done, fail) => {
+    execFile('npx', ['electron-vite', 'build'], { cwd: ROOT, timeout: 120_000 }, (error) => (error ? fail(error) : done()));
+  });
+}, 130_000);
+
+/** The parent's environment without anything that would hand the CLI a key or a base URL. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const dropped = new Set(['APIFRAME_API_KEY', 'USEAPI_TOKEN', 'GENWATCH_APIFRAME_URL', 'GENWATCH_USEAPI_URL']);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !dropped.has(name)));
+  return { ...env, ...extra };
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): ChildProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  return child;
+}
+
+function collect(child: ChildProcess): Promise<Exited> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((done) => child.on('close', (code, signal) => done({ code, signal, stdout, stderr })));
+}
+
+function run(args: string[], env?: NodeJS.ProcessEnv): Promise<Exited> {
+  return collect(start(args, env));
+}
+
+/** Starts `genwatch emulator` and reads the JSON line it prints first. */
+async function startEmulatorProcess(speed = 5): Promise<{ child: ChildProcess; info: EmulatorInfo; exited: Promise<Exited> }> {
+  const child = start(['emulator', '--speed', String(speed)]);
+  const exited = collect(child);
+  const line = await new Promise<string>((done, fail) => {
+    let buffer = '';
+    child.stdout?.on('data', (chunk: string) => {
+      buffer += chunk;
+      const newline = buffer.indexOf('\n');
+      if (newline >= 0) done(buffer.slice(0, newline));
+    });
+    child.on('close', (code) => fail(new Error(`emulator exited (${String(code)}) before printing its address`)));
+  });
+  return { child, info: JSON.parse(line) as EmulatorInfo, exited };
+}
+
+/**
+ * Demo-scenario jobs are created a few (scaled) seconds after the emulator
+ * starts and are 404 until then; wait until the job exists before watching it.
+ */
+async function waitUntilCreated(baseUrl: string, key: string, id: string): Promise<void> {
+  for (;;) {
+    const response = await fetch(`${baseUrl}/v2/jobs/${id}`, { headers: { 'x-api-key': key } });
+    await response.arrayBuffer();
+    if (response.status === 200) return;
+    if (response.status !== 404) throw new Error(`emulator answered ${response.status} for ${id}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function watchEnv(key: string): NodeJS.ProcessEnv {
+  return cleanEnv({ APIFRAME_API_KEY: key });
+}
+
+interface Event {
+  provider: string;
+  id: string;
+  status: string;
+  rawStatus: string;
+  progress: number;
+}
+
+function parseEvents(stdout: string): Event[] {
+  const lines = stdout.split('\n').filter((l) => l.length > 0);
+  return lines.map((line) => {
+    const event = JSON.parse(line) as Event;
+    expect(event).toEqual(expect.objectContaining({ provider: 'apiframe', id: expect.any(String), status: expect.any(String), rawStatus: expect.any(String), progress: expect.any(Number) }));
+    expect(JOB_STATUSES).toContain(event.status);
+    return event;
+  });
+}
+
+describe('genwatch emulator', () => {
+  it('prints its base URL, keys and job ids as one JSON line, and exits 0 on SIGTERM', async () => {
+    const { child, info, exited } = await startEmulatorProcess();
+    expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.providers.apiframe.baseUrl).toBe(`${info.url}/apiframe`);
+    expect(info.providers.apiframe.apiKeys.length).toBeGreaterThan(0);
+    expect(info.providers.apiframe.jobIds).toContain(COMPLETING_ID);
+    // One served request proves the process is past start-up (signal handlers installed).
+    await waitUntilCreated(info.providers.apiframe.baseUrl, info.providers.apiframe.apiKeys[0] ?? '', DEMO[0]?.id ?? '');
+    child.kill('SIGTERM');
+    const result = await exited;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('SIGTERM');
+  });
+
+  it('exits on a SIGTERM sent as soon as its address line is read', async () => {
+    const { child, exited } = await startEmulatorProcess();
+    child.kill('SIGTERM');
+    const result = await exited;
+    // Graceful (0) in the common case; see the report about the start-up window in which
+    // the default signal action still applies (the line is printed before handlers exist).
+    expect(result.code === 0 || result.signal === 'SIGTERM').toBe(true);
+  });
+});
+
+describe('genwatch watch', () => {
+  it('--json: every line is an event, progress never goes down, and it ends completed at 100 % with exit 0', async () => {
+    const { info } = await startEmulatorProcess();
+    const { baseUrl, apiKeys } = info.providers.apiframe;
+    await waitUntilCreated(baseUrl, apiKeys[0] ?? '', COMPLETING_ID);
+    const result = await run(['watch', 'apiframe', COMPLETING_ID, '--json', '--apiframe-url', baseUrl, '--poll-scale', '0.2'], watchEnv(apiKeys[0] ?? ''));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const events = parseEvents(result.stdout);
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events.every((e) => e.id === COMPLETING_ID)).toBe(true);
+    for (let i = 1; i < events.length; i++) expect(events[i]?.progress).toBeGreaterThanOrEqual(events[i - 1]?.progress ?? 0);
+    expect(events.at(-1)).toMatchObject({ status: 'completed', rawStatus: 'COMPLETED', progress: 100 });
+  });
+
+  it('a job whose model run fails ends with exit 1 and a failed event', async () => {
+    const { info } = await startEmulatorProcess();
+    const { baseUrl, apiKeys } = info.providers.apiframe;
+    await waitUntilCreated(baseUrl, apiKeys[0] ?? '', FAILING_ID);
+    const result = await run(['watch', 'apiframe', FAILING_ID, '--json', '--apiframe-url', baseUrl, '--poll-scale', '0.2'], watchEnv(apiKeys[0] ?? ''));
+    expect(result.code).toBe(1);
+    expect(parseEvents(result.stdout).at(-1)).toMatchObject({ id: FAILING_ID, status: 'failed', rawStatus: 'FAILED' });
+  });
+
+  it('a non-UUID id: exit 2, the reason on stderr, nothing on stdout, no request made', async () => {
+    const { info } = await startEmulatorProcess();
+    const { baseUrl, apiKeys } = info.providers.apiframe;
+    const result = await run(['watch', 'apiframe', 'not-a-job-id', '--json', '--apiframe-url', baseUrl, '--poll-scale', '0.2'], watchEnv(apiKeys[0] ?? ''));
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('not-a-job-id');
+    expect(result.stderr).toMatch(/not an Apiframe job id/);
+  });
+
+  it('a wrong key: exit 2 with the rejection on stderr', async () => {
+    const { info } = await startEmulatorProcess();
+    const result = await run(
+      ['watch', 'apiframe', COMPLETING_ID, '--json', '--apiframe-url', info.providers.apiframe.baseUrl, '--poll-scale', '0.2'],
+      watchEnv('afk_definitely_not_valid'),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/key was rejected/i);
+  });
+
+  it('no key anywhere (no env key, empty HOME, no session bus): exit 2 and says how to set one', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'genwatch-cli-home-'));
+    tempDirs.push(home);
+    const { DBUS_SESSION_BUS_ADDRESS: _bus, ...env } = cleanEnv({ HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share') });
+    const result = await run(['watch', 'apiframe', COMPLETING_ID, '--apiframe-url', 'http://127.0.0.1:9/apiframe', '--poll-scale', '0.2'], env);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/No Apiframe key/);
+    expect(result.stderr).toContain('APIFRAME_API_KEY');
+  });
+
+  it('refuses --poll-scale below 1 against a non-loopback URL (exit 2)', async () => {
+    const result = await run(['watch', 'apiframe', COMPLETING_ID, '--apiframe-url', 'https://api.apiframe.ai', '--poll-scale', '0.2'], watchEnv('afk_any_key_1234'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/loopback/);
+  });
+
+  it('an unknown command or provider is a usage error (exit 2)', async () => {
+    expect((await run(['frobnicate'])).code).toBe(2);
+    const badProvider = await run(['watch', 'dalle', COMPLETING_ID]);
+    expect(badProvider.code).toBe(2);
+    expect(badProvider.stderr).toMatch(/Unknown provider/);
+  });
+});
+
+describe('genwatch demo', () => {
+  it('--speed 20 exits 0 and prints a summary with a "jobs:" line', async () => {
+    const result = await run(['demo', '--speed', '20']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\d+ jobs: \d+ completed, \d+ failed\./);
+  });
+
+  // BUG (src-main/cli/demo.ts runDemo + src-main/emulator/scenarios.ts demoScenario):
+  // the demo scenario creates most jobs 1–15 s *after* the emulator starts, but
+  // runDemo watches every id at once. The first poll of a job that does not exist
+  // yet gets 404 → the poller marks it watch 'error' (not-found) and stops, so
+  // watchJobs settles after ~1 s with 7 of 9 jobs never watched; the summary shows
+  // them as "queued, 0 assets" ("9 jobs: 2 completed, 0 failed.") and the exit
+  // code is still 0 (runDemo maps code 1 to 0). Expected: 8 completed, 1 failed.
+  it.fails('watches every demo job to its end: 8 completed, 1 failed', async () => {
+    const result = await run(['demo', '--speed', '20']);
+    expect(result.stdout).toContain('9 jobs: 8 completed, 1 failed.');
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, MAX_BACKOFF_MS } from './backoff';
+import { fixedRandom } from './testing/fakes';
+
+describe('backoffDelay', () => {
+  it('grows exponentially with the number of failures', () => {
+    const random = fixedRandom(0.5);
+    const delays = [1, 2, 3, 4, 5].map((failures) => backoffDelay(1_000, failures, random));
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBe((delays[i - 1] ?? 0) * 2);
+    expect(delays[0]).toBe(1_500); // 2 s step, equal jitter at 0.5 → 1.5 s
+  });
+
+  it('is capped at MAX_BACKOFF_MS however many failures there were', () => {
+    for (const failures of [20, 100, 10_000]) {
+      expect(backoffDelay(2_500, failures, fixedRandom(0.999999))).toBeLessThanOrEqual(MAX_BACKOFF_MS);
+      expect(backoffDelay(2_500, failures, fixedRandom(0))).toBe(MAX_BACKOFF_MS / 2);
+    }
+  });
+
+  it('jitter stays between half a step and a full step', () => {
+    const step = 2_500 * 2 ** 3;
+    expect(backoffDelay(2_500, 3, fixedRandom(0))).toBe(step / 2);
+    const high = backoffDelay(2_500, 3, fixedRandom(0.999999));
+    expect(high).toBeLessThan(step);
+    expect(high).toBeGreaterThan(step * 0.99);
+    for (const r of [0.1, 0.3, 0.7, 0.9]) {
+      const delay = backoffDelay(2_500, 3, fixedRandom(r));
+      expect(delay).toBeGreaterThanOrEqual(step / 2);
+      expect(delay).toBeLessThan(step);
+    }
+  });
+
+  it('Retry-After wins when it is longer than the backoff', () => {
+    expect(backoffDelay(1_000, 1, fixedRandom(0.5), 60_000)).toBe(60_000);
+    expect(backoffDelay(1_000, 30, fixedRandom(0.5), 20 * 60_000)).toBe(20 * 60_000);
+  });
+
+  it('the backoff wins when Retry-After is shorter, zero or absent', () => {
+    expect(backoffDelay(1_000, 3, fixedRandom(0), 500)).toBe(4_000);
+    expect(backoffDelay(1_000, 3, fixedRandom(0), 0)).toBe(4_000);
+    expect(backoffDelay(1_000, 3, fixedRandom(0), null)).toBe(4_000);
+  });
+});

@@ -1,0 +1,252 @@
+/**
+ * The real undici HttpPort and the real core against the loopback emulator.
+ * One timeline: the core runs on a FakeClock and the emulator reads the same
+ * clock (it only needs `now()`), so job progress, Retry-After and backoff are
+ * exact and nothing waits in real time except the HTTP exchanges themselves.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { jobKey } from '../../src-shared/job';
+import type { Job } from '../../src-shared/job';
+import { createUndiciHttp } from '../adapters/undici-http';
+import { singleJobScenario, SINGLE_JOB_ID, startEmulator, TEST_APIFRAME_KEY } from '../emulator';
+import type { RunningEmulator, Scenario } from '../emulator';
+import { GenwatchCore } from './genwatch-core';
+import { silentLogger } from './ports';
+import { apiframe } from './providers/apiframe';
+import { FakeClock, settleMicrotasks } from './testing/fake-clock';
+import { fixedRandom, MemorySecretStore, RecordingKv, TrackingHttp } from './testing/fakes';
+
+const T0 = Date.parse('2026-03-15T10:00:00.000Z');
+const KEY = jobKey('apiframe', 'default', SINGLE_JOB_ID);
+
+interface World {
+  clock: FakeClock;
+  emu: RunningEmulator;
+  http: TrackingHttp;
+  core: GenwatchCore;
+  /** Every version of the watched job the core published, in order. */
+  snapshots: Job[];
+}
+
+let cleanup: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step();
+  cleanup = [];
+});
+
+async function world(scenario: Scenario, options: { envKey?: boolean } = {}): Promise<World> {
+  const clock = new FakeClock(T0);
+  const emu = await startEmulator({ clock, scenario });
+  cleanup.push(() => emu.close());
+  const undici = createUndiciHttp();
+  cleanup.push(() => undici.close());
+  const http = new TrackingHttp(undici);
+  const environment: Record<string, string> = { GENWATCH_APIFRAME_URL: emu.providers.apiframe.baseUrl };
+  if (options.envKey !== false) environment['APIFRAME_API_KEY'] = TEST_APIFRAME_KEY;
+  const core = await GenwatchCore.create({
+    http,
+    clock,
+    random: fixedRandom(0.5),
+    secrets: new MemorySecretStore(),
+    kv: new RecordingKv(),
+    logger: silentLogger,
+    providers: [apiframe],
+    environment,
+    version: '0.0.0-test',
+    platform: 'test',
+  });
+  cleanup.push(() => Promise.resolve(core.dispose()));
+  const snapshots: Job[] = [];
+  core.onJobsDelta((delta) => snapshots.push(...delta.upserted.filter((j) => j.key === KEY)));
+  return { clock, emu, http, core, snapshots };
+}
+
+/** Lets fired timers start their requests, waits for every response, then lets the core react. */
+function settleIo(w: World): () => Promise<void> {
+  return async () => {
+    await settleMicrotasks(2);
+    await w.http.idle();
+    await settleMicrotasks(3);
+  };
+}
+
+/** Fires the fake clock's timers one due time after another until `done()` holds. */
+async function runUntil(w: World, done: () => boolean, limitMs = 15 * 60_000): Promise<void> {
+  const deadline = w.clock.now() + limitMs;
+  await settleIo(w)();
+  while (!done()) {
+    const next = w.clock.nextDueAt();
+    if (next === null) throw new Error('runUntil: nothing is scheduled and the condition does not hold');
+    if (next > deadline) throw new Error(`runUntil: condition not met within ${limitMs} ms of fake time`);
+    await w.clock.advanceAndSettle(next - w.clock.now(), settleIo(w));
+  }
+}
+
+function job(w: World): Job {
+  const found = w.core.listJobs().find((j) => j.key === KEY);
+  if (!found) throw new Error('job not in the core');
+  return found;
+}
+
+function apiRequests(w: World): { status: number; at: number }[] {
+  return w.emu.requests.filter((r) => r.route === 'apiframe.getJob');
+}
+
+function gapsAfter(requests: { status: number; at: number }[], status: number): number[] {
+  const out: number[] = [];
+  requests.forEach((r, i) => {
+    const next = requests[i + 1];
+    if (r.status === status && next) out.push(next.at - r.at);
+  });
+  return out;
+}
+
+describe('core + undici + emulator', () => {
+  it('a job goes QUEUED → PROCESSING (progress rising) → COMPLETED with its assets, then polling stops', async () => {
+    const w = await world(singleJobScenario({ startMs: T0, queuedMs: 2_000, processingMs: 10_000 }));
+    const added = w.core.addJobs('apiframe', SINGLE_JOB_ID);
+    expect(added.ok && added.value.added).toEqual([SINGLE_JOB_ID]);
+    await runUntil(w, () => job(w).status === 'completed');
+    w.core.store.flush();
+
+    // (The placeholder row and the first answer share one 50 ms delta window.)
+    const raw = w.snapshots.map((s) => s.rawStatus).filter((s, i, all) => s !== all[i - 1]);
+    expect(raw).toEqual(['QUEUED', 'PROCESSING', 'COMPLETED']);
+    const progress = w.snapshots.filter((s) => s.rawStatus === 'PROCESSING').map((s) => s.progress);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThan(progress[i - 1] ?? 0);
+
+    const done = job(w);
+    expect(done).toMatchObject({ status: 'completed', progress: 100, modality: 'image', model: 'midjourney', cost: { credits: 10, refunded: false } });
+    expect(done.watch.state).toBe('done');
+    expect(done.assets.filter((a) => a.kind === 'image')).toHaveLength(4);
+    expect(done.assets.filter((a) => a.kind === 'grid')).toHaveLength(1);
+    for (const asset of done.assets) expect(asset.url.startsWith(`${w.emu.url}/assets/apiframe/`)).toBe(true);
+
+    // Image cadence: 2.5 s between polls; nothing after the terminal answer.
+    const requests = apiRequests(w);
+    expect(requests.every((r) => r.status === 200)).toBe(true);
+    expect(gapsAfter(requests, 200)).toEqual(requests.slice(1).map(() => 2_500));
+    expect(w.core.poller.armedTimers).toBe(0);
+    const count = requests.length;
+    await w.clock.advanceAndSettle(120_000, settleIo(w));
+    expect(apiRequests(w)).toHaveLength(count);
+  });
+
+  it('a FAILED job ends failed with the reason, and the refunded cost keeps the credits charged', async () => {
+    const w = await world(singleJobScenario({ startMs: T0, outcome: 'failed', queuedMs: 1_000, processingMs: 5_000 }));
+    w.core.addJobs('apiframe', SINGLE_JOB_ID);
+    await runUntil(w, () => job(w).status === 'failed');
+    expect(job(w)).toMatchObject({
+      rawStatus: 'FAILED',
+      error: { message: 'Provider returned an error: content policy violation' },
+      cost: { credits: 10, refunded: true },
+      watch: { state: 'done' },
+    });
+    expect(w.core.status().counts.failed).toBe(1);
+  });
+
+  it('a revoked key (401) pauses the job and the account; setKey resumes it (re-paused for a wrong key, completed for a valid one)', async () => {
+    const w = await world(singleJobScenario({ startMs: T0, queuedMs: 2_000, processingMs: 10_000 }), { envKey: false });
+    await w.core.setKey('apiframe', TEST_APIFRAME_KEY);
+    w.core.addJobs('apiframe', SINGLE_JOB_ID);
+    await runUntil(w, () => job(w).rawStatus === 'PROCESSING');
+
+    w.emu.apiframe.revokeKey(TEST_APIFRAME_KEY);
+    await runUntil(w, () => job(w).watch.state === 'paused');
+    expect(job(w).status).toBe('running');
+    expect(w.core.status().accounts).toEqual([expect.objectContaining({ provider: 'apiframe', accountId: 'default', state: 'key-rejected' })]);
+    const whilePaused = apiRequests(w).length;
+    await w.clock.advanceAndSettle(10 * 60_000, settleIo(w));
+    expect(apiRequests(w)).toHaveLength(whilePaused);
+
+    await w.core.setKey('apiframe', 'afk_still_wrong_key');
+    expect(job(w).watch.state).toBe('watching');
+    await runUntil(w, () => job(w).watch.state === 'paused');
+    expect(apiRequests(w)).toHaveLength(whilePaused + 1);
+
+    w.emu.apiframe.addKey(TEST_APIFRAME_KEY);
+    await w.core.setKey('apiframe', TEST_APIFRAME_KEY);
+    await runUntil(w, () => job(w).status === 'completed');
+    expect(w.core.status().accounts).toEqual([]);
+    expect(job(w).assets).toHaveLength(5);
+  });
+
+  it('a 429 storm with Retry-After: every retry waits at least Retry-After, then the job completes', async () => {
+    const w = await world(singleJobScenario({ startMs: T0, queuedMs: 2_000, processingMs: 10_000 }));
+    w.emu.faults.add({ route: 'apiframe.getJob', times: 3, fault: { kind: 'status', status: 429, retryAfterSeconds: 20 } });
+    w.core.addJobs('apiframe', SINGLE_JOB_ID);
+    await runUntil(w, () => job(w).status === 'completed');
+    w.core.store.flush();
+    const requests = apiRequests(w);
+    expect(requests.filter((r) => r.status === 429)).toHaveLength(3);
+    const waits = gapsAfter(requests, 429);
+    expect(waits).toHaveLength(3);
+    for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(20_000);
+    expect(w.snapshots.some((s) => /rate-limit/i.test(s.watch.message ?? ''))).toBe(true);
+    expect(job(w).watch.message).toBeNull();
+  });
+
+  it('a 429 storm without Retry-After backs off with growing waits, then recovers', async () => {
+    const w = await world(singleJobScenario({ startMs: T0, queuedMs: 2_000, processingMs: 10_000 }));
+    w.emu.faults.add({ route: 'apiframe.getJob', times: 4, fault: { kind: 'status', status: 429 } });
+    w.core.addJobs('apiframe', SINGLE_JOB_ID);
+    await runUntil(w, () => job(w).status === 'completed');
+    const waits = gapsAfter(apiRequests(w), 429);
+    expect(waits).toHaveLength(4);
+    for (let i = 1; i < waits.length; i++) expect(waits[i]).toBeGreaterThan(waits[i - 1] ?? 0);
+    expect(waits[0]).toBeGreaterThanOrEqual(2_500);
+  });
+
+  const transportFaults = [
+    { name: 'connection reset', fault: { kind: 'reset' as const }, message: /Could not reach Apiframe/ },
+    { name: 'malformed JSON', fault: { kind: 'malformed-json' as const }, message: /could not read/ },
+    { name: 'truncated body', fault: { kind: 'truncate' as const }, message: /Could not reach Apiframe/ },
+    { name: '503', fault: { kind: 'status' as const, status: 503 }, message: /HTTP 503/ },
+  ];
+  for (const { name, fault, message } of transportFaults) {
+    it(`${name}: retried with backoff and recovered`, async () => {
+      const w = await world(singleJobScenario({ startMs: T0, queuedMs: 2_000, processingMs: 10_000 }));
+      w.emu.faults.add({ route: 'apiframe.getJob', times: 2, fault });
+      w.core.addJobs('apiframe', SINGLE_JOB_ID);
+      await runUntil(w, () => job(w).status === 'completed');
+      expect(w.snapshots.some((s) => message.test(s.watch.message ?? ''))).toBe(true);
+      expect(job(w)).toMatchObject({ status: 'completed', watch: { state: 'done', message: null } });
+      expect(job(w).assets).toHaveLength(5);
+      expect(apiRequests(w).length).toBeGreaterThanOrEqual(3);
+    });
+  }
+
+  it('a non-UUID id is rejected before any request reaches the server', async () => {
+    const w = await world(singleJobScenario({ startMs: T0 }));
+    const result = w.core.addJobs('apiframe', 'not-a-uuid');
+    expect(result.ok && result.value.rejected.map((r) => r.input)).toEqual(['not-a-uuid']);
+    expect(w.core.listJobs()).toEqual([]);
+    await w.clock.advanceAndSettle(30_000, settleIo(w));
+    expect(w.emu.requests).toEqual([]);
+    expect(w.http.requestCount).toBe(0);
+  });
+
+  it('the real server’s 400 (invalid id) maps to invalid-input through the adapter', async () => {
+    const w = await world(singleJobScenario({ startMs: T0 }));
+    const result = await apiframe.getJob(
+      { http: w.http, clock: w.clock, baseUrl: w.emu.providers.apiframe.baseUrl, apiKey: TEST_APIFRAME_KEY, accountId: 'default' },
+      'not-a-uuid',
+    );
+    expect(result.ok ? null : result.error).toMatchObject({ kind: 'invalid-input', status: 400 });
+  });
+
+  it('a UUID the server does not know ends in watch error "not found" after one request', async () => {
+    const w = await world(singleJobScenario({ startMs: T0 }));
+    const unknown = '99999999-9999-4999-8999-999999999999';
+    w.core.addJobs('apiframe', unknown);
+    const key = jobKey('apiframe', 'default', unknown);
+    const find = (): Job | undefined => w.core.listJobs().find((j) => j.key === key);
+    await runUntil(w, () => find()?.watch.state === 'error');
+    expect(find()?.watch.message).toMatch(/no job/i);
+    expect(apiRequests(w).map((r) => r.status)).toEqual([404]);
+    await w.clock.advanceAndSettle(60_000, settleIo(w));
+    expect(apiRequests(w)).toHaveLength(1);
+  });
+});

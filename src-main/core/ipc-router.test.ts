@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { INVOKE_METHODS, invokeChannel } from '../../src-shared/channel-names';
+import { AppStatusSchema } from '../../src-shared/ipc-contract';
+import { err, ok } from '../../src-shared/result';
+import { PROVIDER_IDS } from '../../src-shared/job';
+import { DEFAULT_SETTINGS } from '../../src-shared/settings';
+import { createIpcRouter, makeSenderCheck } from './ipc-router';
+import type { IpcHandlers, IpcSender } from './ipc-router';
+import type { InvokeMethod } from '../../src-shared/channel-names';
+import { RecordingLogger } from './testing/fakes';
+
+const APP_URL = 'file:///opt/genwatch/resources/app/out/renderer/index.html';
+const TRUSTED: IpcSender = { url: `${APP_URL}#/jobs` };
+const UNTRUSTED: IpcSender = { url: 'https://evil.example/index.html' };
+
+const KEYS = {
+  keychain: { available: true, message: null },
+  providers: PROVIDER_IDS.map((provider) => ({ provider, isSet: false, last4: null, source: null })),
+};
+const STATUS = AppStatusSchema.parse({ demoMode: false, accounts: [], counts: { queued: 0, running: 0, completed: 0, failed: 0 } });
+
+/** A handler table that records each call (method and validated request). */
+function recordingHandlers(over: Partial<IpcHandlers> = {}): { handlers: IpcHandlers; calls: { method: string; request: unknown }[] } {
+  const calls: { method: string; request: unknown }[] = [];
+  const record = (method: string, request: unknown): void => void calls.push({ method, request });
+  const handlers: IpcHandlers = {
+    getAppInfo: (r) => (record('getAppInfo', r), ok({ version: '1.0.0', platform: 'linux', status: STATUS })),
+    listJobs: (r) => (record('listJobs', r), ok([])),
+    addJobs: (r) => (record('addJobs', r), ok({ added: [], alreadyWatched: [], rejected: [] })),
+    removeJobs: (r) => (record('removeJobs', r), ok({ removed: r.keys.length })),
+    getSettings: (r) => (record('getSettings', r), ok(DEFAULT_SETTINGS)),
+    updateSettings: (r) => (record('updateSettings', r), ok(DEFAULT_SETTINGS)),
+    getKeys: (r) => (record('getKeys', r), ok(KEYS)),
+    setKey: (r) => (record('setKey', r), ok(KEYS)),
+    clearKey: (r) => (record('clearKey', r), ok(KEYS)),
+    openExternal: (r) => (record('openExternal', r), ok(null)),
+    ...over,
+  };
+  return { handlers, calls };
+}
+
+function router(over: Partial<IpcHandlers> = {}) {
+  const { handlers, calls } = recordingHandlers(over);
+  const logger = new RecordingLogger();
+  return { router: createIpcRouter(handlers, { isTrustedSender: makeSenderCheck(APP_URL), logger }), calls, logger };
+}
+
+describe('createIpcRouter', () => {
+  it('exposes one route per contract method on its namespaced channel', () => {
+    const { router: r } = router();
+    expect(r.routes.map((x) => x.method)).toEqual([...INVOKE_METHODS]);
+    expect(r.routes.every((x) => x.channel === invokeChannel(x.method))).toBe(true);
+  });
+
+  it('dispatches a valid request to its handler with the validated payload', async () => {
+    const { router: r, calls } = router();
+    const result = await r.dispatch(invokeChannel('addJobs'), TRUSTED, { provider: 'apiframe', input: 'abc' });
+    expect(result).toEqual({ ok: true, value: { added: [], alreadyWatched: [], rejected: [] } });
+    expect(calls).toEqual([{ method: 'addJobs', request: { provider: 'apiframe', input: 'abc' } }]);
+  });
+
+  it('passes the schema-transformed payload (setKey trims the key)', async () => {
+    const { router: r, calls } = router();
+    await r.dispatch(invokeChannel('setKey'), TRUSTED, { provider: 'apiframe', key: '   afk_12345678   ' });
+    expect(calls[0]?.request).toEqual({ provider: 'apiframe', key: 'afk_12345678' });
+  });
+
+  it('an absent payload counts as {} for methods without parameters', async () => {
+    const { router: r, calls } = router();
+    const result = await r.dispatch(invokeChannel('listJobs'), TRUSTED, undefined);
+    expect(result.ok).toBe(true);
+    expect(calls).toHaveLength(1);
+  });
+
+  const invalidPayloads: [InvokeMethod, unknown][] = [
+    ['addJobs', { provider: 'midjourney-direct', input: 'x' }],
+    ['addJobs', { provider: 'apiframe', input: 'x', extra: true }],
+    ['addJobs', { provider: 'apiframe', input: 'x'.repeat(2_000_001) }],
+    ['removeJobs', { keys: 'apiframe:default:x' }],
+    ['setKey', { provider: 'apiframe', key: 'short' }],
+    ['updateSettings', { theme: 'neon' }],
+    ['updateSettings', { providers: { apiframe: { baseUrl: 'file:///etc/passwd' } } }],
+    ['openExternal', { url: 'http://example.com' }],
+    ['openExternal', { url: 'javascript:alert(1)' }],
+    ['listJobs', { anything: 1 }],
+    ['getKeys', 'not an object'],
+  ];
+  for (const [method, payload] of invalidPayloads) {
+    it(`rejects an invalid ${method} payload as invalid-input without calling the handler (${JSON.stringify(payload).slice(0, 50)})`, async () => {
+      const { router: r, calls } = router();
+      const result = await r.dispatch(invokeChannel(method), TRUSTED, payload);
+      expect(result.ok ? null : result.error.kind).toBe('invalid-input');
+      expect(calls).toEqual([]);
+    });
+  }
+
+  it('refuses an unknown channel as forbidden', async () => {
+    const { router: r, calls } = router();
+    for (const channel of ['genwatch:invoke:deleteEverything', 'getKeys', 'genwatch:event:jobsDelta', '']) {
+      const result = await r.dispatch(channel, TRUSTED, {});
+      expect(result.ok ? null : result.error.kind).toBe('forbidden');
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses an untrusted sender as forbidden without calling the handler, and logs it', async () => {
+    const { router: r, calls, logger } = router();
+    for (const sender of [UNTRUSTED, { url: null }, { url: 'file:///tmp/other.html' }, { url: 'not a url' }]) {
+      const result = await r.dispatch(invokeChannel('setKey'), sender, { provider: 'apiframe', key: 'afk_12345678' });
+      expect(result.ok ? null : result.error.kind).toBe('forbidden');
+    }
+    expect(calls).toEqual([]);
+    expect(logger.entries.filter((e) => e.level === 'warn')).toHaveLength(4);
+  });
+
+  it('a handler that throws yields an internal envelope (and the message does not leak the exception)', async () => {
+    const { router: r, logger } = router({
+      getKeys: () => {
+        throw new Error('secret internals at /home/user/.config');
+      },
+    });
+    const result = await r.dispatch(invokeChannel('getKeys'), TRUSTED, {});
+    expect(result.ok ? null : result.error.kind).toBe('internal');
+    expect(JSON.stringify(result)).not.toContain('/home/user');
+    expect(logger.entries.some((e) => e.level === 'error')).toBe(true);
+  });
+
+  it('a handler whose promise rejects yields an internal envelope', async () => {
+    const { router: r } = router({ clearKey: () => Promise.reject(new Error('boom')) });
+    const result = await r.dispatch(invokeChannel('clearKey'), TRUSTED, { provider: 'apiframe' });
+    expect(result.ok ? null : result.error.kind).toBe('internal');
+  });
+
+  it('a response that fails its schema becomes an internal error instead of reaching the renderer', async () => {
+    const { router: r } = router({ removeJobs: () => ok({ removed: 1.5 }) });
+    const result = await r.dispatch(invokeChannel('removeJobs'), TRUSTED, { keys: [] });
+    expect(result.ok ? null : result.error.kind).toBe('internal');
+  });
+
+  it('a handler error envelope is passed through unchanged', async () => {
+    const { router: r } = router({ addJobs: () => err('invalid-input', 'Paste at least one job id.') });
+    const result = await r.dispatch(invokeChannel('addJobs'), TRUSTED, { provider: 'apiframe', input: '' });
+    expect(result).toEqual({ ok: false, error: { kind: 'invalid-input', message: 'Paste at least one job id.' } });
+  });
+});
+
+describe('makeSenderCheck', () => {
+  it('file:// app: only the same file path is trusted (hash and query allowed)', () => {
+    const check = makeSenderCheck(APP_URL);
+    expect(check({ url: APP_URL })).toBe(true);
+    expect(check({ url: `${APP_URL}?x=1#/settings` })).toBe(true);
+    expect(check({ url: 'file:///opt/genwatch/resources/app/out/renderer/other.html' })).toBe(false);
+    expect(check({ url: 'file:///tmp/index.html' })).toBe(false);
+    expect(check({ url: 'https://opt/genwatch/resources/app/out/renderer/index.html' })).toBe(false);
+  });
+
+  it('http dev-server app: same origin only (scheme, host and port)', () => {
+    const check = makeSenderCheck('http://localhost:5173/');
+    expect(check({ url: 'http://localhost:5173/' })).toBe(true);
+    expect(check({ url: 'http://localhost:5173/deep/page?x=1' })).toBe(true);
+    expect(check({ url: 'http://localhost:5174/' })).toBe(false);
+    expect(check({ url: 'https://localhost:5173/' })).toBe(false);
+    expect(check({ url: 'http://127.0.0.1:5173/' })).toBe(false);
+    expect(check({ url: 'http://localhost.evil.example:5173/' })).toBe(false);
+  });
+
+  it('no URL or an unparsable one is never trusted', () => {
+    const check = makeSenderCheck('http://localhost:5173/');
+    expect(check({ url: null })).toBe(false);
+    expect(check({ url: '' })).toBe(false);
+    expect(check({ url: '::::' })).toBe(false);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../../src-shared/job';
+import { mergeJob, placeholderJob } from './job-merge';
+import { normalizeApiframeJob, ApiframeJobWire } from './providers/apiframe';
+import type { ProviderJob } from './providers/provider';
+import { SEED_COMPLETED, SEED_FAILED, SEED_JOB_ID, SEED_PROCESSING, SEED_QUEUED } from './testing/apiframe-fixtures';
+
+const WATCHING: Job['watch'] = { state: 'watching', message: null, lastCheckedAt: '2026-03-15T10:00:05.000Z' };
+const DONE: Job['watch'] = { state: 'done', message: null, lastCheckedAt: '2026-03-15T10:00:40.000Z' };
+
+function providerJob(body: Record<string, unknown>): ProviderJob {
+  return normalizeApiframeJob(ApiframeJobWire.parse(body), 'default');
+}
+
+describe('mergeJob', () => {
+  it('with nothing known before, takes the provider answer and the given watch state', () => {
+    const next = providerJob(SEED_PROCESSING);
+    expect(mergeJob(undefined, next, WATCHING)).toEqual({ ...next, watch: WATCHING });
+  });
+
+  it('a list item with a bare-string result does not erase the richer asset list seen before', () => {
+    const previous = { ...providerJob(SEED_COMPLETED), watch: DONE };
+    const fromList = providerJob({ ...SEED_COMPLETED, result: 'https://cdn2.apiframe.ai/images/a1b2c3d4-e5f6-7890-abcd-ef1234567890-1.png' });
+    expect(fromList.assets).toHaveLength(1);
+    const merged = mergeJob(previous, fromList, DONE);
+    expect(merged.assets).toEqual(previous.assets);
+    expect(merged.assets).toHaveLength(5);
+  });
+
+  it('a richer answer replaces assets that only came from a list item', () => {
+    const previous = { ...providerJob({ ...SEED_COMPLETED, result: 'https://cdn/x-1.png' }), watch: DONE };
+    const full = providerJob(SEED_COMPLETED);
+    expect(mergeJob(previous, full, DONE).assets).toEqual(full.assets);
+  });
+
+  it('an answer without assets keeps the assets known before', () => {
+    const previous = { ...providerJob(SEED_COMPLETED), watch: DONE };
+    const bare = providerJob({ ...SEED_COMPLETED, result: null });
+    expect(mergeJob(previous, bare, DONE).assets).toHaveLength(5);
+  });
+
+  it('a refund (FAILED, creditCost 0) keeps the credits originally charged and marks them refunded', () => {
+    const previous = { ...providerJob(SEED_PROCESSING), watch: WATCHING };
+    expect(previous.cost).toEqual({ credits: 10, refunded: false });
+    const merged = mergeJob(previous, providerJob(SEED_FAILED), DONE);
+    expect(merged.cost).toEqual({ credits: 10, refunded: true });
+    expect(merged.status).toBe('failed');
+  });
+
+  it('a refund with no earlier cost known reports 0 credits refunded', () => {
+    const merged = mergeJob(placeholderJob({ key: 'k', provider: 'apiframe', accountId: 'default', id: SEED_JOB_ID }), providerJob(SEED_FAILED), DONE);
+    expect(merged.cost).toEqual({ credits: 0, refunded: true });
+  });
+
+  it('keeps the prompt, model, modality and creation time when the new answer lacks them', () => {
+    const previous: Job = { ...providerJob(SEED_PROCESSING), prompt: 'a lighthouse at dusk', watch: WATCHING };
+    const sparse = providerJob({ id: SEED_JOB_ID, status: 'PROCESSING', progress: 80, result: null });
+    expect(sparse.model).toBeNull();
+    expect(sparse.modality).toBe('unknown');
+    const merged = mergeJob(previous, sparse, WATCHING);
+    expect(merged.prompt).toBe('a lighthouse at dusk');
+    expect(merged.model).toBe('midjourney');
+    expect(merged.modality).toBe('image');
+    expect(merged.createdAt).toBe(SEED_QUEUED.createdAt);
+    expect(merged.progress).toBe(80);
+  });
+
+  it('takes status, progress and the new watch state from the latest answer', () => {
+    const previous = { ...providerJob(SEED_QUEUED), watch: WATCHING };
+    const merged = mergeJob(previous, providerJob(SEED_COMPLETED), DONE);
+    expect(merged.status).toBe('completed');
+    expect(merged.progress).toBe(100);
+    expect(merged.watch).toEqual(DONE);
+  });
+});
+
+describe('placeholderJob', () => {
+  it('is a queued, watched row with no provider data yet', () => {
+    const job = placeholderJob({ key: `apiframe:default:${SEED_JOB_ID}`, provider: 'apiframe', accountId: 'default', id: SEED_JOB_ID });
+    expect(job).toMatchObject({ status: 'queued', rawStatus: 'UNKNOWN', progress: 0, assets: [], cost: null, raw: null });
+    expect(job.watch.state).toBe('watching');
+  });
+});

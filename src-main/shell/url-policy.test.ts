@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { contentSecurityPolicy } from '../../src-shared/csp';
+import { isAllowedNavigation, isOpenableExternally } from './url-policy';
+
+function directives(csp: string): Map<string, string[]> {
+  return new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((parts) => parts[0])
+      .map(([name, ...values]) => [name ?? '', values]),
+  );
+}
+
+describe('isAllowedNavigation', () => {
+  const FILE_APP = 'file:///opt/genwatch/out/renderer/index.html';
+
+  it('file:// app: the same page (any hash/query) only', () => {
+    expect(isAllowedNavigation(FILE_APP, `${FILE_APP}#/settings`)).toBe(true);
+    expect(isAllowedNavigation(FILE_APP, 'file:///etc/passwd')).toBe(false);
+    expect(isAllowedNavigation(FILE_APP, 'https://example.com/')).toBe(false);
+  });
+
+  it('dev server: same origin only', () => {
+    expect(isAllowedNavigation('http://localhost:5173/', 'http://localhost:5173/x')).toBe(true);
+    expect(isAllowedNavigation('http://localhost:5173/', 'http://localhost:5174/')).toBe(false);
+    expect(isAllowedNavigation('http://localhost:5173/', 'https://evil.example/')).toBe(false);
+  });
+
+  it('unparsable targets are refused', () => {
+    expect(isAllowedNavigation(FILE_APP, 'not a url')).toBe(false);
+    expect(isAllowedNavigation('not a url', FILE_APP)).toBe(false);
+  });
+});
+
+describe('isOpenableExternally', () => {
+  it('https only', () => {
+    expect(isOpenableExternally('https://apiframe.ai/docs')).toBe(true);
+    expect(isOpenableExternally('HTTPS://apiframe.ai/')).toBe(true);
+    for (const url of ['http://apiframe.ai', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/html,<script>1</script>', 'smb://host/share', 'ms-settings:', 'not a url', '']) {
+      expect(isOpenableExternally(url), url).toBe(false);
+    }
+  });
+});
+
+describe('contentSecurityPolicy (src-shared/csp.ts, the policy the shell applies)', () => {
+  const variants = [
+    { name: 'production header', options: {} },
+    { name: 'production <meta>', options: { asMeta: true } },
+    { name: 'dev-server header', options: { devServerOrigin: 'http://localhost:5173' } },
+  ];
+  for (const { name, options } of variants) {
+    it(`script-src is 'self' only, never inline or eval (${name})`, () => {
+      const csp = directives(contentSecurityPolicy(options));
+      expect(csp.get('script-src')).toEqual(["'self'"]);
+      expect(contentSecurityPolicy(options)).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
+      expect(csp.get('default-src')).toEqual(["'none'"]);
+      expect(csp.get('base-uri')).toEqual(["'none'"]);
+    });
+  }
+
+  it('production allows no inline styles and connects to itself only', () => {
+    const csp = directives(contentSecurityPolicy());
+    expect(csp.get('style-src')).toEqual(["'self'"]);
+    expect(csp.get('connect-src')).toEqual(["'self'"]);
+    expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
+  });
+
+  it('the <meta> form leaves out frame-ancestors (ignored by browsers there)', () => {
+    expect(directives(contentSecurityPolicy({ asMeta: true })).has('frame-ancestors')).toBe(false);
+  });
+
+  it('dev mode adds the dev server (http + ws) to connect-src', () => {
+    const csp = directives(contentSecurityPolicy({ devServerOrigin: 'http://localhost:5173' }));
+    expect(csp.get('connect-src')).toEqual(["'self'", 'http://localhost:5173', 'ws://localhost:5173']);
+  });
+});
