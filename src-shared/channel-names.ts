@@ -9,14 +9,16 @@ export const INVOKE_METHODS = [
   'removeJobs',
   'getSettings',
   'updateSettings',
-  'getKeys',
-  'setKey',
-  'clearKey',
+  'listAccounts',
+  'saveAccount',
+  'removeAccount',
+  'importHistory',
+  'cancelImport',
   'openExternal',
 ] as const;
 export type InvokeMethod = (typeof INVOKE_METHODS)[number];
 
-export const EVENT_NAMES = ['jobsDelta', 'appStatus'] as const;
+export const EVENT_NAMES = ['jobsDelta', 'appStatus', 'accounts'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** The wire channel for a method or event: the only place the prefix exists. */

@@ -6,14 +6,15 @@
 import { z } from 'zod';
 import type { EventName, InvokeMethod } from './channel-names';
 import { JobSchema, ProviderIdSchema } from './job';
-import { KeysStatusSchema, SettingsPatchSchema, SettingsSchema } from './settings';
+import { AccountIdSchema, AccountRefSchema, AccountsStateSchema, HEALTH_STATES, SaveAccountSchema } from './accounts';
+import { SettingsPatchSchema, SettingsSchema } from './settings';
 
 const Empty = z.object({}).strict();
 
 export const AccountHealthSchema = z.object({
   provider: ProviderIdSchema,
   accountId: z.string(),
-  state: z.enum(['ok', 'key-missing', 'key-rejected', 'payment', 'unreachable']),
+  state: z.enum(HEALTH_STATES),
   message: z.string().nullable(),
 });
 export type AccountHealth = z.infer<typeof AccountHealthSchema>;
@@ -22,6 +23,8 @@ export const AppStatusSchema = z.object({
   demoMode: z.boolean(),
   accounts: z.array(AccountHealthSchema),
   counts: z.object({ queued: z.number(), running: z.number(), completed: z.number(), failed: z.number() }),
+  /** Start-up notices in plain words (a store moved aside, jobs that could not be read). */
+  warnings: z.array(z.string()),
 });
 export type AppStatus = z.infer<typeof AppStatusSchema>;
 
@@ -45,7 +48,14 @@ export const invokeContract = {
   getAppInfo: { request: Empty, response: AppInfoSchema },
   listJobs: { request: Empty, response: z.array(JobSchema) },
   addJobs: {
-    request: z.object({ provider: ProviderIdSchema, input: z.string().max(MAX_ADD_INPUT_CHARS) }).strict(),
+    request: z
+      .object({
+        provider: ProviderIdSchema,
+        /** Omit for the provider's active account (the first with a key, else the demo one). */
+        accountId: AccountIdSchema.optional(),
+        input: z.string().max(MAX_ADD_INPUT_CHARS),
+      })
+      .strict(),
     response: AddJobsResultSchema,
   },
   removeJobs: {
@@ -54,12 +64,15 @@ export const invokeContract = {
   },
   getSettings: { request: Empty, response: SettingsSchema },
   updateSettings: { request: SettingsPatchSchema, response: SettingsSchema },
-  getKeys: { request: Empty, response: KeysStatusSchema },
-  setKey: {
-    request: z.object({ provider: ProviderIdSchema, key: z.string().trim().min(8).max(512) }).strict(),
-    response: KeysStatusSchema,
+  listAccounts: { request: Empty, response: AccountsStateSchema },
+  saveAccount: { request: SaveAccountSchema, response: AccountsStateSchema },
+  removeAccount: {
+    request: AccountRefSchema.extend({ forgetJobs: z.boolean() }).strict(),
+    response: AccountsStateSchema,
   },
-  clearKey: { request: z.object({ provider: ProviderIdSchema }).strict(), response: KeysStatusSchema },
+  /** Imports the account's whole job history (all pages); progress arrives as `accounts` events. */
+  importHistory: { request: AccountRefSchema, response: AccountsStateSchema },
+  cancelImport: { request: AccountRefSchema, response: AccountsStateSchema },
   openExternal: {
     request: z.object({ url: z.url({ protocol: /^https$/ }).max(4096) }).strict(),
     response: z.null(),
@@ -75,6 +88,7 @@ export type JobsDelta = z.infer<typeof JobsDeltaSchema>;
 export const eventContract = {
   jobsDelta: JobsDeltaSchema,
   appStatus: AppStatusSchema,
+  accounts: AccountsStateSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type InvokeContract = typeof invokeContract;

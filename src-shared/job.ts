@@ -43,12 +43,14 @@ export const JobCostSchema = z.object({
 });
 
 /** How the watcher currently treats this job; independent of the job's own status. */
-export const WATCH_STATES = ['watching', 'done', 'paused', 'error'] as const;
+export const WATCH_STATES = ['watching', 'stalled', 'done', 'paused', 'error'] as const;
 export const WatchSchema = z.object({
   state: z.enum(WATCH_STATES),
   /** One sentence for the user when paused or in error. */
   message: z.string().nullable(),
   lastCheckedAt: z.string().nullable(),
+  /** When progress or status last changed: the basis of the "stalled" flag. */
+  progressAt: z.string().nullable(),
 });
 
 export const JobSchema = z.object({

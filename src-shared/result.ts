@@ -8,6 +8,7 @@ export const ERROR_KINDS = [
   'invalid-input', // the request itself is wrong (bad job id, bad setting)
   'auth', // key missing, invalid or revoked
   'payment', // credits exhausted / no subscription: an account state
+  'account-hold', // the provider holds the account until the user acts (moderation notice, CAPTCHA)
   'not-found',
   'expired', // the job is gone for good (useapi 410)
   'rate-limited',

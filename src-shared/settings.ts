@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { PROVIDER_IDS, ProviderIdSchema } from './job';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 
@@ -14,8 +13,12 @@ export const ProviderSettingsSchema = z.object({
   baseUrl: BaseUrlSchema,
 });
 
+/** Progress unchanged for this long: the job is flagged "stalled" (still watched). */
+export const STALLED_MINUTES = { min: 1, max: 24 * 60, default: 10 } as const;
+
 export const SettingsSchema = z.object({
   theme: z.enum(THEMES),
+  stalledAfterMinutes: z.number().int().min(STALLED_MINUTES.min).max(STALLED_MINUTES.max),
   providers: z.object({
     apiframe: ProviderSettingsSchema,
     useapi: ProviderSettingsSchema,
@@ -26,6 +29,7 @@ export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = z
   .object({
     theme: z.enum(THEMES).optional(),
+    stalledAfterMinutes: z.number().int().min(STALLED_MINUTES.min).max(STALLED_MINUTES.max).optional(),
     providers: z
       .object({
         apiframe: ProviderSettingsSchema.optional(),
@@ -39,21 +43,6 @@ export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
 export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
+  stalledAfterMinutes: STALLED_MINUTES.default,
   providers: { apiframe: { baseUrl: null }, useapi: { baseUrl: null } },
 };
-
-export const KEY_SOURCES = ['keychain', 'environment', 'session', 'demo'] as const;
-export const KeyStatusSchema = z.object({
-  provider: ProviderIdSchema,
-  isSet: z.boolean(),
-  /** The last four characters only: the key itself never reaches the renderer. */
-  last4: z.string().max(4).nullable(),
-  source: z.enum(KEY_SOURCES).nullable(),
-});
-export type KeyStatus = z.infer<typeof KeyStatusSchema>;
-
-export const KeysStatusSchema = z.object({
-  keychain: z.object({ available: z.boolean(), message: z.string().nullable() }),
-  providers: z.array(KeyStatusSchema).length(PROVIDER_IDS.length),
-});
-export type KeysStatus = z.infer<typeof KeysStatusSchema>;

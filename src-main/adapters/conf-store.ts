@@ -7,7 +7,6 @@ import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyValueStore, Logger } from '../core/ports';
 
-export const STORE_SCHEMA_VERSION = 1;
 export const STORE_NAME = 'genwatch';
 
 /** The part of the conf / electron-store API we use. */
@@ -37,7 +36,6 @@ export function openConfStore(create: () => ConfLike, options: { cwd: string; lo
     options.logger.warn('store unreadable; moved aside', { aside, error: String(error) });
     conf = create();
   }
-  if (conf.get('schemaVersion') === undefined) conf.set('schemaVersion', STORE_SCHEMA_VERSION);
   return {
     recovered,
     store: {

@@ -106,7 +106,7 @@ async function cmdWatch(values: Record<string, string | boolean | undefined>, po
   }
   const headless = await createHeadlessCore({ environment, intervalScale: pollScale });
   try {
-    if (!headless.core.keys.hasUserKey(provider)) {
+    if (!headless.core.hasUserKey(provider)) {
       io.err(`No ${adapter.label} key: set ${adapter.env.apiKey}, or run \`genwatch keys set ${provider}\`.`);
       return EXIT.usage;
     }

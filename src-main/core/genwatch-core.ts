@@ -3,26 +3,31 @@
  * ask for, on injected ports only. The Electron shell and the CLI are thin
  * wrappers around one instance of this.
  */
+import type { Account, AccountsState, SaveAccount } from '../../src-shared/accounts';
 import { JobSchema, isTerminalStatus, jobKey, PROVIDER_IDS } from '../../src-shared/job';
 import type { Job, ProviderId } from '../../src-shared/job';
 import type { AccountHealth, AddJobsResult, AppStatus, JobsDelta } from '../../src-shared/ipc-contract';
-import type { Settings, SettingsPatch, KeysStatus } from '../../src-shared/settings';
+import type { Settings, SettingsPatch } from '../../src-shared/settings';
 import { err, ok } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
+import { AccountBook, ref } from './account-book';
+import type { AccountRecord } from './account-book';
+import { startHistoryImport } from './history-import';
+import type { ImportRun } from './history-import';
 import { parseIdInput } from './id-input';
-import { placeholderJob } from './job-merge';
+import { mergeJob, placeholderJob } from './job-merge';
 import { JobStore } from './job-store';
-import { KeyRing } from './keys';
+import { DEFAULT_ACCOUNT, DEMO_ACCOUNT, KeyRing } from './keys';
+import { migrate } from './migrations';
 import { Poller } from './poller';
 import type { AccountCredentials } from './poller';
 import type { Clock, HttpPort, KeyValueStore, Logger, Random, SecretStore, TimerHandle } from './ports';
-import type { ProviderAdapter } from './providers/provider';
+import type { ProviderAdapter, ProviderContext, ProviderJob } from './providers/provider';
 import { applySettingsPatch, loadSettings, saveSettings } from './settings-store';
 
-export const DEMO_ACCOUNT = 'demo';
-export const DEFAULT_ACCOUNT = 'default';
+export { DEFAULT_ACCOUNT, DEMO_ACCOUNT } from './keys';
 const JOBS_KEY = 'jobs';
-const PERSIST_DEBOUNCE_MS = 1_000;
+const PERSIST_DEBOUNCE_MS = 2_000;
 
 export interface DemoConfig {
   /** Per provider: where the built-in emulator serves it and the key it accepts. */
@@ -35,6 +40,8 @@ export interface CoreDeps {
   random: Random;
   secrets: SecretStore;
   kv: KeyValueStore;
+  /** Where jobs are persisted; defaults to `kv` (the app keeps them in their own file). */
+  jobsKv?: KeyValueStore;
   logger: Logger;
   providers: readonly ProviderAdapter[];
   environment: Readonly<Record<string, string | undefined>>;
@@ -42,27 +49,39 @@ export interface CoreDeps {
   platform: string;
   intervalScale?: number;
   openExternal?: (url: string) => Promise<void>;
+  /** Notices to show the user from start-up (e.g. a store that was moved aside). */
+  warnings?: string[];
+  onCycle?: (provider: ProviderId, accountId: string, requests: number) => void;
 }
 
 export class GenwatchCore {
   readonly store: JobStore;
   readonly poller: Poller;
   readonly keys: KeyRing;
+  readonly accounts: AccountBook;
   private readonly providers: ReadonlyMap<ProviderId, ProviderAdapter>;
   private settings: Settings;
   private demo: DemoConfig | null = null;
-  private readonly health = new Map<string, AccountHealth>();
+  private readonly warnings: string[];
   private readonly statusListeners = new Set<(status: AppStatus) => void>();
+  private readonly accountListeners = new Set<(state: AccountsState) => void>();
+  private readonly imports = new Map<string, ImportRun>();
   private persistTimer: TimerHandle | null = null;
+  private readonly jobsKv: KeyValueStore;
 
   private constructor(private readonly deps: CoreDeps) {
     this.providers = new Map(deps.providers.map((p) => [p.id, p]));
+    this.jobsKv = deps.jobsKv ?? deps.kv;
+    const migration = migrate(deps.kv, deps.logger);
+    this.warnings = [...(deps.warnings ?? []), ...(migration.warning ? [migration.warning] : [])];
     const envKeys: Partial<Record<ProviderId, string>> = {};
     for (const p of deps.providers) {
       const value = deps.environment[p.env.apiKey];
       if (value) envKeys[p.id] = value;
     }
     this.keys = new KeyRing(deps.secrets, envKeys);
+    this.accounts = new AccountBook(deps.kv);
+    for (const p of deps.providers) if (envKeys[p.id]) this.accounts.ensure(p.id, DEFAULT_ACCOUNT);
     this.settings = loadSettings(deps.kv, deps.logger);
     this.store = new JobStore(deps.clock);
     this.poller = new Poller({
@@ -74,6 +93,16 @@ export class GenwatchCore {
       providers: this.providers,
       credentials: (provider, accountId) => this.credentials(provider, accountId),
       onAccountHealth: (health) => this.setHealth(health),
+      accountOptions: (provider, accountId) => {
+        const record = this.accounts.get(provider, accountId);
+        return { scope: record?.scope ?? 'user', discover: record?.discover ?? false };
+      },
+      onChannels: (provider, accountId, channels) => {
+        this.accounts.channels.set(ref(provider, accountId), channels);
+        this.emitAccounts();
+      },
+      stalledAfterMs: () => this.settings.stalledAfterMinutes * 60_000,
+      ...(deps.onCycle ? { onCycle: deps.onCycle } : {}),
       ...(deps.intervalScale === undefined ? {} : { intervalScale: deps.intervalScale }),
     });
     this.store.onDelta(() => {
@@ -84,8 +113,10 @@ export class GenwatchCore {
 
   static async create(deps: CoreDeps): Promise<GenwatchCore> {
     const core = new GenwatchCore(deps);
-    await core.keys.load();
+    await core.keys.load(core.accounts.list());
     core.restoreJobs();
+    core.resumeInterruptedImports();
+    for (const record of core.accounts.list()) if (record.discover) core.poller.refreshAccount(record.provider, record.id);
     return core;
   }
 
@@ -99,18 +130,28 @@ export class GenwatchCore {
     return this.settings;
   }
 
-  getKeys(): KeysStatus {
-    return this.keys.status();
+  /** Demo mode: the emulator is wired and no real account has a key. */
+  get demoMode(): boolean {
+    return this.demo !== null && !this.accounts.list().some((r) => r.id !== DEMO_ACCOUNT && this.keys.resolve(r.provider, r.id) !== null);
   }
 
-  get demoMode(): boolean {
-    return this.demo !== null && !this.keys.hasUserKey('apiframe');
+  hasUserKey(provider: ProviderId): boolean {
+    return this.accounts.list().some((r) => r.provider === provider && r.id !== DEMO_ACCOUNT && this.keys.resolve(provider, r.id) !== null);
   }
 
   status(): AppStatus {
     const counts = { queued: 0, running: 0, completed: 0, failed: 0 };
     for (const job of this.store.all()) counts[job.status]++;
-    return { demoMode: this.demoMode, accounts: [...this.health.values()], counts };
+    const accounts: AccountHealth[] = [];
+    for (const record of this.accounts.list()) {
+      const health = this.accounts.health.get(ref(record.provider, record.id));
+      if (health && health.state !== 'ok') accounts.push({ provider: record.provider, accountId: record.id, ...health });
+    }
+    return { demoMode: this.demoMode, accounts, counts, warnings: this.warnings };
+  }
+
+  accountsState(): AccountsState {
+    return { keychain: this.keys.keychainStatus(), accounts: this.accounts.list().map((r) => this.describeAccount(r)) };
   }
 
   onJobsDelta(listener: (delta: JobsDelta) => void): () => void {
@@ -122,37 +163,48 @@ export class GenwatchCore {
     return () => this.statusListeners.delete(listener);
   }
 
+  onAccounts(listener: (state: AccountsState) => void): () => void {
+    this.accountListeners.add(listener);
+    return () => this.accountListeners.delete(listener);
+  }
+
   // ---- commands ------------------------------------------------------------
 
   /** Points the demo account at the built-in emulator (used when no key is set). */
   enableDemo(config: DemoConfig): void {
     this.demo = config;
-    for (const [provider, credentials] of Object.entries(config.providers)) {
-      this.keys.setDemoKey(provider as ProviderId, credentials.apiKey);
+    for (const [provider, credentials] of Object.entries(config.providers) as [ProviderId, AccountCredentials][]) {
+      this.keys.setDemoKey(provider, credentials.apiKey);
+      this.accounts.ensure(provider, DEMO_ACCOUNT, 'Demo (built-in emulator)');
     }
     this.emitStatus();
+    this.emitAccounts();
   }
 
-  /** The account new jobs are added to: the user's, or the demo emulator's while no key is set. */
+  /** The account new jobs go to: the provider's first account with a key, else the demo one. */
   activeAccount(provider: ProviderId): string {
-    return !this.keys.hasUserKey(provider) && this.demo?.providers[provider] ? DEMO_ACCOUNT : DEFAULT_ACCOUNT;
+    const withKey = this.accounts.list().find((r) => r.provider === provider && r.id !== DEMO_ACCOUNT && this.keys.resolve(provider, r.id));
+    if (withKey) return withKey.id;
+    return this.demo?.providers[provider] ? DEMO_ACCOUNT : DEFAULT_ACCOUNT;
   }
 
-  addJobs(provider: ProviderId, input: string): Result<AddJobsResult> {
+  addJobs(provider: ProviderId, input: string, accountId?: string): Result<AddJobsResult> {
     const adapter = this.providers.get(provider);
     if (!adapter) return err('invalid-input', `genwatch does not know the provider "${provider}".`);
+    if (accountId && !this.accounts.get(provider, accountId)) return err('invalid-input', `There is no ${adapter.label} account "${accountId}".`);
     const { ids, rejected } = parseIdInput(input, adapter);
     if (ids.length === 0 && rejected.length === 0) return err('invalid-input', 'Paste at least one job id.');
-    const accountId = this.activeAccount(provider);
+    const account = accountId ?? this.activeAccount(provider);
+    this.accounts.ensure(provider, account);
     const added: string[] = [];
     const alreadyWatched: string[] = [];
     for (const id of ids) {
-      const key = jobKey(provider, accountId, id);
+      const key = jobKey(provider, account, id);
       if (this.store.get(key)) {
         alreadyWatched.push(id);
         continue;
       }
-      this.store.upsert(placeholderJob({ key, provider, accountId, id }));
+      this.store.upsert(placeholderJob({ key, provider, accountId: account, id }));
       this.poller.watch(key);
       added.push(id);
     }
@@ -173,23 +225,74 @@ export class GenwatchCore {
     this.settings = applySettingsPatch(before, patch);
     saveSettings(this.deps.kv, this.settings);
     for (const provider of PROVIDER_IDS) {
-      if (before.providers[provider].baseUrl !== this.settings.providers[provider].baseUrl) {
-        this.poller.resumeAccount(provider, DEFAULT_ACCOUNT);
-      }
+      if (before.providers[provider].baseUrl === this.settings.providers[provider].baseUrl) continue;
+      for (const record of this.accounts.list()) if (record.provider === provider && record.id !== DEMO_ACCOUNT) this.poller.resumeAccount(provider, record.id);
     }
     return this.settings;
   }
 
-  async setKey(provider: ProviderId, key: string): Promise<Result<KeysStatus>> {
-    const result = await this.keys.set(provider, key);
-    if (result.ok) this.afterKeyChange(provider);
-    return result;
+  async saveAccount(request: SaveAccount): Promise<Result<AccountsState>> {
+    const adapter = this.providers.get(request.provider);
+    if (!adapter) return err('invalid-input', `genwatch does not support ${request.provider} yet.`);
+    if (request.accountId === DEMO_ACCOUNT) return err('invalid-input', 'The demo account belongs to the built-in emulator and cannot be changed.');
+    let record = request.accountId ? this.accounts.get(request.provider, request.accountId) : undefined;
+    if (!record) {
+      if (!request.accountId && !request.key) return err('invalid-input', 'A new account needs its API key.');
+      const hasAny = this.accounts.list().some((r) => r.provider === request.provider && r.id !== DEMO_ACCOUNT);
+      const id = request.accountId ?? (hasAny ? this.accounts.uniqueId(request.provider, request.label ?? adapter.label) : DEFAULT_ACCOUNT);
+      record = this.accounts.ensure(request.provider, id, request.label);
+    }
+    if (request.key) {
+      const stored = await this.keys.set(request.provider, record.id, request.key);
+      if (!stored.ok) return stored;
+    }
+    const updated = this.accounts.put({
+      ...record,
+      label: request.label ?? record.label,
+      scope: request.scope ?? record.scope,
+      discover: request.discover ?? record.discover,
+    });
+    if (request.key) {
+      this.accounts.health.delete(ref(updated.provider, updated.id));
+      this.poller.resumeAccount(updated.provider, updated.id);
+    }
+    this.poller.refreshAccount(updated.provider, updated.id);
+    this.emitStatus();
+    this.emitAccounts();
+    return ok(this.accountsState());
   }
 
-  async clearKey(provider: ProviderId): Promise<Result<KeysStatus>> {
-    const result = await this.keys.clear(provider);
-    if (result.ok) this.afterKeyChange(provider);
-    return result;
+  async removeAccount(provider: ProviderId, accountId: string, forgetJobs: boolean): Promise<Result<AccountsState>> {
+    if (accountId === DEMO_ACCOUNT) return err('invalid-input', 'The demo account cannot be removed; add your own key instead.');
+    if (!this.accounts.get(provider, accountId)) return err('not-found', 'That account does not exist.');
+    this.imports.get(ref(provider, accountId))?.cancel();
+    const cleared = await this.keys.clear(provider, accountId);
+    if (!cleared.ok) return cleared;
+    const jobs = this.store.all().filter((job) => job.provider === provider && job.accountId === accountId);
+    for (const job of jobs) this.poller.unwatch(job.key);
+    if (forgetJobs) this.removeJobs(jobs.map((job) => job.key));
+    this.accounts.remove(provider, accountId);
+    this.emitStatus();
+    this.emitAccounts();
+    return ok(this.accountsState());
+  }
+
+  importHistory(provider: ProviderId, accountId: string): Result<AccountsState> {
+    const adapter = this.providers.get(provider);
+    const record = this.accounts.get(provider, accountId);
+    if (!adapter || !record) return err('not-found', 'That account does not exist.');
+    if (!adapter.listJobs) return err('invalid-input', `${adapter.label} offers no job history to import; running jobs are discovered instead.`);
+    const credentials = this.credentials(provider, accountId);
+    if (!credentials) return err('auth', `Add a ${adapter.label} key to this account before importing its history.`);
+    if (this.imports.has(ref(provider, accountId))) return ok(this.accountsState());
+    const resume = record.history.state === 'running' || record.history.state === 'cancelled' || record.history.state === 'error';
+    this.runImport(adapter, record, credentials, resume && record.history.cursor ? record.history : null);
+    return ok(this.accountsState());
+  }
+
+  cancelImport(provider: ProviderId, accountId: string): Result<AccountsState> {
+    this.imports.get(ref(provider, accountId))?.cancel();
+    return ok(this.accountsState());
   }
 
   async openExternal(url: string): Promise<Result<null>> {
@@ -201,6 +304,7 @@ export class GenwatchCore {
 
   /** Stops timers and writes pending state; the process can exit afterwards. */
   dispose(): void {
+    for (const run of this.imports.values()) run.cancel();
     this.poller.stop();
     this.store.flush();
     if (this.persistTimer !== null) this.deps.clock.clearTimeout(this.persistTimer);
@@ -210,27 +314,96 @@ export class GenwatchCore {
 
   // ---- internals -----------------------------------------------------------
 
-  private credentials(provider: ProviderId, accountId: string): AccountCredentials | null {
+  credentials(provider: ProviderId, accountId: string): AccountCredentials | null {
     if (accountId === DEMO_ACCOUNT) return this.demo?.providers[provider] ?? null;
     const adapter = this.providers.get(provider);
-    const key = this.keys.resolve(provider);
+    const key = this.keys.resolve(provider, accountId);
     if (!adapter || !key || key.source === 'demo') return null;
-    const baseUrl =
-      this.deps.environment[adapter.env.baseUrl] ?? this.settings.providers[provider].baseUrl ?? adapter.defaultBaseUrl;
+    const baseUrl = this.deps.environment[adapter.env.baseUrl] ?? this.settings.providers[provider].baseUrl ?? adapter.defaultBaseUrl;
     return { baseUrl, apiKey: key.key };
   }
 
-  private afterKeyChange(provider: ProviderId): void {
-    this.health.delete(`${provider}:${DEFAULT_ACCOUNT}`);
-    this.poller.resumeAccount(provider, DEFAULT_ACCOUNT);
-    this.emitStatus();
+  private runImport(adapter: ProviderAdapter, record: AccountRecord, credentials: AccountCredentials, resumeFrom: AccountRecord['history'] | null): void {
+    const key = ref(record.provider, record.id);
+    const context: ProviderContext = { http: this.deps.http, clock: this.deps.clock, accountId: record.id, ...credentials };
+    const setHistory = (history: Partial<AccountRecord['history']>): void => {
+      this.accounts.update(record.provider, record.id, (r) => ({ ...r, history: { ...r.history, ...history } }));
+      this.emitAccounts();
+    };
+    setHistory({ state: 'running', message: null, ...(resumeFrom ? {} : { pages: 0, jobs: 0, cursor: null }) });
+    const run = startHistoryImport({
+      provider: adapter,
+      context,
+      scope: record.scope,
+      clock: this.deps.clock,
+      random: this.deps.random,
+      resumeFrom: resumeFrom ? { pages: resumeFrom.pages, jobs: resumeFrom.jobs, cursor: resumeFrom.cursor } : null,
+      onJobs: (jobs) => this.importJobs(jobs),
+      onProgress: (progress) => setHistory(progress),
+    });
+    this.imports.set(key, run);
+    void run.done.then((result) => {
+      this.imports.delete(key);
+      if (!result.ok) {
+        setHistory({ state: 'error', message: result.error.message });
+        return;
+      }
+      setHistory({
+        state: result.cancelled ? 'cancelled' : 'done',
+        ...result.value,
+        message: result.cancelled ? 'Import cancelled; it resumes where it stopped.' : null,
+        finishedAt: result.cancelled ? null : new Date(this.deps.clock.now()).toISOString(),
+      });
+    });
+  }
+
+  private importJobs(jobs: readonly ProviderJob[]): void {
+    const now = new Date(this.deps.clock.now()).toISOString();
+    for (const job of jobs) {
+      const previous = this.store.get(job.key);
+      const done = isTerminalStatus(job.status);
+      this.store.upsert(mergeJob(previous, job, previous?.watch ?? { state: done ? 'done' : 'watching', message: null, lastCheckedAt: now, progressAt: now }));
+      if (!done) this.poller.watch(job.key);
+    }
+  }
+
+  private resumeInterruptedImports(): void {
+    for (const record of this.accounts.list()) {
+      if (record.history.state !== 'running') continue;
+      const adapter = this.providers.get(record.provider);
+      const credentials = this.credentials(record.provider, record.id);
+      if (adapter?.listJobs && credentials) this.runImport(adapter, record, credentials, record.history);
+    }
+  }
+
+  private describeAccount(record: AccountRecord): Account {
+    const key = ref(record.provider, record.id);
+    return {
+      provider: record.provider,
+      id: record.id,
+      label: record.label,
+      demo: record.id === DEMO_ACCOUNT,
+      key: this.keys.describe(record.provider, record.id),
+      health: this.accounts.health.get(key) ?? { state: 'ok', message: null },
+      scope: record.scope,
+      discover: record.discover,
+      history: {
+        state: record.history.state,
+        pages: record.history.pages,
+        jobs: record.history.jobs,
+        message: record.history.message,
+        finishedAt: record.history.finishedAt,
+      },
+      channels: this.accounts.channels.get(key) ?? [],
+    };
   }
 
   private setHealth(health: AccountHealth): void {
-    const key = `${health.provider}:${health.accountId}`;
-    if (health.state === 'ok') this.health.delete(key);
-    else this.health.set(key, health);
+    const key = ref(health.provider, health.accountId);
+    if (health.state === 'ok') this.accounts.health.delete(key);
+    else this.accounts.health.set(key, { state: health.state, message: health.message });
     this.emitStatus();
+    this.emitAccounts();
   }
 
   private emitStatus(): void {
@@ -239,8 +412,14 @@ export class GenwatchCore {
     for (const listener of this.statusListeners) listener(status);
   }
 
+  private emitAccounts(): void {
+    if (this.accountListeners.size === 0) return;
+    const state = this.accountsState();
+    for (const listener of this.accountListeners) listener(state);
+  }
+
   private restoreJobs(): void {
-    const stored = this.deps.kv.get(JOBS_KEY);
+    const stored = this.jobsKv.get(JOBS_KEY);
     if (!Array.isArray(stored)) return;
     let skipped = 0;
     for (const item of stored) {
@@ -249,10 +428,14 @@ export class GenwatchCore {
         skipped++;
         continue;
       }
+      this.accounts.ensure(parsed.data.provider, parsed.data.accountId);
       this.store.upsert(parsed.data);
-      if (!isTerminalStatus(parsed.data.status)) this.poller.watch(parsed.data.key);
+      if (!isTerminalStatus(parsed.data.status) && parsed.data.watch.state !== 'error') this.poller.watch(parsed.data.key);
     }
-    if (skipped > 0) this.deps.logger.warn('skipped unreadable stored jobs', { skipped });
+    if (skipped > 0) {
+      this.deps.logger.warn('skipped unreadable stored jobs', { skipped });
+      this.warnings.push(`${skipped} saved job${skipped === 1 ? '' : 's'} could not be read and were skipped.`);
+    }
   }
 
   private schedulePersist(): void {
@@ -266,6 +449,6 @@ export class GenwatchCore {
   private persistJobs(): void {
     // Demo jobs live on a throwaway emulator: never persisted.
     const jobs = this.store.all().filter((job) => job.accountId !== DEMO_ACCOUNT);
-    this.deps.kv.set(JOBS_KEY, jobs);
+    this.jobsKv.set(JOBS_KEY, jobs);
   }
 }

@@ -7,13 +7,15 @@ export function coreHandlers(core: GenwatchCore, info: { version: string; platfo
   return {
     getAppInfo: () => ok({ version: info.version, platform: info.platform, status: core.status() }),
     listJobs: () => ok(core.listJobs()),
-    addJobs: ({ provider, input }) => core.addJobs(provider, input),
+    addJobs: ({ provider, input, accountId }) => core.addJobs(provider, input, accountId),
     removeJobs: ({ keys }) => ok({ removed: core.removeJobs(keys) }),
     getSettings: () => ok(core.getSettings()),
     updateSettings: (patch) => ok(core.updateSettings(patch)),
-    getKeys: () => ok(core.getKeys()),
-    setKey: ({ provider, key }) => core.setKey(provider, key),
-    clearKey: ({ provider }) => core.clearKey(provider),
+    listAccounts: () => ok(core.accountsState()),
+    saveAccount: (request) => core.saveAccount(request),
+    removeAccount: ({ provider, accountId, forgetJobs }) => core.removeAccount(provider, accountId, forgetJobs),
+    importHistory: ({ provider, accountId }) => core.importHistory(provider, accountId),
+    cancelImport: ({ provider, accountId }) => core.cancelImport(provider, accountId),
     openExternal: ({ url }) => core.openExternal(url),
   };
 }

@@ -12,8 +12,13 @@ function onlyListAssets(job: Pick<Job, 'assets'>): boolean {
   return job.assets.every((a) => a.meta['fromList'] === true);
 }
 
-export function mergeJob(previous: Job | undefined, next: ProviderJob, watch: Watch): Job {
+export function mergeJob(previous: Job | undefined, incoming: ProviderJob, watch: Watch): Job {
+  const { partial, ...next } = incoming;
   if (!previous) return { ...next, watch };
+  if (partial) {
+    // Status-only news (a running-list entry): keep everything richer we knew.
+    return { ...previous, status: next.status, rawStatus: next.rawStatus, progress: Math.max(previous.progress, next.progress), watch };
+  }
   const keepAssets =
     previous.assets.length > 0 && (next.assets.length === 0 || (onlyListAssets(next) && !onlyListAssets(previous)));
   const refundedCost =
@@ -49,7 +54,7 @@ export function placeholderJob(base: Pick<Job, 'key' | 'provider' | 'accountId' 
     createdAt: null,
     updatedAt: null,
     completedAt: null,
-    watch: { state: 'watching', message: 'Waiting for the first answer from the provider.', lastCheckedAt: null },
+    watch: { state: 'watching', message: 'Waiting for the first answer from the provider.', lastCheckedAt: null, progressAt: null },
     raw: null,
   };
 }

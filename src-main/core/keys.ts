@@ -1,43 +1,54 @@
 /**
- * Where each provider's key comes from, in order: the OS keychain, the
- * environment (headless use), a key kept in memory for this session only
- * (when no keychain exists, and the UI says so), then the demo emulator's key.
- * Keys are cached in main's memory so polling never touches the keychain.
+ * Where each account's key comes from, in order: the OS keychain, the
+ * environment (headless use; the provider's 'default' account), a key kept in
+ * memory for this session only (when no keychain exists, and the UI says so),
+ * then the demo emulator's key (the 'demo' account). Keys are cached in main's
+ * memory so polling never touches the keychain.
  */
-import { PROVIDER_IDS } from '../../src-shared/job';
+import type { Account } from '../../src-shared/accounts';
 import type { ProviderId } from '../../src-shared/job';
-import type { KeyStatus, KeysStatus } from '../../src-shared/settings';
 import { err, ok } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
 import type { SecretStore } from './ports';
 
-export type KeySource = NonNullable<KeyStatus['source']>;
-interface ResolvedKey {
+export type KeySource = NonNullable<Account['key']['source']>;
+export interface ResolvedKey {
   key: string;
   source: KeySource;
 }
+export interface KeychainStatus {
+  available: boolean;
+  message: string | null;
+}
+
+export const DEFAULT_ACCOUNT = 'default';
+export const DEMO_ACCOUNT = 'demo';
 
 export const keychainAccount = (provider: ProviderId, accountId: string): string => `${provider}:${accountId}`;
 
+const NO_KEYCHAIN =
+  'No system keychain is available, so keys cannot be stored securely; a key entered here is kept in memory until genwatch quits.';
+
 export class KeyRing {
-  private readonly keychain = new Map<ProviderId, string>();
-  private readonly session = new Map<ProviderId, string>();
+  private readonly keychain = new Map<string, string>();
+  private readonly session = new Map<string, string>();
   private readonly demo = new Map<ProviderId, string>();
-  private availability: { available: boolean; message: string | null } = { available: false, message: null };
+  private availability: KeychainStatus = { available: false, message: null };
 
   constructor(
     private readonly secrets: SecretStore,
     private readonly environment: Partial<Record<ProviderId, string>>,
   ) {}
 
-  /** Reads the keychain once at start-up. */
-  async load(): Promise<void> {
+  /** Reads the keychain once at start-up for the accounts we know of. */
+  async load(accounts: readonly { provider: ProviderId; id: string }[]): Promise<void> {
     this.availability = await this.secrets.availability();
     if (!this.availability.available) return;
-    for (const provider of PROVIDER_IDS) {
+    for (const account of accounts) {
+      const name = keychainAccount(account.provider, account.id);
       try {
-        const key = await this.secrets.get(keychainAccount(provider, 'default'));
-        if (key) this.keychain.set(provider, key);
+        const key = await this.secrets.get(name);
+        if (key) this.keychain.set(name, key);
       } catch (error) {
         this.availability = { available: false, message: `The system keychain could not be read: ${String(error)}` };
         return;
@@ -50,71 +61,61 @@ export class KeyRing {
     else this.demo.set(provider, key);
   }
 
-  resolve(provider: ProviderId): ResolvedKey | null {
+  resolve(provider: ProviderId, accountId: string): ResolvedKey | null {
+    const name = keychainAccount(provider, accountId);
     const candidates: [string | undefined, KeySource][] = [
-      [this.keychain.get(provider), 'keychain'],
-      [this.environment[provider], 'environment'],
-      [this.session.get(provider), 'session'],
-      [this.demo.get(provider), 'demo'],
+      [this.keychain.get(name), 'keychain'],
+      [accountId === DEFAULT_ACCOUNT ? this.environment[provider] : undefined, 'environment'],
+      [this.session.get(name), 'session'],
+      [accountId === DEMO_ACCOUNT ? this.demo.get(provider) : undefined, 'demo'],
     ];
     for (const [key, source] of candidates) if (key) return { key, source };
     return null;
   }
 
-  /** True when a real (non-demo) key is configured for the provider. */
-  hasUserKey(provider: ProviderId): boolean {
-    const resolved = this.resolve(provider);
-    return resolved !== null && resolved.source !== 'demo';
+  hasEnvironmentKey(provider: ProviderId): boolean {
+    return !!this.environment[provider];
   }
 
-  async set(provider: ProviderId, key: string): Promise<Result<KeysStatus>> {
+  async set(provider: ProviderId, accountId: string, key: string): Promise<Result<null>> {
+    const name = keychainAccount(provider, accountId);
     const trimmed = key.trim();
     if (!this.availability.available) {
       // Never a silent plaintext fallback: memory only, and the status says so.
-      this.session.set(provider, trimmed);
-      return ok(this.status());
+      this.session.set(name, trimmed);
+      return ok(null);
     }
     try {
-      await this.secrets.set(keychainAccount(provider, 'default'), trimmed);
+      await this.secrets.set(name, trimmed);
     } catch (error) {
       return err('keychain-unavailable', `The system keychain refused to store the key: ${String(error)}`);
     }
-    this.keychain.set(provider, trimmed);
-    this.session.delete(provider);
-    return ok(this.status());
+    this.keychain.set(name, trimmed);
+    this.session.delete(name);
+    return ok(null);
   }
 
-  async clear(provider: ProviderId): Promise<Result<KeysStatus>> {
-    this.session.delete(provider);
-    if (this.keychain.has(provider)) {
+  async clear(provider: ProviderId, accountId: string): Promise<Result<null>> {
+    const name = keychainAccount(provider, accountId);
+    this.session.delete(name);
+    if (this.keychain.has(name)) {
       try {
-        await this.secrets.delete(keychainAccount(provider, 'default'));
+        await this.secrets.delete(name);
       } catch (error) {
         return err('keychain-unavailable', `The system keychain refused to delete the key: ${String(error)}`);
       }
-      this.keychain.delete(provider);
+      this.keychain.delete(name);
     }
-    return ok(this.status());
+    return ok(null);
   }
 
-  status(): KeysStatus {
-    return {
-      keychain: {
-        available: this.availability.available,
-        message: this.availability.available
-          ? null
-          : (this.availability.message ??
-            'No system keychain is available, so keys cannot be stored securely; a key entered here is kept in memory until genwatch quits.'),
-      },
-      providers: PROVIDER_IDS.map((provider) => {
-        const resolved = this.resolve(provider);
-        return {
-          provider,
-          isSet: resolved !== null,
-          last4: resolved ? resolved.key.slice(-4) : null,
-          source: resolved ? resolved.source : null,
-        };
-      }),
-    };
+  /** What the renderer may know about a key: whether it is set, its last 4 characters, where it lives. */
+  describe(provider: ProviderId, accountId: string): Account['key'] {
+    const resolved = this.resolve(provider, accountId);
+    return { isSet: resolved !== null, last4: resolved ? resolved.key.slice(-4) : null, source: resolved ? resolved.source : null };
+  }
+
+  keychainStatus(): KeychainStatus {
+    return this.availability.available ? { available: true, message: null } : { available: false, message: this.availability.message ?? NO_KEYCHAIN };
   }
 }

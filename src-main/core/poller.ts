@@ -1,9 +1,14 @@
 /**
- * Watches jobs until they reach a terminal status. One chained timer per job
- * (a new timeout is armed only after the previous request settled, so requests
- * never overlap), backoff with jitter on transient trouble, Retry-After
- * honoured, and a per-account pause when the key is rejected or the account
- * cannot pay. No timers exist while nothing is being watched.
+ * Watches jobs until they reach a terminal status, account by account.
+ *
+ * One chained timer per account (a new timeout is armed only after the
+ * previous cycle settled, so requests never overlap). A cycle asks for each
+ * running job by id while only a few run; once more run (or the account
+ * discovers jobs started elsewhere) it asks the provider's running-jobs list
+ * instead, and fetches a job by id only when it has left that list (finished),
+ * so requests per cycle stay flat however many jobs run. Backoff with jitter on
+ * transient trouble, Retry-After honoured, and the account paused when its key
+ * is rejected or it cannot pay. No timers exist while nothing needs watching.
  */
 import { isTerminalStatus } from '../../src-shared/job';
 import type { Job, ProviderId } from '../../src-shared/job';
@@ -14,11 +19,18 @@ import { backoffDelay } from './backoff';
 import { mergeJob } from './job-merge';
 import type { JobStore } from './job-store';
 import type { Clock, HttpPort, Logger, Random, TimerHandle } from './ports';
-import type { ProviderAdapter } from './providers/provider';
+import type { ProviderAdapter, ProviderContext, ProviderJob, RunningSnapshot } from './providers/provider';
+import { trackProgress } from './stalled';
 
 export interface AccountCredentials {
   baseUrl: string;
   apiKey: string;
+}
+
+export interface AccountOptions {
+  scope: 'user' | 'team';
+  /** Look for jobs started elsewhere every cycle (and slowly while idle). */
+  discover: boolean;
 }
 
 export interface PollerDeps {
@@ -30,203 +42,362 @@ export interface PollerDeps {
   providers: ReadonlyMap<ProviderId, ProviderAdapter>;
   credentials(provider: ProviderId, accountId: string): AccountCredentials | null;
   onAccountHealth(health: AccountHealth): void;
+  accountOptions?(provider: ProviderId, accountId: string): AccountOptions;
+  onChannels?(provider: ProviderId, accountId: string, channels: RunningSnapshot['channels']): void;
+  /** Called after every cycle with the number of HTTP requests it made (benchmarks). */
+  onCycle?(provider: ProviderId, accountId: string, requests: number): void;
+  stalledAfterMs?(): number;
   /** Multiplies every provider interval (benchmarks and tests on the emulator). */
   intervalScale?: number;
 }
 
-interface Target {
-  key: string;
+/** Above this many running jobs an account is polled through its running-jobs list. */
+export const BATCH_THRESHOLD = 2;
+/** How often an idle account that discovers new jobs looks for them. */
+export const DISCOVER_IDLE_MS = 30_000;
+/** Consecutive failed cycles after which the account shows as unreachable. */
+const UNREACHABLE_AFTER = 3;
+const DEFAULT_STALLED_MS = 10 * 60_000;
+
+interface AccountLoop {
+  provider: ProviderId;
+  accountId: string;
+  tracked: Set<string>;
   timer: TimerHandle | null;
+  dueAt: number;
   inFlight: boolean;
   failures: number;
 }
 
-const accountKey = (provider: ProviderId, accountId: string): string => `${provider}:${accountId}`;
+type CycleOutcome = { kind: 'ok' } | { kind: 'error'; error: AppError };
+
+const loopKey = (provider: ProviderId, accountId: string): string => `${provider}:${accountId}`;
 
 export class Poller {
-  private readonly targets = new Map<string, Target>();
+  private readonly loops = new Map<string, AccountLoop>();
   private readonly pausedAccounts = new Map<string, AccountHealth>();
   private suspended = false;
 
   constructor(private readonly deps: PollerDeps) {}
 
-  /** Starts (or restarts) watching a job already in the store. */
-  watch(key: string, delayMs = 0): void {
+  /** Starts (or keeps) watching a job already in the store; it is checked promptly. */
+  watch(key: string): void {
     const job = this.deps.store.get(key);
     if (!job || isTerminalStatus(job.status)) return;
-    let target = this.targets.get(key);
-    if (!target) {
-      target = { key, timer: null, inFlight: false, failures: 0 };
-      this.targets.set(key, target);
-    }
-    if (this.pausedAccounts.has(accountKey(job.provider, job.accountId))) {
-      this.setWatch(job, 'paused', this.pausedAccounts.get(accountKey(job.provider, job.accountId))?.message ?? null);
+    const loop = this.loopFor(job.provider, job.accountId);
+    loop.tracked.add(key);
+    const paused = this.pausedAccounts.get(loopKey(job.provider, job.accountId));
+    if (paused) {
+      this.setWatch(job, 'paused', paused.message);
       return;
     }
-    this.arm(target, delayMs);
+    if (loop.inFlight) return; // the cycle in flight re-arms and will include it
+    if (loop.timer === null || loop.dueAt > this.deps.clock.now()) this.arm(loop, 0);
   }
 
   unwatch(key: string): void {
-    const target = this.targets.get(key);
-    if (!target) return;
-    this.disarm(target);
-    this.targets.delete(key);
+    for (const loop of this.loops.values()) {
+      if (!loop.tracked.delete(key)) continue;
+      if (loop.tracked.size === 0 && !this.options(loop).discover) this.dropLoop(loop);
+    }
   }
 
-  /** Timers currently armed: zero when nothing is running. */
+  /** Makes an account that discovers jobs start (or stop) its idle look-ups. */
+  refreshAccount(provider: ProviderId, accountId: string): void {
+    const loop = this.loopFor(provider, accountId);
+    if (this.pausedAccounts.has(loopKey(provider, accountId))) return;
+    if (loop.tracked.size === 0 && !this.options(loop).discover) {
+      this.dropLoop(loop);
+      return;
+    }
+    if (!loop.inFlight && loop.timer === null) this.arm(loop, 0);
+  }
+
+  /** Timers currently armed: zero when nothing is running and no account discovers. */
   get armedTimers(): number {
     let count = 0;
-    for (const target of this.targets.values()) if (target.timer !== null) count++;
+    for (const loop of this.loops.values()) if (loop.timer !== null) count++;
     return count;
   }
 
   get watchedCount(): number {
-    return this.targets.size;
+    let count = 0;
+    for (const loop of this.loops.values()) count += loop.tracked.size;
+    return count;
   }
 
   /** Stops all polling (system sleep, going offline, user pause). */
   suspend(): void {
     this.suspended = true;
-    for (const target of this.targets.values()) this.disarm(target);
+    for (const loop of this.loops.values()) this.disarm(loop);
   }
 
-  /** Resumes after sleep/offline: everything is checked promptly, spread over a second. */
+  /** Resumes after sleep/offline: every account is checked promptly, spread over a second. */
   resume(): void {
     this.suspended = false;
-    for (const target of this.targets.values()) {
-      target.failures = 0;
-      const job = this.deps.store.get(target.key);
-      if (job && !this.pausedAccounts.has(accountKey(job.provider, job.accountId))) {
-        this.arm(target, Math.floor(this.deps.random() * 1000));
-      }
+    for (const loop of this.loops.values()) {
+      loop.failures = 0;
+      if (!this.pausedAccounts.has(loopKey(loop.provider, loop.accountId))) this.arm(loop, Math.floor(this.deps.random() * 1000));
     }
   }
 
   /** Called when the account's key was replaced or credits were added. */
   resumeAccount(provider: ProviderId, accountId: string): void {
-    const paused = this.pausedAccounts.delete(accountKey(provider, accountId));
-    if (paused) this.deps.onAccountHealth({ provider, accountId, state: 'ok', message: null });
-    for (const target of this.targets.values()) {
-      const job = this.deps.store.get(target.key);
-      if (job && job.provider === provider && job.accountId === accountId) {
-        target.failures = 0;
-        this.setWatch(job, 'watching', null);
-        this.arm(target, 0);
-      }
+    const wasPaused = this.pausedAccounts.delete(loopKey(provider, accountId));
+    if (wasPaused) this.deps.onAccountHealth({ provider, accountId, state: 'ok', message: null });
+    const loop = this.loops.get(loopKey(provider, accountId));
+    if (!loop) return;
+    loop.failures = 0;
+    for (const key of loop.tracked) {
+      const job = this.deps.store.get(key);
+      if (job) this.setWatch(job, 'watching', null);
     }
+    this.arm(loop, 0);
+  }
+
+  isPaused(provider: ProviderId, accountId: string): boolean {
+    return this.pausedAccounts.has(loopKey(provider, accountId));
   }
 
   stop(): void {
-    for (const target of this.targets.values()) this.disarm(target);
-    this.targets.clear();
+    for (const loop of this.loops.values()) this.disarm(loop);
+    this.loops.clear();
   }
 
-  private arm(target: Target, delayMs: number): void {
-    this.disarm(target);
-    if (this.suspended || target.inFlight) return;
-    target.timer = this.deps.clock.setTimeout(() => {
-      target.timer = null;
-      void this.tick(target);
+  // ---- the cycle -------------------------------------------------------------
+
+  private loopFor(provider: ProviderId, accountId: string): AccountLoop {
+    const key = loopKey(provider, accountId);
+    let loop = this.loops.get(key);
+    if (!loop) {
+      loop = { provider, accountId, tracked: new Set(), timer: null, dueAt: 0, inFlight: false, failures: 0 };
+      this.loops.set(key, loop);
+    }
+    return loop;
+  }
+
+  private dropLoop(loop: AccountLoop): void {
+    this.disarm(loop);
+    if (!loop.inFlight) this.loops.delete(loopKey(loop.provider, loop.accountId));
+  }
+
+  private options(loop: AccountLoop): AccountOptions {
+    return this.deps.accountOptions?.(loop.provider, loop.accountId) ?? { scope: 'user', discover: false };
+  }
+
+  private arm(loop: AccountLoop, delayMs: number): void {
+    this.disarm(loop);
+    if (this.suspended || loop.inFlight) return;
+    loop.dueAt = this.deps.clock.now() + delayMs;
+    loop.timer = this.deps.clock.setTimeout(() => {
+      loop.timer = null;
+      void this.cycle(loop);
     }, delayMs);
   }
 
-  private disarm(target: Target): void {
-    if (target.timer !== null) {
-      this.deps.clock.clearTimeout(target.timer);
-      target.timer = null;
+  private disarm(loop: AccountLoop): void {
+    if (loop.timer !== null) {
+      this.deps.clock.clearTimeout(loop.timer);
+      loop.timer = null;
     }
   }
 
-  private async tick(target: Target): Promise<void> {
-    const job = this.deps.store.get(target.key);
-    const provider = job ? this.deps.providers.get(job.provider) : undefined;
-    if (!job || !provider) {
-      this.targets.delete(target.key);
-      return;
-    }
-    const credentials = this.deps.credentials(job.provider, job.accountId);
+  private async cycle(loop: AccountLoop): Promise<void> {
+    const provider = this.deps.providers.get(loop.provider);
+    if (!provider) return;
+    const credentials = this.deps.credentials(loop.provider, loop.accountId);
     if (!credentials) {
-      this.pauseAccount(job.provider, job.accountId, {
-        provider: job.provider,
-        accountId: job.accountId,
+      this.pauseAccount(loop, {
+        provider: loop.provider,
+        accountId: loop.accountId,
         state: 'key-missing',
-        message: `No ${provider.label} API key is set: add one in Settings (or ${provider.env.apiKey}).`,
+        message: `No ${provider.label} API key is set for this account: add one in Settings (or ${provider.env.apiKey}).`,
       });
       return;
     }
-    target.inFlight = true;
-    const result = await provider.getJob(
-      { http: this.deps.http, clock: this.deps.clock, accountId: job.accountId, ...credentials },
-      job.id,
-    );
-    target.inFlight = false;
-    // Unwatched (or unwatched and watched again: a new Target) while the request was in flight.
-    if (this.targets.get(target.key) !== target) return;
-    const current = this.deps.store.get(target.key);
-    if (!current) return;
-    const paused = this.pausedAccounts.get(accountKey(current.provider, current.accountId));
+    const context: ProviderContext = { http: this.deps.http, clock: this.deps.clock, accountId: loop.accountId, ...credentials };
+    const options = this.options(loop);
+    const counter = { requests: 0 };
+    loop.inFlight = true;
+    let outcome: CycleOutcome;
+    try {
+      outcome = await this.runCycle(loop, provider, context, options, counter);
+    } catch (error) {
+      this.deps.logger.error('poll cycle failed', { provider: loop.provider, error: String(error) });
+      outcome = { kind: 'error', error: { kind: 'transient', message: 'genwatch hit an unexpected error while checking jobs; it will retry.' } };
+    } finally {
+      loop.inFlight = false;
+    }
+    this.deps.onCycle?.(loop.provider, loop.accountId, counter.requests);
+    if (this.loops.get(loopKey(loop.provider, loop.accountId)) !== loop) return; // stopped meanwhile
+    const paused = this.pausedAccounts.get(loopKey(loop.provider, loop.accountId));
     if (paused) {
-      // The account was paused meanwhile: keep the answer's data, but stay paused.
-      if (result.ok) this.deps.store.upsert(mergeJob(current, result.value, { ...current.watch, state: 'paused', message: paused.message }));
+      for (const key of loop.tracked) {
+        const job = this.deps.store.get(key);
+        if (job && job.watch.state !== 'paused') this.setWatch(job, 'paused', paused.message);
+      }
       return;
     }
-    const checkedAt = new Date(this.deps.clock.now()).toISOString();
-
-    if (result.ok) {
-      target.failures = 0;
-      const done = isTerminalStatus(result.value.status);
-      const merged = mergeJob(current, result.value, {
-        state: done ? 'done' : 'watching',
-        message: null,
-        lastCheckedAt: checkedAt,
-      });
-      this.deps.store.upsert(merged);
-      if (done) this.targets.delete(target.key);
-      else this.arm(target, this.interval(provider, merged));
+    if (outcome.kind === 'error') {
+      this.handleAccountError(loop, provider, outcome.error);
       return;
     }
-    this.handleError(target, current, provider, result.error, checkedAt);
+    if (loop.failures >= UNREACHABLE_AFTER) this.deps.onAccountHealth({ provider: loop.provider, accountId: loop.accountId, state: 'ok', message: null });
+    loop.failures = 0;
+    this.scheduleNext(loop, provider, options);
   }
 
-  private handleError(target: Target, job: Job, provider: ProviderAdapter, error: AppError, checkedAt: string): void {
-    if (error.kind === 'auth' || error.kind === 'payment') {
-      this.pauseAccount(job.provider, job.accountId, {
-        provider: job.provider,
-        accountId: job.accountId,
-        state: error.kind === 'auth' ? 'key-rejected' : 'payment',
+  private async runCycle(
+    loop: AccountLoop,
+    provider: ProviderAdapter,
+    context: ProviderContext,
+    options: AccountOptions,
+    counter: { requests: number },
+  ): Promise<CycleOutcome> {
+    const running = [...loop.tracked];
+    const batched = provider.listRunning !== undefined && (options.discover || running.length > BATCH_THRESHOLD);
+    let byId = running;
+    if (batched && provider.listRunning) {
+      const snapshot = await provider.listRunning(context, { scope: options.scope });
+      if (!snapshot.ok) {
+        counter.requests++;
+        return { kind: 'error', error: snapshot.error };
+      }
+      counter.requests += snapshot.value.requests;
+      if (snapshot.value.channels.length > 0) this.deps.onChannels?.(loop.provider, loop.accountId, snapshot.value.channels);
+      const listed = new Set<string>();
+      for (const job of snapshot.value.jobs) {
+        listed.add(job.key);
+        if (loop.tracked.has(job.key) || (options.discover && !this.deps.store.get(job.key))) this.apply(loop, job);
+      }
+      // Tracked jobs no longer in the running list have finished (or are not listable): ask once by id.
+      byId = running.filter((key) => !listed.has(key) && loop.tracked.has(key));
+    }
+    for (const key of byId) {
+      const job = this.deps.store.get(key);
+      if (!job || !loop.tracked.has(key)) continue;
+      counter.requests++;
+      const result = await provider.getJob(context, job.id);
+      if (!loop.tracked.has(key)) continue; // unwatched while the request was in flight
+      if (result.ok) {
+        this.apply(loop, result.value);
+        continue;
+      }
+      if (this.isJobLevel(result.error)) {
+        this.failJob(loop, job, result.error);
+        continue;
+      }
+      return { kind: 'error', error: result.error };
+    }
+    if (options.discover && provider.listRecent) {
+      counter.requests++;
+      const recent = await provider.listRecent(context, { scope: options.scope });
+      if (!recent.ok) return { kind: 'error', error: recent.error };
+      for (const job of recent.value) if (!this.deps.store.get(job.key)) this.apply(loop, job);
+    }
+    return { kind: 'ok' };
+  }
+
+  /** Errors about one job (it is gone or never existed): asking again will not help. */
+  private isJobLevel(error: AppError): boolean {
+    return error.kind === 'not-found' || error.kind === 'expired' || error.kind === 'invalid-input';
+  }
+
+  private apply(loop: AccountLoop, job: ProviderJob): void {
+    const previous = this.deps.store.get(job.key);
+    const done = isTerminalStatus(job.status);
+    const now = this.deps.clock.now();
+    const merged = mergeJob(previous, job, {
+      state: done ? 'done' : 'watching',
+      message: null,
+      lastCheckedAt: new Date(now).toISOString(),
+      progressAt: previous?.watch.progressAt ?? null,
+    });
+    merged.watch = trackProgress(previous, merged, now, this.deps.stalledAfterMs?.() ?? DEFAULT_STALLED_MS);
+    if (done) loop.tracked.delete(job.key);
+    else loop.tracked.add(job.key);
+    // Unchanged jobs are not re-sent: 1,000 running jobs must not mean 1,000-job deltas every cycle.
+    if (previous && !changed(previous, merged)) return;
+    this.deps.store.upsert(merged);
+  }
+
+  private failJob(loop: AccountLoop, job: Job, error: AppError): void {
+    this.deps.logger.warn('job watch stopped', { provider: job.provider, id: job.id, kind: error.kind });
+    loop.tracked.delete(job.key);
+    this.deps.store.upsert({
+      ...job,
+      watch: { ...job.watch, state: 'error', message: error.message, lastCheckedAt: new Date(this.deps.clock.now()).toISOString() },
+    });
+  }
+
+  private handleAccountError(loop: AccountLoop, provider: ProviderAdapter, error: AppError): void {
+    if (error.kind === 'auth' || error.kind === 'payment' || error.kind === 'account-hold') {
+      this.pauseAccount(loop, {
+        provider: loop.provider,
+        accountId: loop.accountId,
+        state: error.kind === 'auth' ? 'key-rejected' : error.kind === 'payment' ? 'payment' : 'account-hold',
         message: error.message,
       });
       return;
     }
-    if (isRetryable(error.kind)) {
-      target.failures++;
-      this.deps.store.upsert({ ...job, watch: { state: 'watching', message: error.message, lastCheckedAt: checkedAt } });
-      this.arm(target, backoffDelay(this.interval(provider, job), target.failures, this.deps.random, error.retryAfterMs));
-      return;
+    if (!isRetryable(error.kind)) this.deps.logger.warn('unexpected poll error; retrying', { kind: error.kind });
+    loop.failures++;
+    for (const key of loop.tracked) {
+      const job = this.deps.store.get(key);
+      if (job && job.watch.message !== error.message) this.deps.store.upsert({ ...job, watch: { ...job.watch, message: error.message } });
     }
-    // not-found, expired, invalid-input: asking again will not help.
-    this.deps.logger.warn('job watch stopped', { provider: job.provider, id: job.id, kind: error.kind });
-    this.deps.store.upsert({ ...job, watch: { state: 'error', message: error.message, lastCheckedAt: checkedAt } });
-    this.targets.delete(target.key);
+    if (loop.failures === UNREACHABLE_AFTER) {
+      this.deps.onAccountHealth({ provider: loop.provider, accountId: loop.accountId, state: 'unreachable', message: error.message });
+    }
+    this.arm(loop, backoffDelay(this.baseInterval(loop, provider), loop.failures, this.deps.random, error.retryAfterMs));
   }
 
-  private pauseAccount(provider: ProviderId, accountId: string, health: AccountHealth): void {
-    this.pausedAccounts.set(accountKey(provider, accountId), health);
+  private scheduleNext(loop: AccountLoop, provider: ProviderAdapter, options: AccountOptions): void {
+    if (loop.tracked.size > 0) this.arm(loop, this.baseInterval(loop, provider));
+    else if (options.discover) this.arm(loop, DISCOVER_IDLE_MS * (this.deps.intervalScale ?? 1));
+    else this.loops.delete(loopKey(loop.provider, loop.accountId));
+  }
+
+  /** The shortest seed interval among the account's running jobs. */
+  private baseInterval(loop: AccountLoop, provider: ProviderAdapter): number {
+    let interval = Number.POSITIVE_INFINITY;
+    for (const key of loop.tracked) {
+      const job = this.deps.store.get(key);
+      if (job) interval = Math.min(interval, provider.pollIntervalMs(job));
+    }
+    if (!Number.isFinite(interval)) interval = provider.pollIntervalMs({ modality: 'unknown', status: 'running' });
+    return interval * (this.deps.intervalScale ?? 1);
+  }
+
+  private pauseAccount(loop: AccountLoop, health: AccountHealth): void {
+    this.pausedAccounts.set(loopKey(loop.provider, loop.accountId), health);
+    this.disarm(loop);
     this.deps.onAccountHealth(health);
-    for (const target of this.targets.values()) {
-      const job = this.deps.store.get(target.key);
-      if (job && job.provider === provider && job.accountId === accountId) {
-        this.disarm(target);
-        this.setWatch(job, 'paused', health.message);
-      }
+    for (const key of loop.tracked) {
+      const job = this.deps.store.get(key);
+      if (job) this.setWatch(job, 'paused', health.message);
     }
   }
 
   private setWatch(job: Job, state: Job['watch']['state'], message: string | null): void {
+    if (job.watch.state === state && job.watch.message === message) return;
     this.deps.store.upsert({ ...job, watch: { ...job.watch, state, message } });
   }
+}
 
-  private interval(provider: ProviderAdapter, job: Job): number {
-    return provider.pollIntervalMs(job) * (this.deps.intervalScale ?? 1);
-  }
+function changed(a: Job, b: Job): boolean {
+  return (
+    a.rawStatus !== b.rawStatus ||
+    a.progress !== b.progress ||
+    a.watch.state !== b.watch.state ||
+    a.watch.message !== b.watch.message ||
+    a.assets.length !== b.assets.length ||
+    a.assets[0]?.url !== b.assets[0]?.url ||
+    a.error?.message !== b.error?.message ||
+    a.cost?.credits !== b.cost?.credits ||
+    a.cost?.refunded !== b.cost?.refunded ||
+    a.completedAt !== b.completedAt ||
+    a.model !== b.model ||
+    a.prompt !== b.prompt
+  );
 }

@@ -8,7 +8,8 @@ const KEY = 'settings';
 export function loadSettings(kv: KeyValueStore, logger: Logger): Settings {
   const stored = kv.get(KEY);
   if (stored === undefined) return structuredClone(DEFAULT_SETTINGS);
-  const parsed = SettingsSchema.safeParse(stored);
+  // Fields added by later versions take their defaults.
+  const parsed = SettingsSchema.safeParse({ ...structuredClone(DEFAULT_SETTINGS), ...(stored as object) });
   if (parsed.success) return parsed.data;
   logger.warn('stored settings were invalid; using defaults');
   return structuredClone(DEFAULT_SETTINGS);
@@ -17,6 +18,7 @@ export function loadSettings(kv: KeyValueStore, logger: Logger): Settings {
 export function applySettingsPatch(current: Settings, patch: SettingsPatch): Settings {
   return {
     theme: patch.theme ?? current.theme,
+    stalledAfterMinutes: patch.stalledAfterMinutes ?? current.stalledAfterMinutes,
     providers: {
       apiframe: patch.providers?.apiframe ?? current.providers.apiframe,
       useapi: patch.providers?.useapi ?? current.providers.useapi,

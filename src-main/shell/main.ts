@@ -67,7 +67,7 @@ async function start(): Promise<void> {
     openExternal: (url) => shell.openExternal(url),
   });
 
-  if (!core.keys.hasUserKey('apiframe')) {
+  if (!core.hasUserKey('apiframe')) {
     // Demo mode: no key yet, so show the app working against the built-in emulator.
     const clock = new ScaledClock(1);
     emulator = await startEmulator({ clock, scenario: demoScenario(clock.now()) });

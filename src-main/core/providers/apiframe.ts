@@ -8,7 +8,8 @@ import type { Asset, JobStatus, Modality } from '../../../src-shared/job';
 import { err, ok } from '../../../src-shared/result';
 import type { Result } from '../../../src-shared/result';
 import { httpError, malformedError, networkError, providerErrorText } from '../http-errors';
-import type { ParsedId, ProviderAdapter, ProviderContext, ProviderJob } from './provider';
+import { walkPages } from '../paging';
+import type { ListPage, ListQuery, ParsedId, ProviderAdapter, ProviderContext, ProviderJob, RunningSnapshot } from './provider';
 import { USER_AGENT } from './provider';
 
 const LABEL = 'Apiframe';
@@ -140,13 +141,14 @@ function parseId(token: string): ParsedId {
   return { ok: false, reason: 'not an Apiframe job id (Apiframe ids are UUIDs like a1b2c3d4-e5f6-7890-abcd-ef1234567890)' };
 }
 
-async function getJob(context: ProviderContext, id: string): Promise<Result<ProviderJob>> {
+/** GET a path of the Apiframe API; HTTP and JSON failures become typed errors. */
+async function apiframeGet(context: ProviderContext, path: string, notFound: string): Promise<Result<unknown>> {
   const base = context.baseUrl.replace(/\/+$/, '');
   let response;
   try {
     response = await context.http.request({
       method: 'GET',
-      url: `${base}/v2/jobs/${encodeURIComponent(id)}`,
+      url: `${base}${path}`,
       headers: { 'x-api-key': context.apiKey, accept: 'application/json', 'user-agent': USER_AGENT },
       timeoutMs: 30_000,
     });
@@ -154,27 +156,83 @@ async function getJob(context: ProviderContext, id: string): Promise<Result<Prov
     return { ok: false, error: networkError(error, LABEL) };
   }
   if (response.status !== 200) {
-    const error = httpError(response, context.clock.now(), LABEL);
     if (response.status === 400) {
-      return err('invalid-input', `Apiframe says the job id is invalid: ${providerErrorText(response.body) ?? 'Invalid job ID'}.`, { status: 400 });
+      return err('invalid-input', `Apiframe rejected the request: ${providerErrorText(response.body) ?? 'Bad request'}.`, { status: 400 });
     }
-    if (response.status === 404) {
-      return err('not-found', 'Apiframe has no job with this id for this API key (wrong account, or a typo).', { status: 404 });
-    }
+    if (response.status === 404) return err('not-found', notFound, { status: 404 });
     if (response.status === 402) {
       return err('payment', 'Apiframe: the account is out of credits; add credits to keep generating.', { status: 402 });
     }
-    return { ok: false, error };
+    return { ok: false, error: httpError(response, context.clock.now(), LABEL) };
   }
-  let json: unknown;
   try {
-    json = JSON.parse(response.body);
+    return ok(JSON.parse(response.body) as unknown);
   } catch {
     return { ok: false, error: malformedError(LABEL, 'invalid JSON') };
   }
-  const parsed = ApiframeJobWire.safeParse(json);
+}
+
+async function getJob(context: ProviderContext, id: string): Promise<Result<ProviderJob>> {
+  const json = await apiframeGet(
+    context,
+    `/v2/jobs/${encodeURIComponent(id)}`,
+    'Apiframe has no job with this id for this API key (wrong account, or a typo).',
+  );
+  if (!json.ok) return json;
+  const parsed = ApiframeJobWire.safeParse(json.value);
   if (!parsed.success) return { ok: false, error: malformedError(LABEL, 'unexpected job shape') };
   return ok(normalizeApiframeJob(parsed.data, context.accountId));
+}
+
+const ListWire = z.looseObject({
+  jobs: z.array(z.unknown()),
+  nextCursor: z.string().nullish(),
+  hasMore: z.boolean().nullish(),
+});
+
+/** Apiframe's documented maximum page size. */
+export const APIFRAME_MAX_LIMIT = 100;
+
+async function listJobs(context: ProviderContext, query: ListQuery): Promise<Result<ListPage>> {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, String(value));
+  const json = await apiframeGet(context, `/v2/jobs?${params.toString()}`, 'Apiframe could not find the job list for this key.');
+  if (!json.ok) return json;
+  const parsed = ListWire.safeParse(json.value);
+  if (!parsed.success) return { ok: false, error: malformedError(LABEL, 'unexpected list shape') };
+  const jobs: ProviderJob[] = [];
+  for (const item of parsed.data.jobs) {
+    // One odd item must not hide the rest of the page.
+    const job = ApiframeJobWire.safeParse(item);
+    if (job.success) jobs.push(normalizeApiframeJob(job.data, context.accountId));
+  }
+  return ok({ jobs, nextCursor: parsed.data.nextCursor ?? null, hasMore: parsed.data.hasMore === true });
+}
+
+/** QUEUED first, then PROCESSING: a job moving between them mid-cycle is seen at least once. */
+const RUNNING_STATUSES = ['QUEUED', 'PROCESSING'] as const;
+
+async function listRunning(context: ProviderContext, options: { scope: 'user' | 'team' }): Promise<Result<RunningSnapshot>> {
+  const byId = new Map<string, ProviderJob>();
+  let requests = 0;
+  for (const status of RUNNING_STATUSES) {
+    const walk = await walkPages(
+      (cursor) => {
+        requests++;
+        return listJobs(context, { status, limit: APIFRAME_MAX_LIMIT, scope: options.scope, ...(cursor ? { cursor } : {}) });
+      },
+      { onPage: (page) => void page.jobs.forEach((job) => byId.set(job.id, job)) },
+    );
+    if (!walk.ok) return walk;
+  }
+  return ok({ jobs: [...byId.values()], requests, channels: [] });
+}
+
+export const APIFRAME_RECENT_LIMIT = 20;
+
+async function listRecent(context: ProviderContext, options: { scope: 'user' | 'team' }): Promise<Result<ProviderJob[]>> {
+  const page = await listJobs(context, { limit: APIFRAME_RECENT_LIMIT, scope: options.scope });
+  return page.ok ? ok(page.value.jobs) : page;
 }
 
 export const apiframe: ProviderAdapter = {
@@ -184,5 +242,8 @@ export const apiframe: ProviderAdapter = {
   env: { apiKey: 'APIFRAME_API_KEY', baseUrl: 'GENWATCH_APIFRAME_URL' },
   parseId,
   getJob,
+  listJobs,
+  listRunning,
+  listRecent,
   pollIntervalMs: (job) => APIFRAME_INTERVALS_MS[job.modality],
 };

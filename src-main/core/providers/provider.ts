@@ -7,7 +7,13 @@ import type { Result } from '../../../src-shared/result';
 import type { Clock, HttpPort } from '../ports';
 
 /** A job as a provider reports it; the watcher adds its own `watch` state. */
-export type ProviderJob = Omit<Job, 'watch'>;
+export type ProviderJob = Omit<Job, 'watch'> & {
+  /**
+   * Set when the provider reported only part of the job (a list item without
+   * progress or full result): merging keeps the richer fields known before.
+   */
+  partial?: boolean;
+};
 
 export interface ProviderContext {
   http: HttpPort;
@@ -19,6 +25,31 @@ export interface ProviderContext {
 
 export type ParsedId = { ok: true; id: string } | { ok: false; reason: string };
 
+export interface ListQuery {
+  status?: string;
+  model?: string;
+  limit?: number;
+  cursor?: string;
+  scope?: 'user' | 'team';
+  search?: string;
+}
+
+export interface ListPage {
+  jobs: ProviderJob[];
+  nextCursor: string | null;
+  hasMore: boolean;
+}
+
+/** What one batched look at an account's running jobs returned. */
+export interface RunningSnapshot {
+  /** Every job the account is running right now, as far as the provider lists them. */
+  jobs: ProviderJob[];
+  /** Requests it took (for the poller's budget and the benchmarks). */
+  requests: number;
+  /** Per-channel load where the provider has channels (useapi.net). */
+  channels: { id: string; running: number; maxJobs: number | null }[];
+}
+
 export interface ProviderAdapter {
   readonly id: ProviderId;
   readonly label: string;
@@ -28,6 +59,16 @@ export interface ProviderAdapter {
   /** Validates (and normalises) one pasted token before any request is made. */
   parseId(token: string): ParsedId;
   getJob(context: ProviderContext, id: string): Promise<Result<ProviderJob>>;
+  /** One page of the account's job history (providers that have a history list). */
+  listJobs?(context: ProviderContext, query: ListQuery): Promise<Result<ListPage>>;
+  /**
+   * Every running job of the account in as few requests as the API allows, so
+   * the request rate stays flat however many jobs run. Jobs that finished are
+   * simply absent: the poller fetches those once by id.
+   */
+  listRunning?(context: ProviderContext, options: { scope: 'user' | 'team' }): Promise<Result<RunningSnapshot>>;
+  /** The newest jobs (one small page): how jobs started elsewhere are discovered. */
+  listRecent?(context: ProviderContext, options: { scope: 'user' | 'team' }): Promise<Result<ProviderJob[]>>;
   /** How long to wait before checking a running job again (seed guidance). */
   pollIntervalMs(job: Pick<Job, 'modality' | 'status'>): number;
 }

@@ -1,0 +1,71 @@
+/**
+ * Imports an account's whole job history from its list endpoint: every page,
+ * progress reported as it goes, cancellable, and resumable from the last
+ * cursor after a restart. Transient errors retry the same page with backoff.
+ */
+import { isRetryable } from '../../src-shared/result';
+import type { Result } from '../../src-shared/result';
+import { backoffDelay } from './backoff';
+import { walkPages } from './paging';
+import type { PageWalk } from './paging';
+import type { Clock, Random } from './ports';
+import type { ListPage, ProviderAdapter, ProviderContext, ProviderJob } from './providers/provider';
+
+export const IMPORT_PAGE_SIZE = 100;
+const MAX_PAGE_RETRIES = 6;
+
+export interface ImportProgress {
+  pages: number;
+  jobs: number;
+  cursor: string | null;
+}
+
+export interface ImportRun {
+  cancel(): void;
+  done: Promise<Result<ImportProgress> & { cancelled: boolean }>;
+}
+
+export function startHistoryImport(options: {
+  provider: ProviderAdapter;
+  context: ProviderContext;
+  scope: 'user' | 'team';
+  clock: Clock;
+  random: Random;
+  resumeFrom: ImportProgress | null;
+  onJobs(jobs: ProviderJob[]): void;
+  onProgress(progress: ImportProgress): void;
+}): ImportRun {
+  let cancelled = false;
+  const base = options.resumeFrom ?? { pages: 0, jobs: 0, cursor: null };
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => options.clock.setTimeout(resolve, ms));
+
+  const fetchPage = async (cursor: string | undefined): Promise<Result<ListPage>> => {
+    const listJobs = options.provider.listJobs;
+    if (!listJobs) return { ok: false, error: { kind: 'invalid-input', message: `${options.provider.label} has no job history list.` } };
+    for (let attempt = 0; ; attempt++) {
+      const page = await listJobs(options.context, { limit: IMPORT_PAGE_SIZE, scope: options.scope, ...(cursor ? { cursor } : {}) });
+      if (page.ok || !isRetryable(page.error.kind) || attempt >= MAX_PAGE_RETRIES || cancelled) return page;
+      await sleep(backoffDelay(1_000, attempt, options.random, page.error.retryAfterMs));
+    }
+  };
+
+  const done = (async () => {
+    const walk = await walkPages(fetchPage, {
+      startCursor: base.cursor,
+      isCancelled: () => cancelled,
+      onPage: (page: ListPage, progress: PageWalk) => {
+        options.onJobs(page.jobs);
+        options.onProgress({ pages: base.pages + progress.pages, jobs: base.jobs + progress.jobs, cursor: page.hasMore ? page.nextCursor : null });
+      },
+    });
+    if (!walk.ok) return { ...walk, cancelled };
+    return { ok: true as const, value: { pages: base.pages + walk.value.pages, jobs: base.jobs + walk.value.jobs, cursor: walk.value.cursor }, cancelled };
+  })();
+
+  return {
+    cancel: () => {
+      cancelled = true;
+    },
+    done,
+  };
+}
