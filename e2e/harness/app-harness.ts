@@ -129,6 +129,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   };
   core.onJobsDelta((delta) => emit('jobsDelta', delta));
   core.onStatus((status) => emit('appStatus', status));
+  core.onAccounts((accounts) => emit('accounts', accounts));
 
   return {
     appUrl,

@@ -23,13 +23,13 @@ export interface OpenedStore {
   recovered: string | null;
 }
 
-export function openConfStore(create: () => ConfLike, options: { cwd: string; logger: Logger }): OpenedStore {
+export function openConfStore(create: () => ConfLike, options: { cwd: string; name?: string; logger: Logger }): OpenedStore {
   let conf: ConfLike;
   let recovered: string | null = null;
   try {
     conf = create();
   } catch (error) {
-    const file = join(options.cwd, `${STORE_NAME}.json`);
+    const file = join(options.cwd, `${options.name ?? STORE_NAME}.json`);
     const aside = `${file}.corrupt-${Date.now()}`;
     if (existsSync(file)) renameSync(file, aside);
     recovered = `Your saved genwatch data could not be read and was moved to ${aside}; starting fresh.`;

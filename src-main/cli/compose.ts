@@ -4,7 +4,7 @@ import { systemClock } from '../adapters/system-clock';
 import { createUndiciHttp } from '../adapters/undici-http';
 import { GenwatchCore } from '../core/genwatch-core';
 import { memoryStore } from '../core/memory-store';
-import type { KeyValueStore, Logger, SecretStore } from '../core/ports';
+import type { HttpPort, KeyValueStore, Logger, SecretStore } from '../core/ports';
 import { silentLogger } from '../core/ports';
 import { PROVIDERS } from '../core/providers/registry';
 import { VERSION } from './version';
@@ -25,7 +25,7 @@ export interface HeadlessOptions {
   intervalScale?: number;
 }
 
-export async function createHeadlessCore(options: HeadlessOptions): Promise<{ core: GenwatchCore; close(): Promise<void> }> {
+export async function createHeadlessCore(options: HeadlessOptions): Promise<{ core: GenwatchCore; http: HttpPort; close(): Promise<void> }> {
   const http = createUndiciHttp();
   const envHasKey = PROVIDERS.some((p) => options.environment[p.env.apiKey]);
   const core = await GenwatchCore.create({
@@ -43,6 +43,7 @@ export async function createHeadlessCore(options: HeadlessOptions): Promise<{ co
   });
   return {
     core,
+    http,
     async close() {
       core.dispose();
       await http.close();

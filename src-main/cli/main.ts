@@ -3,7 +3,9 @@
  * genwatch CLI: the same core as the app, headless.
  *   genwatch emulator [--port N] [--speed X]
  *   genwatch watch <provider> <jobId…> [--json] [--apiframe-url URL] [--poll-scale F]
- *   genwatch demo [--speed X] [--json]
+ *   genwatch list <provider> [--status S] [--model M] [--since ISO] [--scope user|team] [--json]
+      Every job of the account, newest first (all pages); --json prints one job per line in the common model.
+  genwatch demo [--speed X] [--json]
  *   genwatch keys set|delete <provider>   (key read from stdin)
  *   genwatch keys status
  */
@@ -15,7 +17,10 @@ import { keychainAccount } from '../core/keys';
 import { isLoopbackUrl } from '../core/loopback';
 import { PROVIDERS } from '../core/providers/registry';
 import { ScaledClock, startEmulator } from '../emulator';
+import { systemClock } from '../adapters/system-clock';
+import type { ProviderAdapter } from '../core/providers/provider';
 import { createHeadlessCore } from './compose';
+import { listJobs } from './list';
 import { runDemo } from './demo';
 import { EXIT, watchJobs } from './watch';
 import type { WatchIo } from './watch';
@@ -27,6 +32,8 @@ Usage:
   genwatch watch <provider> <jobId...> [--json] [--apiframe-url URL] [--poll-scale F]
       Poll until every job is finished. Exit 0: all completed, 1: any failed, 2: usage or key problem.
       --json prints one JSON event per line on stdout; messages go to stderr.
+  genwatch list <provider> [--status S] [--model M] [--since ISO] [--scope user|team] [--json]
+      Every job of the account, newest first (all pages); --json prints one job per line in the common model.
   genwatch demo [--speed X] [--json]
       Start the built-in emulator with a scripted mix of jobs and watch them to the end.
   genwatch emulator [--port N] [--speed X]
@@ -88,17 +95,58 @@ async function cmdEmulator(values: Record<string, string | boolean | undefined>)
   return EXIT.ok;
 }
 
-async function cmdWatch(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
-  const provider = providerArg(positionals[0]);
-  const ids = positionals.slice(1);
-  if (ids.length === 0) throw new UsageError('Give at least one job id to watch.');
+/** The process environment with --<provider>-url flags applied as base-URL overrides. */
+function environmentWithFlags(values: Record<string, string | boolean | undefined>): Record<string, string | undefined> {
   const environment: Record<string, string | undefined> = { ...process.env };
   for (const adapter of PROVIDERS) {
     const flag = values[`${adapter.id}-url`];
     if (typeof flag === 'string') environment[adapter.env.baseUrl] = flag;
   }
+  return environment;
+}
+
+function adapterFor(provider: ProviderId): ProviderAdapter {
   const adapter = PROVIDERS.find((p) => p.id === provider);
   if (!adapter) throw new UsageError(`Provider ${provider} is not supported by this build yet.`);
+  return adapter;
+}
+
+async function cmdList(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
+  const provider = providerArg(positionals[0]);
+  const adapter = adapterFor(provider);
+  const scope = values['scope'];
+  if (scope !== undefined && scope !== 'user' && scope !== 'team') throw new UsageError('--scope must be user or team.');
+  const headless = await createHeadlessCore({ environment: environmentWithFlags(values) });
+  try {
+    const account = headless.core.activeAccount(provider);
+    const credentials = headless.core.credentials(provider, account);
+    if (!credentials) {
+      io.err(`No ${adapter.label} key: set ${adapter.env.apiKey}, or run \`genwatch keys set ${provider}\`.`);
+      return EXIT.usage;
+    }
+    return await listJobs(
+      adapter,
+      { http: headless.http, clock: systemClock, accountId: account, ...credentials },
+      {
+        json: values['json'] === true,
+        ...(typeof values['status'] === 'string' ? { status: values['status'] } : {}),
+        ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}),
+        ...(typeof values['since'] === 'string' ? { since: values['since'] } : {}),
+        ...(scope ? { scope } : {}),
+      },
+      io,
+    );
+  } finally {
+    await headless.close();
+  }
+}
+
+async function cmdWatch(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
+  const provider = providerArg(positionals[0]);
+  const ids = positionals.slice(1);
+  if (ids.length === 0) throw new UsageError('Give at least one job id to watch.');
+  const environment = environmentWithFlags(values);
+  const adapter = adapterFor(provider);
   const baseUrl = environment[adapter.env.baseUrl] ?? adapter.defaultBaseUrl;
   const pollScale = numberArg('poll-scale', values['poll-scale'] as string | undefined, 1, 0.001);
   if (pollScale < 1 && !isLoopbackUrl(baseUrl)) {
@@ -162,6 +210,10 @@ export async function main(argv: string[]): Promise<number> {
       'apiframe-url': { type: 'string' },
       'useapi-url': { type: 'string' },
       'poll-scale': { type: 'string' },
+      status: { type: 'string' },
+      model: { type: 'string' },
+      since: { type: 'string' },
+      scope: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -180,6 +232,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdEmulator(values);
     case 'watch':
       return cmdWatch(values, rest);
+    case 'list':
+      return cmdList(values, rest);
     case 'demo':
       return runDemo({ speed: numberArg('speed', values.speed, 3, 0.1), json: values.json === true, io });
     case 'keys':

@@ -113,7 +113,10 @@ export class GenwatchCore {
 
   static async create(deps: CoreDeps): Promise<GenwatchCore> {
     const core = new GenwatchCore(deps);
-    await core.keys.load(core.accounts.list());
+    // The 'default' account's key is looked up even without a record (a key set by `genwatch keys set`).
+    const defaults = deps.providers.map((p) => ({ provider: p.id, id: DEFAULT_ACCOUNT }));
+    await core.keys.load([...core.accounts.list(), ...defaults]);
+    for (const { provider } of defaults) if (core.keys.resolve(provider, DEFAULT_ACCOUNT)) core.accounts.ensure(provider, DEFAULT_ACCOUNT);
     core.restoreJobs();
     core.resumeInterruptedImports();
     for (const record of core.accounts.list()) if (record.discover) core.poller.refreshAccount(record.provider, record.id);

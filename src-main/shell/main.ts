@@ -47,18 +47,21 @@ function focusWindow(): void {
 async function start(): Promise<void> {
   hardenSessions();
   const userData = app.getPath('userData');
-  const { store, recovered } = openConfStore(
-    () => new ElectronStore({ name: 'genwatch', cwd: userData }) as unknown as ConfLike,
-    { cwd: userData, logger: consoleLogger },
-  );
-  if (recovered) consoleLogger.warn(recovered);
+  // Settings and accounts in one small file, jobs in their own (large, written often).
+  const open = (name: string) =>
+    openConfStore(() => new ElectronStore({ name, cwd: userData }) as unknown as ConfLike, { cwd: userData, name, logger: consoleLogger });
+  const settingsStore = open('genwatch');
+  const jobsStore = open('jobs');
+  const warnings = [settingsStore.recovered, jobsStore.recovered].filter((w): w is string => w !== null);
   const http = createUndiciHttp();
   core = await GenwatchCore.create({
     http,
     clock: systemClock,
     random: Math.random,
     secrets: createKeytarSecrets(),
-    kv: store,
+    kv: settingsStore.store,
+    jobsKv: jobsStore.store,
+    warnings,
     logger: consoleLogger,
     providers: PROVIDERS,
     environment: process.env,
@@ -83,6 +86,7 @@ async function start(): Promise<void> {
   registerIpc(router);
   core.onJobsDelta((delta) => sendEvent(mainWindow, 'jobsDelta', delta));
   core.onStatus((status) => sendEvent(mainWindow, 'appStatus', status));
+  core.onAccounts((accounts) => sendEvent(mainWindow, 'accounts', accounts));
 
   powerMonitor.on('suspend', () => core?.poller.suspend());
   powerMonitor.on('resume', () => core?.poller.resume());
