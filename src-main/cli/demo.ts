@@ -14,7 +14,7 @@ export function summaryTable(jobs: readonly Job[]): string {
       job.model ?? '?',
       job.modality,
       job.status,
-      job.status === 'failed' ? (job.error?.message ?? job.watch.message ?? '') : `${job.assets.length} assets`,
+      job.status === 'failed' ? (job.error?.message ?? job.watch.message ?? '') : `${job.assets.length} asset${job.assets.length === 1 ? '' : 's'}`,
       job.cost ? (job.cost.refunded ? `${job.cost.credits} cr (refunded)` : `${job.cost.credits} cr`) : '',
     ]);
   const header = ['job', 'model', 'type', 'status', 'result', 'cost'];

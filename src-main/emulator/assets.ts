@@ -202,6 +202,42 @@ function header(ctx: RouteContext, name: string): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+/**
+ * Serves `assetPath` from `store` with the full HTTP surface (ETag, 304,
+ * Range/206/416, If-Range). Shared by /assets and the provider CDNs (useapi's
+ * emulated cdn.midjourney.com and Discord attachments) so every asset URL an
+ * emulated provider hands out behaves like a real CDN.
+ */
+export function serveAsset(ctx: RouteContext, store: AssetStore, assetPath: string, size?: number): Reply {
+  const asset = store.get(assetPath, size);
+  if (asset === undefined) {
+    return { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'Not found' }) };
+  }
+  const base: Record<string, string> = {
+    'content-type': asset.contentType,
+    etag: asset.etag,
+    'last-modified': LAST_MODIFIED,
+    'accept-ranges': 'bytes',
+    'cache-control': 'public, max-age=31536000, immutable',
+  };
+  const inm = header(ctx, 'if-none-match');
+  if (inm !== undefined && inm.split(',').some((t) => t.trim() === asset.etag || t.trim() === '*')) {
+    return { status: 304, headers: { etag: asset.etag, 'last-modified': LAST_MODIFIED } };
+  }
+  const range = ifRangeMatches(header(ctx, 'if-range'), asset.etag) ? parseRange(header(ctx, 'range'), asset.length) : { kind: 'none' as const };
+  if (range.kind === 'unsatisfiable') {
+    return { status: 416, headers: { ...base, 'content-range': `bytes */${asset.length}` }, body: '' };
+  }
+  if (range.kind === 'range') {
+    return {
+      status: 206,
+      headers: { ...base, 'content-range': `bytes ${range.start}-${range.end}/${asset.length}` },
+      body: asset.read(range.start, range.end + 1),
+    };
+  }
+  return { status: 200, headers: base, body: asset.read(0, asset.length) };
+}
+
 export function assetRoutes(store: AssetStore): Route[] {
   const handler = (ctx: RouteContext): Reply => {
     const rest = ctx.params['*'] ?? '';
@@ -213,33 +249,7 @@ export function assetRoutes(store: AssetStore): Route[] {
         return { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'Invalid size' }) };
       }
     }
-    const asset = store.get(rest, size);
-    if (asset === undefined) {
-      return { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'Not found' }) };
-    }
-    const base: Record<string, string> = {
-      'content-type': asset.contentType,
-      etag: asset.etag,
-      'last-modified': LAST_MODIFIED,
-      'accept-ranges': 'bytes',
-      'cache-control': 'public, max-age=31536000, immutable',
-    };
-    const inm = header(ctx, 'if-none-match');
-    if (inm !== undefined && inm.split(',').some((t) => t.trim() === asset.etag || t.trim() === '*')) {
-      return { status: 304, headers: { etag: asset.etag, 'last-modified': LAST_MODIFIED } };
-    }
-    const range = ifRangeMatches(header(ctx, 'if-range'), asset.etag) ? parseRange(header(ctx, 'range'), asset.length) : { kind: 'none' as const };
-    if (range.kind === 'unsatisfiable') {
-      return { status: 416, headers: { ...base, 'content-range': `bytes */${asset.length}` }, body: '' };
-    }
-    if (range.kind === 'range') {
-      return {
-        status: 206,
-        headers: { ...base, 'content-range': `bytes ${range.start}-${range.end}/${asset.length}` },
-        body: asset.read(range.start, range.end + 1),
-      };
-    }
-    return { status: 200, headers: base, body: asset.read(0, asset.length) };
+    return serveAsset(ctx, store, rest, size);
   };
   return [{ name: 'asset', method: 'GET', pattern: '/assets/*', handler }];
 }

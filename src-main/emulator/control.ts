@@ -8,6 +8,7 @@ import { isUuid } from './apiframe';
 import type { EmulatorClock } from './clock';
 import { ManualClock } from './clock';
 import type { FaultInjector } from './faults';
+import type { UseapiProvider } from './useapi';
 import { parseFaultRule } from './faults';
 import type { Reply, Route, RouteContext } from './router';
 import { json } from './router';
@@ -17,6 +18,7 @@ export interface ControlDeps {
   clock: EmulatorClock;
   faults: FaultInjector;
   apiframe: ApiframeProvider;
+  useapi: UseapiProvider;
   requests: RequestRecord[];
 }
 
@@ -96,6 +98,7 @@ export function controlRoutes(deps: ControlDeps): Route[] {
           now: deps.clock.now(),
           manualClock: deps.clock instanceof ManualClock,
           apiframe: { apiKeys: deps.apiframe.apiKeys, jobIds: deps.apiframe.jobIds },
+          useapi: { apiKeys: deps.useapi.tokens, jobIds: deps.useapi.jobIds },
           requestCount: deps.requests.length,
         }),
     },
@@ -172,6 +175,52 @@ export function controlRoutes(deps: ControlDeps): Route[] {
         const key = field(parseBody(ctx), 'key');
         if (typeof key !== 'string' || key.length === 0) return json(400, { error: 'key must be a string' });
         deps.apiframe.addKey(key);
+        return { status: 204 };
+      },
+    },
+    {
+      name: '__emulator.apiframeListQuirk',
+      method: 'POST',
+      pattern: '/__emulator/apiframe/list-quirk',
+      handler: (ctx) => {
+        const q = field(parseBody(ctx), 'quirk');
+        if (q !== 'none' && q !== 'repeat-page' && q !== 'lose-cursor') return json(400, { error: 'quirk must be none|repeat-page|lose-cursor' });
+        deps.apiframe.setListQuirk(q);
+        return { status: 204 };
+      },
+    },
+    {
+      name: '__emulator.useapiAccountState',
+      method: 'POST',
+      pattern: '/__emulator/useapi/account-state',
+      handler: (ctx) => {
+        const body = parseBody(ctx);
+        const token = field(body, 'token');
+        const state = field(body, 'state');
+        const message = field(body, 'pendingModMessage');
+        if (typeof token !== 'string' || !deps.useapi.tokens.includes(token)) return json(400, { error: 'token must be a known token' });
+        if (state !== 'ok' && state !== 'no-subscription' && state !== 'pending-moderation') return json(400, { error: 'state must be ok|no-subscription|pending-moderation' });
+        deps.useapi.setAccountState(token, state, typeof message === 'string' ? message : undefined);
+        return { status: 204 };
+      },
+    },
+    {
+      name: '__emulator.useapiAddToken',
+      method: 'POST',
+      pattern: '/__emulator/useapi/tokens',
+      handler: (ctx) => {
+        const token = field(parseBody(ctx), 'token');
+        if (typeof token !== 'string' || token.length === 0) return json(400, { error: 'token must be a string' });
+        deps.useapi.addToken(token);
+        return { status: 204 };
+      },
+    },
+    {
+      name: '__emulator.useapiRevokeToken',
+      method: 'DELETE',
+      pattern: '/__emulator/useapi/tokens/:token',
+      handler: (ctx) => {
+        deps.useapi.revokeToken(ctx.params['token'] ?? '');
         return { status: 204 };
       },
     },

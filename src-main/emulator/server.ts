@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiframeProvider } from './apiframe';
-import type { ApiframeJobScript } from './apiframe';
+import type { ApiframeJobScript, ApiframeListQuirk } from './apiframe';
 import { AssetStore, assetRoutes } from './assets';
 import { ScaledClock } from './clock';
 import type { EmulatorClock } from './clock';
@@ -18,6 +18,8 @@ import { json, Router } from './router';
 import type { Reply, RouteMatch } from './router';
 import { demoScenario } from './scenarios';
 import type { Scenario } from './scenarios';
+import { UseapiProvider } from './useapi';
+import type { UseapiAccountState, UseapiJobScript } from './useapi-view';
 
 export interface RequestRecord {
   route: string;
@@ -32,10 +34,33 @@ export interface RequestRecord {
 export interface RunningEmulator {
   /** http://127.0.0.1:PORT */
   url: string;
-  providers: { apiframe: { baseUrl: string; apiKeys: string[]; jobIds: string[] } };
+  providers: {
+    apiframe: { baseUrl: string; apiKeys: string[]; jobIds: string[] };
+    /** base URL is `${url}/useapi`: the app calls `${baseUrl}/v3/midjourney/jobs/{jobid}`. */
+    useapi: { baseUrl: string; apiKeys: string[]; jobIds: string[] };
+  };
   clock: EmulatorClock;
   faults: FaultInjector;
-  apiframe: { addJob(job: ApiframeJobScript): void; revokeKey(key: string): void; addKey(key: string): void };
+  apiframe: {
+    addJob(job: ApiframeJobScript): void;
+    revokeKey(key: string): void;
+    addKey(key: string): void;
+    /** One-shot list pagination misbehaviour for client tests (see ApiframeProvider.setListQuirk). */
+    setListQuirk(q: ApiframeListQuirk): void;
+    /** Emulator ms when the job becomes COMPLETED/FAILED. */
+    finishAt(jobId: string): number;
+    jobCount(): number;
+  };
+  useapi: {
+    addJob(job: UseapiJobScript): void;
+    setAccountState(token: string, state: UseapiAccountState, pendingModMessage?: string): void;
+    addToken(token: string): void;
+    revokeToken(token: string): void;
+    /** Lifetime of Discord attachment URLs minted by each Get Job (default 10 min emulator time). */
+    setAttachmentTtl(ms: number): void;
+    /** Emulator ms when the job becomes terminal (or was cancelled). */
+    finishAt(jobid: string): number;
+  };
   /** Most recent requests (capped at REQUEST_LOG_CAP). */
   requests: RequestRecord[];
   /** Closes the server and destroys every open socket. */
@@ -129,11 +154,12 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const requests: RequestRecord[] = [];
   const apiframe = new ApiframeProvider(clock, scenario.apiframe);
   const assets = new AssetStore();
+  const useapi = new UseapiProvider(clock, assets, scenario.useapi);
 
   const router = new Router();
-  router.add(...apiframe.routes(), ...assetRoutes(assets));
+  router.add(...apiframe.routes(), ...useapi.routes(), ...assetRoutes(assets));
   const control = new Router();
-  control.add(...controlRoutes({ clock, faults, apiframe, requests }));
+  control.add(...controlRoutes({ clock, faults, apiframe, useapi, requests }));
 
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -278,6 +304,15 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
           return apiframe.jobIds;
         },
       },
+      useapi: {
+        baseUrl: origin + UseapiProvider.prefix,
+        get apiKeys() {
+          return useapi.tokens;
+        },
+        get jobIds() {
+          return useapi.jobIds;
+        },
+      },
     },
     clock,
     faults,
@@ -285,6 +320,17 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
       addJob: (job) => apiframe.addJob(job),
       revokeKey: (key) => apiframe.revokeKey(key),
       addKey: (key) => apiframe.addKey(key),
+      setListQuirk: (q) => apiframe.setListQuirk(q),
+      finishAt: (jobId) => apiframe.finishAt(jobId),
+      jobCount: () => apiframe.jobCount(),
+    },
+    useapi: {
+      addJob: (job) => useapi.addJob(job),
+      setAccountState: (token, state, message) => useapi.setAccountState(token, state, message),
+      addToken: (token) => useapi.addToken(token),
+      revokeToken: (token) => useapi.revokeToken(token),
+      setAttachmentTtl: (ms) => useapi.setAttachmentTtl(ms),
+      finishAt: (jobid) => useapi.finishAt(jobid),
     },
     requests,
     close() {

@@ -1,0 +1,142 @@
+/**
+ * bench:poll — genwatch's Apiframe poller against the emulator over real HTTP.
+ * For N = 1, 10, 100, 1000 running jobs on one account it prints requests per
+ * poll cycle (beside the naive one-request-per-job figure N), how long after
+ * the emulator completed a job the core reported it (p50/p95 as a fraction
+ * of the poll interval) and main-process CPU per cycle. Intervals are scaled
+ * down (SPEED×) so the whole run takes about a minute. Last line: one JSON object.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+import { systemClock } from '../../src-main/adapters/system-clock';
+import { createUndiciHttp } from '../../src-main/adapters/undici-http';
+import { GenwatchCore } from '../../src-main/core/genwatch-core';
+import { memoryStore } from '../../src-main/core/memory-store';
+import type { HttpPort, SecretStore } from '../../src-main/core/ports';
+import { silentLogger } from '../../src-main/core/ports';
+import { APIFRAME_INTERVALS_MS } from '../../src-main/core/providers/apiframe';
+import { PROVIDERS } from '../../src-main/core/providers/registry';
+
+const SPEED = 5;
+const SIZES = (process.env['BENCH_SIZES'] ?? '1,10,100,1000').split(',').map(Number);
+const ROOT = resolve(import.meta.dirname, '../..');
+const noSecrets: SecretStore = {
+  availability: () => Promise.resolve({ available: false, message: null }),
+  get: () => Promise.resolve(null),
+  set: () => Promise.reject(new Error('unused')),
+  delete: () => Promise.resolve(false),
+};
+
+interface Figures {
+  n: number;
+  cycles: number;
+  requestsPerCycle: { max: number; mean: number; maxExcludingFinished: number };
+  budget: number;
+  naivePerCycle: number;
+  latency: { p50: number; p95: number; samples: number };
+  cpuMsPerCycle: number;
+  withinBudget: boolean;
+}
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+};
+
+async function startChild(n: number, seed: number): Promise<{ baseUrl: string; key: string; finishReal: Record<string, number>; stop(): void }> {
+  const child = spawn(resolve(ROOT, 'node_modules/.bin/jiti'), [resolve(ROOT, 'scripts/bench/emulator-child.ts'), String(n), String(SPEED), String(seed)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((done, fail) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once('line', done);
+    child.once('exit', (code) => fail(new Error(`emulator child exited ${code}`)));
+  });
+  return { ...(JSON.parse(line) as { baseUrl: string; key: string; finishReal: Record<string, number> }), stop: () => child.stdin.end() };
+}
+
+async function run(n: number): Promise<Figures> {
+  const child = await startChild(n, n + 7);
+  const real = createUndiciHttp({ connections: 4 });
+  let requests = 0;
+  const http: HttpPort = {
+    request: (req) => {
+      requests++;
+      return real.request(req);
+    },
+  };
+  const cycles: { requests: number; finished: number }[] = [];
+  let lastRequests = 0;
+  let lastTerminal = 0;
+  const core = await GenwatchCore.create({
+    http,
+    clock: systemClock,
+    random: Math.random,
+    secrets: noSecrets,
+    kv: memoryStore(),
+    logger: silentLogger,
+    providers: PROVIDERS,
+    environment: { APIFRAME_API_KEY: child.key, GENWATCH_APIFRAME_URL: child.baseUrl },
+    version: 'bench',
+    platform: process.platform,
+    intervalScale: 1 / SPEED,
+    onCycle: () => {
+      const terminal = core.store.all().filter((job) => job.status === 'completed' || job.status === 'failed').length;
+      cycles.push({ requests: requests - lastRequests, finished: terminal - lastTerminal });
+      lastRequests = requests;
+      lastTerminal = terminal;
+    },
+  });
+  const latencies: number[] = [];
+  const seen = new Set<string>();
+  const finished = new Promise<void>((done) => {
+    core.onJobsDelta((delta) => {
+      const now = Date.now();
+      for (const job of delta.upserted) {
+        if (job.status !== 'completed' || seen.has(job.id)) continue;
+        seen.add(job.id);
+        const at = child.finishReal[job.id];
+        if (at !== undefined) latencies.push(now - at);
+      }
+      if (seen.size >= n) done();
+    });
+  });
+  const cpuBefore = process.cpuUsage();
+  core.addJobs('apiframe', Object.keys(child.finishReal).join('\n'));
+  await Promise.race([finished, new Promise((r) => setTimeout(r, 30_000))]);
+  const cpu = process.cpuUsage(cpuBefore);
+  core.dispose();
+  await real.close();
+  child.stop();
+  // The first cycle after adding sees every job for the first time; steady state is what we budget.
+  const steady = cycles.slice(1);
+  const interval = APIFRAME_INTERVALS_MS.image / SPEED;
+  const budget = Math.ceil(n / 100) + 2;
+  const excess = steady.map((c) => c.requests - c.finished);
+  return {
+    n,
+    cycles: cycles.length,
+    requestsPerCycle: {
+      max: Math.max(0, ...steady.map((c) => c.requests)),
+      mean: steady.length ? Number((steady.reduce((s, c) => s + c.requests, 0) / steady.length).toFixed(2)) : 0,
+      maxExcludingFinished: Math.max(0, ...excess),
+    },
+    budget,
+    naivePerCycle: n,
+    latency: { p50: Number((percentile(latencies, 50) / interval).toFixed(2)), p95: Number((percentile(latencies, 95) / interval).toFixed(2)), samples: latencies.length },
+    cpuMsPerCycle: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, cycles.length)).toFixed(2)),
+    withinBudget: excess.every((e) => e <= budget),
+  };
+}
+
+const results: Figures[] = [];
+for (const n of SIZES) {
+  const figures = await run(n);
+  results.push(figures);
+  console.log(
+    `N=${String(n).padStart(4)}  requests/cycle max ${figures.requestsPerCycle.max} (mean ${figures.requestsPerCycle.mean}; minus finished ≤ ${figures.requestsPerCycle.maxExcludingFinished}, budget ${figures.budget}; naive ${n})` +
+      `  latency p50 ${figures.latency.p50}× p95 ${figures.latency.p95}× interval (${figures.latency.samples} jobs)  CPU ${figures.cpuMsPerCycle} ms/cycle`,
+  );
+}
+console.log(JSON.stringify({ bench: 'poll', provider: 'apiframe', speed: SPEED, intervalMs: APIFRAME_INTERVALS_MS.image / SPEED, goals: { requestsPerCycle: 'ceil(N/100)+2 (+finished)', latencyP95: 1.1 }, results }));
