@@ -7,6 +7,7 @@ export const INVOKE_METHODS = [
   'listJobs',
   'addJobs',
   'removeJobs',
+  'cancelJob',
   'getSettings',
   'updateSettings',
   'listAccounts',

@@ -62,6 +62,8 @@ export const invokeContract = {
     request: z.object({ keys: z.array(z.string().max(400)).max(100_000) }).strict(),
     response: z.object({ removed: z.number().int() }),
   },
+  /** Cancels a running job at the provider (where the API allows it: useapi.net). */
+  cancelJob: { request: z.object({ key: z.string().max(400) }).strict(), response: z.null() },
   getSettings: { request: Empty, response: SettingsSchema },
   updateSettings: { request: SettingsPatchSchema, response: SettingsSchema },
   listAccounts: { request: Empty, response: AccountsStateSchema },

@@ -223,6 +223,19 @@ export class GenwatchCore {
     return removed;
   }
 
+  async cancelJob(key: string): Promise<Result<null>> {
+    const job = this.store.get(key);
+    if (!job) return err('not-found', 'genwatch is not watching that job.');
+    const adapter = this.providers.get(job.provider);
+    if (!adapter?.cancelJob) return err('invalid-input', `${adapter?.label ?? job.provider} does not let genwatch cancel jobs.`);
+    if (isTerminalStatus(job.status)) return err('invalid-input', 'That job has already finished.');
+    const credentials = this.credentials(job.provider, job.accountId);
+    if (!credentials) return err('auth', `Add a ${adapter.label} key to this account first.`);
+    const result = await adapter.cancelJob({ http: this.deps.http, clock: this.deps.clock, accountId: job.accountId, ...credentials }, job.id);
+    if (result.ok) this.poller.watch(key); // fetch its final state promptly
+    return result;
+  }
+
   updateSettings(patch: SettingsPatch): Settings {
     const before = this.settings;
     this.settings = applySettingsPatch(before, patch);

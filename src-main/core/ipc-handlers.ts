@@ -9,6 +9,7 @@ export function coreHandlers(core: GenwatchCore, info: { version: string; platfo
     listJobs: () => ok(core.listJobs()),
     addJobs: ({ provider, input, accountId }) => core.addJobs(provider, input, accountId),
     removeJobs: ({ keys }) => ok({ removed: core.removeJobs(keys) }),
+    cancelJob: ({ key }) => core.cancelJob(key),
     getSettings: () => ok(core.getSettings()),
     updateSettings: (patch) => ok(core.updateSettings(patch)),
     listAccounts: () => ok(core.accountsState()),

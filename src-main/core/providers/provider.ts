@@ -67,6 +67,8 @@ export interface ProviderAdapter {
    * simply absent: the poller fetches those once by id.
    */
   listRunning?(context: ProviderContext, options: { scope: 'user' | 'team' }): Promise<Result<RunningSnapshot>>;
+  /** Cancels a running job (providers whose API allows it). */
+  cancelJob?(context: ProviderContext, id: string): Promise<Result<null>>;
   /** The newest jobs (one small page): how jobs started elsewhere are discovered. */
   listRecent?(context: ProviderContext, options: { scope: 'user' | 'team' }): Promise<Result<ProviderJob[]>>;
   /** How long to wait before checking a running job again (seed guidance). */
