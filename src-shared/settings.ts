@@ -16,9 +16,35 @@ export const ProviderSettingsSchema = z.object({
 /** Progress unchanged for this long: the job is flagged "stalled" (still watched). */
 export const STALLED_MINUTES = { min: 1, max: 24 * 60, default: 10 } as const;
 
+/** Account reference used in per-account settings: `${provider}:${accountId}`. */
+const AccountRefKey = z.string().max(100);
+
+export const NotificationSettingsSchema = z.object({
+  enabled: z.boolean(),
+  onCompleted: z.boolean(),
+  onFailed: z.boolean(),
+  /** No popups while the genwatch window has focus (the list already shows it). */
+  quietWhenFocused: z.boolean(),
+  /** Per-account overrides of onCompleted/onFailed. */
+  perAccount: z.record(AccountRefKey, z.object({ onCompleted: z.boolean(), onFailed: z.boolean() })),
+  /** Accounts muted until an ISO time ("for an hour", "until tomorrow"). */
+  mutedUntil: z.record(AccountRefKey, z.string()),
+});
+export type NotificationSettings = z.infer<typeof NotificationSettingsSchema>;
+
+export const DesktopSettingsSchema = z.object({
+  /** Closing the window keeps genwatch running in the tray. */
+  closeToTray: z.boolean(),
+  launchAtLogin: z.boolean(),
+  startHidden: z.boolean(),
+});
+export type DesktopSettings = z.infer<typeof DesktopSettingsSchema>;
+
 export const SettingsSchema = z.object({
   theme: z.enum(THEMES),
   stalledAfterMinutes: z.number().int().min(STALLED_MINUTES.min).max(STALLED_MINUTES.max),
+  notifications: NotificationSettingsSchema,
+  desktop: DesktopSettingsSchema,
   providers: z.object({
     apiframe: ProviderSettingsSchema,
     useapi: ProviderSettingsSchema,
@@ -30,6 +56,8 @@ export const SettingsPatchSchema = z
   .object({
     theme: z.enum(THEMES).optional(),
     stalledAfterMinutes: z.number().int().min(STALLED_MINUTES.min).max(STALLED_MINUTES.max).optional(),
+    notifications: NotificationSettingsSchema.partial().strict().optional(),
+    desktop: DesktopSettingsSchema.partial().strict().optional(),
     providers: z
       .object({
         apiframe: ProviderSettingsSchema.optional(),
@@ -44,5 +72,7 @@ export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
   stalledAfterMinutes: STALLED_MINUTES.default,
+  notifications: { enabled: true, onCompleted: true, onFailed: true, quietWhenFocused: true, perAccount: {}, mutedUntil: {} },
+  desktop: { closeToTray: true, launchAtLogin: false, startHidden: false },
   providers: { apiframe: { baseUrl: null }, useapi: { baseUrl: null } },
 };

@@ -19,6 +19,8 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
   return {
     theme: patch.theme ?? current.theme,
     stalledAfterMinutes: patch.stalledAfterMinutes ?? current.stalledAfterMinutes,
+    notifications: { ...current.notifications, ...patch.notifications },
+    desktop: { ...current.desktop, ...patch.desktop },
     providers: {
       apiframe: patch.providers?.apiframe ?? current.providers.apiframe,
       useapi: patch.providers?.useapi ?? current.providers.useapi,
