@@ -48,6 +48,7 @@ export default defineConfig({
     build: {
       rollupOptions: { input: { index: resolve('src-renderer/index.html') } },
     },
-    plugins: [svelte(), cspMeta()],
+    // The renderer root is src-renderer, so point at the repo's svelte.config.js explicitly.
+    plugins: [svelte({ configFile: resolve('svelte.config.js') }), cspMeta()],
   },
 });
