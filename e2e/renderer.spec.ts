@@ -126,7 +126,12 @@ test('a key entered in settings goes to the keychain; the page only learns its l
   await expect(page.getByTestId('key-input-apiframe')).toHaveValue('');
   expect(harness.secrets.values.get('apiframe:default')).toBe(secret);
   expect(await page.content()).not.toContain(secret);
-  const seenByPage = await page.evaluate(async () => JSON.stringify(await (globalThis as unknown as { genwatch: { getKeys(r: object): Promise<unknown> } }).genwatch.getKeys({})));
+  // The saved account's row now carries the hooks; the page only ever learned the last 4 characters.
+  await expect(page.locator('[data-testid="account-row"][data-provider="apiframe"][data-account-id="default"]')).toBeVisible();
+  const seenByPage = await page.evaluate(async () =>
+    JSON.stringify(await (globalThis as unknown as { genwatch: { listAccounts(r: object): Promise<unknown> } }).genwatch.listAccounts({})),
+  );
+  expect(seenByPage).toContain('9z8y');
   expect(seenByPage).not.toContain(secret);
   await expect(page.getByTestId('demo-banner')).toHaveCount(0);
 });

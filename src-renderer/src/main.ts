@@ -7,9 +7,59 @@ import type { GenwatchApi } from '../../src-shared/bridge';
 
 async function previewBridge(): Promise<GenwatchApi> {
   // Dev only: `vite` without Electron shows the UI on the in-memory double.
-  const { createIpcDouble, sampleJobs } = await import('./lib/ipc-double');
-  const double = createIpcDouble({ jobs: sampleJobs(), demoMode: true });
-  setInterval(() => double.tick(3), 1500);
+  // ?jobs=2000 adds generated jobs; ?accounts=1 shows several accounts with an
+  // import running; ?theme=dark|light forces the theme; ?still=1 stops the ticking.
+  const { createIpcDouble, defaultSettings, generateJobs, makeAccount, sampleJobs } = await import('./lib/ipc-double');
+  const params = new URLSearchParams(location.search);
+  const extra = Number(params.get('jobs') ?? 0);
+  const withAccounts = params.has('accounts') || extra > 0;
+  const theme = params.get('theme');
+  const jobs = [...sampleJobs(), ...generateJobs(extra, { accounts: ['default', 'default', 'client-a'] })];
+  const key = (last4: string) => ({ isSet: true, last4, source: 'keychain' as const });
+  const double = createIpcDouble({
+    jobs,
+    demoMode: !withAccounts,
+    settings: defaultSettings({ theme: theme === 'dark' || theme === 'light' ? theme : 'system' }),
+    accountList: withAccounts
+      ? [
+          makeAccount({
+            provider: 'apiframe',
+            id: 'default',
+            label: 'Personal',
+            key: key('7f3a'),
+            discover: true,
+            history: params.has('accounts')
+              ? { state: 'running', pages: 12, jobs: 1180, message: null, finishedAt: null }
+              : { state: 'done', pages: 21, jobs: 2034, message: null, finishedAt: new Date(Date.now() - 120_000).toISOString() },
+          }),
+          makeAccount({
+            provider: 'apiframe',
+            id: 'client-a',
+            label: 'Client A',
+            key: key('c9d1'),
+            scope: 'team',
+            health: params.has('accounts')
+              ? { state: 'payment', message: 'Apiframe says this account has no credits left.' }
+              : { state: 'ok', message: null },
+            history: { state: 'done', pages: 4, jobs: 312, message: null, finishedAt: new Date(Date.now() - 3 * 3600_000).toISOString() },
+          }),
+          makeAccount({
+            provider: 'useapi',
+            id: 'default',
+            label: 'useapi.net',
+            key: { isSet: true, last4: 'u8k2', source: 'environment' },
+            channels: [
+              { id: '1187336491004', running: 2, maxJobs: 3 },
+              { id: '1187336491311', running: 0, maxJobs: 3 },
+            ],
+          }),
+        ]
+      : undefined,
+  });
+  if (!params.has('still')) {
+    setInterval(() => double.tick(3), 1500);
+    if (params.has('accounts')) setInterval(() => double.importPage('apiframe', 'default', 100), 2500);
+  }
   return double.api;
 }
 

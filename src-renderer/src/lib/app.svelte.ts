@@ -3,7 +3,7 @@ import type { GenwatchApi } from '../../../src-shared/bridge';
 import type { AccountHealth, AppStatus } from '../../../src-shared/ipc-contract';
 import { errorMessage, settle } from './ipc';
 
-export type View = 'jobs' | 'settings';
+export type View = 'jobs' | 'credits' | 'settings';
 
 export type AppInfo = { version: string; platform: string };
 

@@ -93,3 +93,21 @@ export function prettyJson(value: unknown): string {
     return String(value);
   }
 }
+
+/** Whole minutes since `iso` (the last progress), or null when unknown. */
+export function stalledMinutes(iso: string | null | undefined, now: number): number | null {
+  const t = parseTime(iso);
+  if (t === null) return null;
+  return Math.max(0, Math.round((now - t) / 60_000));
+}
+
+const INT = new Intl.NumberFormat('en-US');
+/** 1180 → "1,180" */
+export function int(n: number): string {
+  return INT.format(n);
+}
+
+/** Credits with at most 2 decimals, grouped: 1180.5 → "1,180.5" */
+export function credits(n: number): string {
+  return Number.isInteger(n) ? INT.format(n) : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}

@@ -1,23 +1,28 @@
 /**
  * An in-memory GenwatchApi for unit tests and for previewing the UI without
- * main. Holds jobs, settings and key status; emits events like the preload.
+ * main. Holds jobs, settings and accounts; emits events like the preload.
  * Type-only imports from src-shared: nothing here pulls in zod.
  */
+import type { Account, AccountsState } from '../../../src-shared/accounts';
 import type { GenwatchApi } from '../../../src-shared/bridge';
 import type { EventName, InvokeMethod } from '../../../src-shared/channel-names';
 import type { AppStatus, EventPayload, JobsDelta, Request, Response } from '../../../src-shared/ipc-contract';
-import type { Asset, Job, JobStatus, ProviderId } from '../../../src-shared/job';
+import type { Asset, Job, JobStatus, Modality, ProviderId } from '../../../src-shared/job';
 import type { AppError, Result } from '../../../src-shared/result';
-import type { KeysStatus, Settings } from '../../../src-shared/settings';
+import type { Settings } from '../../../src-shared/settings';
 
 export type DoubleCall = { method: InvokeMethod; request: unknown };
 
 export type DoubleOptions = {
   jobs?: Job[];
   demoMode?: boolean;
+  /** Account health as pushed in appStatus. */
   accounts?: AppStatus['accounts'];
+  /** The accounts listAccounts answers with. */
+  accountList?: Account[];
+  keychain?: AccountsState['keychain'];
+  warnings?: string[];
   settings?: Settings;
-  keys?: KeysStatus;
   version?: string;
   platform?: string;
 };
@@ -52,13 +57,70 @@ export function makeJob(partial: Partial<Job> & { id: string }): Job {
       state: status === 'completed' || status === 'failed' ? 'done' : 'watching',
       message: null,
       lastCheckedAt: partial.updatedAt ?? partial.createdAt ?? null,
+      progressAt: partial.updatedAt ?? partial.createdAt ?? null,
     },
     raw: partial.raw ?? { id: partial.id, status: partial.rawStatus ?? status },
   };
 }
 
+export function makeAccount(partial: Partial<Account> & { provider: ProviderId; id: string }): Account {
+  return {
+    provider: partial.provider,
+    id: partial.id,
+    label: partial.label ?? (partial.id === 'default' ? 'Default' : partial.id),
+    demo: partial.demo ?? false,
+    key: partial.key ?? { isSet: false, last4: null, source: null },
+    health: partial.health ?? { state: partial.key?.isSet ? 'ok' : 'key-missing', message: null },
+    scope: partial.scope ?? 'user',
+    discover: partial.discover ?? false,
+    history: partial.history ?? { state: 'never', pages: 0, jobs: 0, message: null, finishedAt: null },
+    channels: partial.channels ?? [],
+  };
+}
+
+/** The emulator's demo accounts, as main lists them in demo mode. */
+export function demoAccounts(): Account[] {
+  return (['apiframe', 'useapi'] as const).map((provider) =>
+    makeAccount({
+      provider,
+      id: 'demo',
+      label: 'Demo',
+      demo: true,
+      key: { isSet: true, last4: 'demo', source: 'demo' },
+      health: { state: 'ok', message: null },
+    }),
+  );
+}
+
+/** Mirrors DEFAULT_SETTINGS in src-shared/settings.ts (a zod module the renderer does not import). */
+export function defaultSettings(patch: Partial<Settings> = {}): Settings {
+  return {
+    theme: 'system',
+    stalledAfterMinutes: 10,
+    notifications: { enabled: true, onCompleted: true, onFailed: true, quietWhenFocused: true, perAccount: {}, mutedUntil: {} },
+    desktop: { closeToTray: true, launchAtLogin: false, startHidden: false },
+    providers: { apiframe: { baseUrl: null }, useapi: { baseUrl: null } },
+    ...patch,
+  };
+}
+
+function slug(label: string): string {
+  const s = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return /^[a-z0-9]/.test(s) ? s : `account-${s || 'x'}`.slice(0, 40);
+}
+
 function ok<T>(value: T): Result<T> {
   return { ok: true, value };
+}
+
+class Refusal extends Error {
+  constructor(readonly appError: AppError) {
+    super(appError.message);
+  }
 }
 
 export class IpcDouble {
@@ -68,26 +130,23 @@ export class IpcDouble {
   readonly #failures = new Map<InvokeMethod, AppError>();
   status: AppStatus;
   settings: Settings;
-  keys: KeysStatus;
+  accountsState: AccountsState;
   info: { version: string; platform: string };
+  /** Every key main would have stored, by `provider:accountId` (tests check it never reaches state). */
+  readonly secrets = new Map<string, string>();
 
   constructor(options: DoubleOptions = {}) {
     for (const job of options.jobs ?? []) this.#jobs.set(job.key, job);
-    this.settings = options.settings ?? {
-      theme: 'system',
-      providers: { apiframe: { baseUrl: null }, useapi: { baseUrl: null } },
-    };
-    this.keys = options.keys ?? {
-      keychain: { available: true, message: null },
-      providers: [
-        { provider: 'apiframe', isSet: false, last4: null, source: null },
-        { provider: 'useapi', isSet: false, last4: null, source: null },
-      ],
+    this.settings = options.settings ?? defaultSettings();
+    this.accountsState = {
+      keychain: options.keychain ?? { available: true, message: null },
+      accounts: options.accountList ?? (options.demoMode ? demoAccounts() : []),
     };
     this.status = {
       demoMode: options.demoMode ?? false,
       accounts: options.accounts ?? [],
       counts: this.#counts(),
+      warnings: options.warnings ?? [],
     };
     this.info = { version: options.version ?? '0.1.0', platform: options.platform ?? 'linux' };
   }
@@ -103,6 +162,9 @@ export class IpcDouble {
       this.#answer('updateSettings', r, () => {
         this.settings = {
           theme: r.theme ?? this.settings.theme,
+          stalledAfterMinutes: r.stalledAfterMinutes ?? this.settings.stalledAfterMinutes,
+          notifications: { ...this.settings.notifications, ...r.notifications },
+          desktop: { ...this.settings.desktop, ...r.desktop },
           providers: {
             apiframe: r.providers?.apiframe ?? this.settings.providers.apiframe,
             useapi: r.providers?.useapi ?? this.settings.providers.useapi,
@@ -110,10 +172,33 @@ export class IpcDouble {
         };
         return this.settings;
       }),
-    getKeys: (r) => this.#answer('getKeys', r, () => this.keys),
-    setKey: (r) =>
-      this.#answer('setKey', r, () => this.#setKeyStatus(r.provider, true, r.key.trim().slice(-4))),
-    clearKey: (r) => this.#answer('clearKey', r, () => this.#setKeyStatus(r.provider, false, null)),
+    listAccounts: (r) => this.#answer('listAccounts', r, () => this.accountsState),
+    saveAccount: (r) => this.#answer('saveAccount', r, () => this.#save(r)),
+    removeAccount: (r) =>
+      this.#answer('removeAccount', r, () => {
+        this.#find(r.provider, r.accountId);
+        if (r.forgetJobs) this.remove(this.jobs().filter((j) => j.provider === r.provider && j.accountId === r.accountId).map((j) => j.key));
+        this.secrets.delete(`${r.provider}:${r.accountId}`);
+        return this.#setAccounts(this.accountsState.accounts.filter((a) => !(a.provider === r.provider && a.id === r.accountId)));
+      }),
+    importHistory: (r) =>
+      this.#answer('importHistory', r, () =>
+        this.updateAccount(r.provider, r.accountId, { history: { state: 'running', pages: 0, jobs: 0, message: null, finishedAt: null } }),
+      ),
+    cancelImport: (r) =>
+      this.#answer('cancelImport', r, () => {
+        const account = this.#find(r.provider, r.accountId);
+        return this.updateAccount(r.provider, r.accountId, {
+          history: { ...account.history, state: 'cancelled', finishedAt: new Date().toISOString() },
+        });
+      }),
+    cancelJob: (r) =>
+      this.#answer('cancelJob', r, () => {
+        const job = this.#jobs.get(r.key);
+        if (!job) throw new Refusal({ kind: 'not-found', message: 'That job is not watched.' });
+        this.upsert([{ ...job, status: 'failed', rawStatus: 'CANCELLED', watch: { ...job.watch, state: 'done' } }]);
+        return null;
+      }),
     openExternal: (r) => this.#answer('openExternal', r, () => null),
     on: <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) => {
       const set = this.#listeners.get(event) ?? new Set<Listener>();
@@ -160,6 +245,32 @@ export class IpcDouble {
     this.emit('appStatus', this.status);
   }
 
+  /** Change one account and push the new state (`accounts` event), like main does. */
+  updateAccount(provider: ProviderId, accountId: string, patch: Partial<Account>): AccountsState {
+    this.#find(provider, accountId);
+    return this.#setAccounts(
+      this.accountsState.accounts.map((a) => (a.provider === provider && a.id === accountId ? { ...a, ...patch } : a)),
+    );
+  }
+
+  /** One more page of a running history import: `jobs` new jobs (generated) arrive as a delta. */
+  importPage(provider: ProviderId, accountId: string, jobs: number): void {
+    const account = this.#find(provider, accountId);
+    if (account.history.state !== 'running') return;
+    const fresh = generateJobs(jobs, { provider, accountId, seed: account.history.pages + 17, idPrefix: `imp${account.history.pages}` });
+    this.upsert(fresh);
+    this.updateAccount(provider, accountId, {
+      history: { ...account.history, pages: account.history.pages + 1, jobs: account.history.jobs + jobs },
+    });
+  }
+
+  finishImport(provider: ProviderId, accountId: string, outcome: 'done' | 'error' = 'done', message: string | null = null): void {
+    const account = this.#find(provider, accountId);
+    this.updateAccount(provider, accountId, {
+      history: { ...account.history, state: outcome, message, finishedAt: new Date().toISOString() },
+    });
+  }
+
   /** Advance the emulation one step: queued jobs start, running jobs progress. */
   tick(step = 7): void {
     const now = new Date().toISOString();
@@ -167,16 +278,65 @@ export class IpcDouble {
     for (const job of this.#jobs.values()) {
       if (job.status === 'queued') {
         changed.push({ ...job, status: 'running', rawStatus: 'PROCESSING', progress: 2, updatedAt: now });
-      } else if (job.status === 'running') {
+      } else if (job.status === 'running' && job.watch.state !== 'stalled') {
         const progress = Math.min(100, job.progress + step);
         changed.push(
           progress >= 100
-            ? { ...job, status: 'completed', rawStatus: 'FINISHED', progress: 100, updatedAt: now, completedAt: now }
-            : { ...job, progress, updatedAt: now },
+            ? {
+                ...job,
+                status: 'completed',
+                rawStatus: 'FINISHED',
+                progress: 100,
+                updatedAt: now,
+                completedAt: now,
+                watch: { ...job.watch, state: 'done', progressAt: now, lastCheckedAt: now },
+              }
+            : { ...job, progress, updatedAt: now, watch: { ...job.watch, progressAt: now, lastCheckedAt: now } },
         );
       }
     }
     if (changed.length > 0) this.upsert(changed);
+  }
+
+  #find(provider: ProviderId, accountId: string): Account {
+    const account = this.accountsState.accounts.find((a) => a.provider === provider && a.id === accountId);
+    if (!account) throw new Refusal({ kind: 'not-found', message: 'That account no longer exists.' });
+    return account;
+  }
+
+  #setAccounts(accounts: Account[]): AccountsState {
+    this.accountsState = { ...this.accountsState, accounts };
+    this.emit('accounts', structuredClone(this.accountsState));
+    return this.accountsState;
+  }
+
+  #save(r: Request<'saveAccount'>): AccountsState {
+    const key = r.key?.trim();
+    const keyStatus = (value: string): Account['key'] => ({
+      isSet: true,
+      last4: value.slice(-4),
+      source: this.accountsState.keychain.available ? 'keychain' : 'session',
+    });
+    const patch: Partial<Account> = {};
+    if (r.label !== undefined) patch.label = r.label.trim();
+    if (r.scope !== undefined) patch.scope = r.scope;
+    if (r.discover !== undefined) patch.discover = r.discover;
+    if (key) {
+      patch.key = keyStatus(key);
+      patch.health = { state: 'ok', message: null };
+    }
+    if (r.accountId === undefined) {
+      if (!key) throw new Refusal({ kind: 'invalid-input', message: 'A new account needs its API key.' });
+      // Like main: the provider's first own account is 'default', later ones are named from the label.
+      const taken = (id: string) => id === 'demo' || this.accountsState.accounts.some((a) => a.provider === r.provider && a.id === id);
+      const hasAny = this.accountsState.accounts.some((a) => a.provider === r.provider && !a.demo);
+      let id = hasAny ? slug(r.label ?? r.provider) : 'default';
+      for (let n = 2; taken(id); n++) id = `${slug(r.label ?? r.provider)}-${n}`;
+      if (key) this.secrets.set(`${r.provider}:${id}`, key);
+      return this.#setAccounts([...this.accountsState.accounts, makeAccount({ provider: r.provider, id, ...patch })]);
+    }
+    if (key) this.secrets.set(`${r.provider}:${r.accountId}`, key);
+    return this.updateAccount(r.provider, r.accountId, patch);
   }
 
   #counts(): AppStatus['counts'] {
@@ -191,19 +351,11 @@ export class IpcDouble {
     this.emit('appStatus', this.status);
   }
 
-  #setKeyStatus(provider: ProviderId, isSet: boolean, last4: string | null): KeysStatus {
-    const source = isSet ? (this.keys.keychain.available ? 'keychain' : 'session') : null;
-    this.keys = {
-      ...this.keys,
-      providers: this.keys.providers.map((k) => (k.provider === provider ? { provider, isSet, last4, source } : k)),
-    };
-    return this.keys;
-  }
-
   #add(request: Request<'addJobs'>): Response<'addJobs'> {
     const result: Response<'addJobs'> = { added: [], alreadyWatched: [], rejected: [] };
     const fresh: Job[] = [];
     const seen = new Set<string>();
+    const accountId = request.accountId ?? 'default';
     for (const input of request.input.split(/[\s,;]+/).filter(Boolean)) {
       if (seen.has(input)) continue;
       seen.add(input);
@@ -211,7 +363,7 @@ export class IpcDouble {
         result.rejected.push({ input, reason: 'not a valid job id' });
         continue;
       }
-      const job = makeJob({ provider: request.provider, id: input, rawStatus: 'PENDING' });
+      const job = makeJob({ provider: request.provider, accountId, id: input, rawStatus: 'PENDING' });
       if (this.#jobs.has(job.key)) {
         result.alreadyWatched.push(input);
         continue;
@@ -235,7 +387,12 @@ export class IpcDouble {
       this.#failures.delete(method);
       return { ok: false, error: failure };
     }
-    return ok(structuredClone(produce()));
+    try {
+      return ok(structuredClone(produce()));
+    } catch (error) {
+      if (error instanceof Refusal) return { ok: false, error: error.appError };
+      throw error;
+    }
   }
 }
 
@@ -310,7 +467,13 @@ export function sampleJobs(now = Date.now()): Job[] {
       model: 'kling',
       prompt: 'a paper boat drifting down a rain-soaked street, macro, shallow depth of field',
       progress: 22,
-      createdAt: ago(4),
+      createdAt: ago(18),
+      watch: {
+        state: 'stalled',
+        message: 'No progress for 14 min; still watching.',
+        lastCheckedAt: ago(0.2),
+        progressAt: ago(14),
+      },
       raw: { task_id: '9b1c7d22-04aa-4c6b-b3f1-2e7a9d0c11fe', status: 'processing', percentage: '22' },
     }),
     makeJob({
@@ -361,8 +524,18 @@ export function sampleJobs(now = Date.now()): Job[] {
       prompt: 'upbeat synthwave anthem about driving through neon rain',
       progress: 100,
       assets: [
-        asset('audio', 'https://cdn.example.com/suno/e81f3a57-1.mp3', 0, { filename: 'neon-rain-1.mp3', contentType: 'audio/mpeg', size: 3_912_000 }),
-        asset('audio', 'https://cdn.example.com/suno/e81f3a57-2.mp3', 1, { filename: 'neon-rain-2.mp3', contentType: 'audio/mpeg', size: 4_207_000 }),
+        asset('audio', 'https://cdn.example.com/suno/e81f3a57-1.mp3', 0, {
+          filename: 'neon-rain-1.mp3',
+          contentType: 'audio/mpeg',
+          size: 3_912_000,
+          meta: { title: 'Neon Rain', duration: 184.2, tags: 'synthwave, upbeat, 80s', model_name: 'chirp-v4' },
+        }),
+        asset('audio', 'https://cdn.example.com/suno/e81f3a57-2.mp3', 1, {
+          filename: 'neon-rain-2.mp3',
+          contentType: 'audio/mpeg',
+          size: 4_207_000,
+          meta: { title: 'Neon Rain (Night Drive)', duration: 201.7, tags: 'synthwave, driving', model_name: 'chirp-v4' },
+        }),
         asset('cover', art(300, 260, 5), 0, { filename: 'cover.png', contentType: 'image/png' }),
       ],
       cost: { credits: 10, refunded: false },
@@ -378,7 +551,7 @@ export function sampleJobs(now = Date.now()): Job[] {
       model: 'runway',
       prompt: 'slow dolly shot through a sunlit bamboo forest',
       progress: 100,
-      assets: [asset('video', 'https://cdn.example.com/runway/0a6d2f48.mp4', 0, { filename: '0a6d2f48.mp4', contentType: 'video/mp4', size: 18_400_000 })],
+      assets: [asset('video', 'https://cdn.example.com/runway/0a6d2f48.mp4', 0, { filename: '0a6d2f48.mp4', contentType: 'video/mp4', size: 18_400_000, width: 1280, height: 768 })],
       cost: { credits: 25, refunded: false },
       createdAt: ago(60 * 26),
       completedAt: ago(60 * 26 - 3),
@@ -394,4 +567,117 @@ export function sampleJobs(now = Date.now()): Job[] {
       createdAt: ago(60 * 50),
     }),
   ];
+}
+
+// ---------------------------------------------------------------------------
+// Generated jobs: many realistic-looking jobs for previews, screenshots and
+// performance checks (deterministic for a given seed).
+
+const MODELS: { model: string; modality: Modality; credits: number }[] = [
+  { model: 'midjourney', modality: 'image', credits: 8 },
+  { model: 'flux-pro', modality: 'image', credits: 4 },
+  { model: 'ideogram', modality: 'image', credits: 5 },
+  { model: 'kling', modality: 'video', credits: 35 },
+  { model: 'runway', modality: 'video', credits: 25 },
+  { model: 'luma', modality: 'video', credits: 30 },
+  { model: 'suno', modality: 'music', credits: 10 },
+  { model: 'udio', modality: 'music', credits: 12 },
+];
+const SUBJECTS = [
+  'a lighthouse on a basalt cliff at dusk',
+  'isometric tiny greenhouse full of succulents',
+  'a paper boat drifting down a rain-soaked street',
+  'portrait of an astronaut made of stained glass',
+  'lo-fi study beat with warm vinyl crackle',
+  'slow dolly shot through a sunlit bamboo forest',
+  'a fox in a library reading by candlelight',
+  'neon koi swimming through a night market',
+  'watercolor map of an imaginary archipelago',
+  'brutalist museum in a desert, golden hour',
+  'upbeat synthwave anthem about neon rain',
+  'macro shot of frost on a spider web',
+];
+const STYLES = ['cinematic', 'volumetric fog', 'film grain', '35mm', 'soft light', 'hyperreal', 'pastel palette', 'ultra wide'];
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0 || 1;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function uuidFrom(rand: () => number): string {
+  const hex = (n: number) =>
+    Array.from({ length: n }, () =>
+      Math.floor(rand() * 16)
+        .toString(16)
+        .toLowerCase(),
+    ).join('');
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(rand() * 4)] ?? '8'}${hex(3)}-${hex(12)}`;
+}
+
+/**
+ * `count` jobs spread over the last `days` days: mostly completed, some failed
+ * (refunded), a few running/queued/stalled; several models and accounts.
+ */
+export function generateJobs(
+  count: number,
+  options: { now?: number; days?: number; seed?: number; provider?: ProviderId; accountId?: string; accounts?: string[]; idPrefix?: string } = {},
+): Job[] {
+  const now = options.now ?? Date.now();
+  const days = options.days ?? 45;
+  const rand = prng(options.seed ?? 42);
+  const jobs: Job[] = [];
+  for (let i = 0; i < count; i++) {
+    const spec = MODELS[Math.floor(rand() * MODELS.length)] ?? MODELS[0];
+    if (!spec) break;
+    const provider: ProviderId = options.provider ?? (spec.model === 'midjourney' && rand() < 0.35 ? 'useapi' : 'apiframe');
+    const accounts = options.accounts ?? ['default'];
+    const pick = accounts[Math.floor(rand() * accounts.length)] ?? 'default';
+    const accountId = options.accountId ?? (provider === 'useapi' ? 'default' : pick);
+    // Recent jobs are the active ones.
+    const ageMin = i < 12 ? rand() * 20 : Math.pow(rand(), 1.6) * days * 1440;
+    const created = now - ageMin * 60_000;
+    const r = rand();
+    const status: JobStatus = ageMin < 20 ? (r < 0.5 ? 'running' : r < 0.7 ? 'queued' : r < 0.9 ? 'completed' : 'failed') : r < 0.9 ? 'completed' : 'failed';
+    const durationMin = spec.modality === 'image' ? 0.5 + rand() * 2 : 2 + rand() * 8;
+    const completedAt =
+      status === 'completed' || status === 'failed' ? new Date(Math.min(now - 5_000, created + durationMin * 60_000)).toISOString() : null;
+    const progress = status === 'completed' ? 100 : status === 'running' ? Math.floor(5 + rand() * 90) : 0;
+    const stalled = status === 'running' && rand() < 0.25;
+    const createdAt = new Date(created).toISOString();
+    const id = provider === 'useapi' ? `job:${Math.floor(created / 1000)}${i}-user:4821-channel:1187336491004-bot:midjourney` : uuidFrom(rand);
+    const subject = SUBJECTS[Math.floor(rand() * SUBJECTS.length)] ?? '';
+    const style = STYLES[Math.floor(rand() * STYLES.length)] ?? '';
+    const credits = spec.credits + (rand() < 0.3 ? spec.credits : 0);
+    jobs.push(
+      makeJob({
+        id: options.idPrefix ? `${options.idPrefix}-${id}` : id,
+        provider,
+        accountId,
+        status,
+        rawStatus: provider === 'useapi' ? status : { queued: 'PENDING', running: 'PROCESSING', completed: 'FINISHED', failed: 'FAILED' }[status],
+        modality: spec.modality,
+        model: spec.model,
+        prompt: `${subject}, ${style}`,
+        progress,
+        cost: status === 'queued' || status === 'running' ? null : { credits, refunded: status === 'failed' },
+        error: status === 'failed' ? { message: rand() < 0.5 ? 'The prompt was blocked by the provider\u2019s moderation filter.' : 'The provider could not finish this job.', code: rand() < 0.5 ? 'BANNED_PROMPT' : 500, details: null } : null,
+        createdAt,
+        updatedAt: completedAt ?? new Date(now - rand() * 60_000).toISOString(),
+        completedAt,
+        watch: {
+          state: completedAt ? 'done' : stalled ? 'stalled' : 'watching',
+          message: stalled ? 'No progress for 14 min; still watching.' : null,
+          lastCheckedAt: new Date(now - rand() * 20_000).toISOString(),
+          progressAt: stalled ? new Date(now - 14 * 60_000).toISOString() : createdAt,
+        },
+      }),
+    );
+  }
+  return jobs;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flushSync } from 'svelte';
-import { createIpcDouble, makeJob, sampleJobs } from './ipc-double';
-import { JobsState, compareJobs } from './jobs.svelte';
+import { createIpcDouble, generateJobs, makeJob, sampleJobs } from './ipc-double';
+import { JobsState, compareJobs, sortJobs } from './jobs.svelte';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -41,7 +41,7 @@ describe('JobsState', () => {
     expect(state.counts.completed).toBe(2);
   });
 
-  it('filters by status and searches id, model and prompt', async () => {
+  it('filters by status and searches id, model and prompt (debounced)', async () => {
     const { state } = setup();
     state.start();
     await tick();
@@ -50,13 +50,91 @@ describe('JobsState', () => {
     expect(state.visible).toHaveLength(2);
     state.filter = 'all';
     state.query = 'LIGHTHOUSE';
+    expect(state.visible).toHaveLength(8); // not applied yet
+    await new Promise((resolve) => setTimeout(resolve, 130));
     expect(state.visible.map((j) => j.id)).toEqual(['3f2a9c1e-7b4d-4e21-9a0c-5d8e6f1b2c34']);
     state.query = 'suno';
+    state.flushQuery();
     expect(state.visible).toHaveLength(2);
     state.query = '9b1c7d22';
+    state.flushQuery();
     expect(state.visible).toHaveLength(1);
+    expect(state.filteredCounts.all).toBe(1);
+    state.query = '';
+    expect(state.visible).toHaveLength(8); // clearing applies at once
     state.clearFilters();
     expect(state.visible).toHaveLength(8);
+  });
+
+  it('filters by provider, model, account and creation date', async () => {
+    const now = Date.parse('2025-11-25T12:00:00Z');
+    const jobs = [
+      ...sampleJobs(now),
+      makeJob({ id: 'other-acct-1', accountId: 'team', model: 'midjourney', createdAt: '2025-11-20T12:00:00Z' }),
+    ];
+    const { state } = setup(jobs);
+    state.start();
+    await tick();
+    expect(state.facets.providers).toEqual(['apiframe', 'useapi']);
+    expect(state.facets.accounts).toEqual(['apiframe:default', 'apiframe:team', 'useapi:default']);
+    expect(state.facets.models).toContain('suno');
+    state.provider = 'useapi';
+    expect(state.visible.every((j) => j.provider === 'useapi')).toBe(true);
+    expect(state.visible).toHaveLength(2);
+    state.provider = 'all';
+    state.model = 'suno';
+    expect(state.visible).toHaveLength(2);
+    state.model = '';
+    state.account = 'apiframe:team';
+    expect(state.visible.map((j) => j.id)).toEqual(['other-acct-1']);
+    state.account = '';
+    const local = (t: string) => {
+      const d = new Date(t);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    };
+    state.createdFrom = local('2025-11-20T12:00:00Z');
+    state.createdTo = local('2025-11-20T12:00:00Z');
+    expect(state.visible.map((j) => j.id)).toEqual(['other-acct-1']);
+    expect(state.filtering).toBe(true);
+    state.clearFilters();
+    expect(state.filtering).toBe(false);
+    expect(state.visible).toHaveLength(9);
+  });
+
+  it('sorts by any column, clicking twice reverses, missing values last', async () => {
+    const { state } = setup();
+    state.start();
+    await tick();
+    state.sortBy('cost');
+    expect(state.sortDir).toBe('desc');
+    const costs = state.visible.map((j) => (j.cost ? (j.cost.refunded ? 0 : j.cost.credits) : null));
+    expect(costs).toEqual([25, 10, 8, 0, null, null, null, null]);
+    state.sortBy('cost');
+    expect(state.sortDir).toBe('asc');
+    expect(state.visible.map((j) => (j.cost ? (j.cost.refunded ? 0 : j.cost.credits) : null)).slice(0, 4)).toEqual([0, 8, 10, 25]);
+    state.sortBy('status');
+    expect(state.visible.map((j) => j.status).slice(0, 3)).toEqual(['running', 'running', 'queued']);
+    state.sortBy('progress');
+    expect(state.visible[0]?.progress).toBe(100);
+    state.sortBy('model');
+    expect(state.visible[0]?.model).toBe('kling');
+    state.sortBy('completed');
+    expect(state.visible.at(-1)?.completedAt).toBeNull();
+  });
+
+  it('handles 10,000 jobs and 500-job deltas without replacing the list', async () => {
+    const jobs = generateJobs(10_000, { now: Date.parse('2025-11-25T12:00:00Z') });
+    const { double, state } = setup(jobs);
+    state.start();
+    await tick();
+    expect(state.visible).toHaveLength(10_000);
+    const sorted = sortJobs(jobs, 'created', 'desc');
+    expect(state.visible[0]?.key).toBe(sorted[0]?.key);
+    const changed = jobs.slice(0, 500).map((j) => ({ ...j, progress: 50, status: 'running' as const }));
+    double.upsert(changed);
+    expect(state.counts.all).toBe(10_000);
+    expect(state.get(changed[0]?.key ?? null)?.progress).toBe(50);
+    expect(state.accountCounts.get('apiframe:default')).toBeGreaterThan(0);
   });
 
   it('adds jobs and summarises the result', async () => {
@@ -69,6 +147,11 @@ describe('JobsState', () => {
     await tick();
     expect(state.size).toBe(9);
     expect(double.calls.filter((c) => c.method === 'addJobs')).toHaveLength(1);
+    expect(double.calls.at(-1)?.request).toEqual({ provider: 'apiframe', input: expect.any(String) });
+    await state.add('apiframe', 'bbbbbbbb-2222', 'team');
+    expect(double.calls.at(-1)?.request).toEqual({ provider: 'apiframe', accountId: 'team', input: 'bbbbbbbb-2222' });
+    await tick();
+    expect(state.get('apiframe:team:bbbbbbbb-2222')?.accountId).toBe('team');
   });
 
   it('shows the error message when adding fails', async () => {

@@ -3,35 +3,46 @@
  * `job.key`; a `$state` version counter makes the map reactive, bumped once
  * per applied batch, so a delta of 500 upserts costs one re-sort, and rows
  * whose job object did not change are left alone by the keyed {#each}.
+ *
+ * The list pipeline is split into memoised stages so each input only redoes
+ * its own work: sort (version, sort key) → filters except status (provider,
+ * model, account, dates, debounced search) → status. Typing in the search box
+ * never re-sorts; switching the status tab never re-runs the search.
  */
 import type { GenwatchApi } from '../../../src-shared/bridge';
 import type { AddJobsResult, JobsDelta } from '../../../src-shared/ipc-contract';
-import type { Job, JobStatus, ProviderId } from '../../../src-shared/job';
-import { addSummary, parseTime } from './format';
+import type { Job, ProviderId } from '../../../src-shared/job';
+import { addSummary } from './format';
 import { errorMessage, settle } from './ipc';
+import {
+  SORT_FIRST_DIR,
+  applyFilters,
+  collectFacets,
+  countByAccount,
+  countByStatus,
+  dayStart,
+  sortJobs,
+  type Facets,
+  type SortDir,
+  type SortKey,
+  type StatusCounts,
+  type StatusFilter,
+} from './job-list';
 
-export type StatusFilter = 'all' | JobStatus;
-export const STATUS_FILTERS: readonly StatusFilter[] = ['all', 'queued', 'running', 'completed', 'failed'];
+export {
+  STATUS_FILTERS,
+  SORT_FIRST_DIR,
+  accountRef,
+  compareJobs,
+  matchesQuery,
+  sortJobs,
+  type SortDir,
+  type SortKey,
+  type StatusCounts,
+  type StatusFilter,
+} from './job-list';
 
-export type StatusCounts = Record<JobStatus, number> & { all: number };
-
-/** Newest created first; jobs not yet fetched (no createdAt) are newest of all. */
-export function compareJobs(a: Job, b: Job): number {
-  const ta = parseTime(a.createdAt) ?? Number.POSITIVE_INFINITY;
-  const tb = parseTime(b.createdAt) ?? Number.POSITIVE_INFINITY;
-  if (ta !== tb) return tb > ta ? 1 : -1;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
-
-export function matchesQuery(job: Job, query: string): boolean {
-  const q = query.trim().toLowerCase();
-  if (!q) return true;
-  return (
-    job.id.toLowerCase().includes(q) ||
-    (job.model ?? '').toLowerCase().includes(q) ||
-    (job.prompt ?? '').toLowerCase().includes(q)
-  );
-}
+export const SEARCH_DEBOUNCE_MS = 100;
 
 export class JobsState {
   readonly #bridge: GenwatchApi;
@@ -45,7 +56,23 @@ export class JobsState {
   loadError = $state<string | null>(null);
 
   filter = $state<StatusFilter>('all');
-  query = $state('');
+  provider = $state<ProviderId | 'all'>('all');
+  /** '' = every model. */
+  model = $state('');
+  /** '' = every account, else `provider:accountId`. */
+  account = $state('');
+  /** Created on or after / on or before these local dates (`YYYY-MM-DD`, '' = open). */
+  createdFrom = $state('');
+  createdTo = $state('');
+
+  sortKey = $state<SortKey>('created');
+  sortDir = $state<SortDir>('desc');
+
+  // The search box updates #query at once; the list follows #appliedQuery,
+  // SEARCH_DEBOUNCE_MS after the last keystroke.
+  #query = $state('');
+  #appliedQuery = $state('');
+  #queryTimer: ReturnType<typeof setTimeout> | null = null;
 
   adding = $state(false);
   lastAdd = $state<AddJobsResult | null>(null);
@@ -56,28 +83,86 @@ export class JobsState {
     this.#bridge = bridge;
   }
 
-  /** Every job, sorted. */
+  get query(): string {
+    return this.#query;
+  }
+
+  set query(value: string) {
+    this.#query = value;
+    if (this.#queryTimer !== null) clearTimeout(this.#queryTimer);
+    this.#queryTimer = null;
+    // Clearing the box shows everything at once; typing waits for a pause.
+    if (!value.trim()) this.#appliedQuery = '';
+    else this.#queryTimer = setTimeout(() => this.flushQuery(), SEARCH_DEBOUNCE_MS);
+  }
+
+  /** Applies the typed search now (Enter, tests). */
+  flushQuery(): void {
+    if (this.#queryTimer !== null) clearTimeout(this.#queryTimer);
+    this.#queryTimer = null;
+    this.#appliedQuery = this.#query;
+  }
+
+  get appliedQuery(): string {
+    return this.#appliedQuery;
+  }
+
+  /** Every job, in the chosen order. */
   readonly all: Job[] = $derived.by(() => {
     void this.#version;
-    return Array.from(this.#jobs.values()).sort(compareJobs);
+    return sortJobs(this.#jobs.values(), this.sortKey, this.sortDir);
   });
 
-  /** The list the view renders: status filter, then text search. */
+  /** Every filter except status: the base of the status counts shown next to the tabs. */
+  readonly #faceted: Job[] = $derived(
+    applyFilters(this.all, {
+      provider: this.provider,
+      model: this.model,
+      account: this.account,
+      from: dayStart(this.createdFrom),
+      to: dayStart(this.createdTo, 1),
+      query: this.#appliedQuery,
+    }),
+  );
+
+  /** The list the view renders. */
   readonly visible: Job[] = $derived.by(() => {
     const filter = this.filter;
-    const query = this.query;
-    if (filter === 'all' && !query.trim()) return this.all;
-    return this.all.filter((job) => (filter === 'all' || job.status === filter) && matchesQuery(job, query));
+    const base = this.#faceted;
+    return filter === 'all' ? base : base.filter((job) => job.status === filter);
   });
 
+  /** Totals over every job (sidebar). */
   readonly counts: StatusCounts = $derived.by(() => {
-    const counts: StatusCounts = { all: 0, queued: 0, running: 0, completed: 0, failed: 0 };
-    for (const job of this.all) {
-      counts[job.status] += 1;
-      counts.all += 1;
-    }
-    return counts;
+    void this.#version;
+    return countByStatus(this.#jobs.values());
   });
+
+  /** Counts with every filter but status applied (the status tabs). */
+  readonly filteredCounts: StatusCounts = $derived.by(() => countByStatus(this.#faceted));
+
+  /** Models, providers and accounts present, for the filter selects. */
+  readonly facets: Facets = $derived.by(() => {
+    void this.#version;
+    return collectFacets(this.#jobs.values());
+  });
+
+  /** Jobs per `provider:accountId`. */
+  readonly accountCounts: ReadonlyMap<string, number> = $derived.by(() => {
+    void this.#version;
+    return countByAccount(this.#jobs.values());
+  });
+
+  /** True when anything narrows the list (status included). */
+  readonly filtering: boolean = $derived(
+    this.filter !== 'all' ||
+      this.provider !== 'all' ||
+      !!this.model ||
+      !!this.account ||
+      !!this.createdFrom ||
+      !!this.createdTo ||
+      !!this.#query.trim(),
+  );
 
   get size(): number {
     void this.#version;
@@ -95,7 +180,10 @@ export class JobsState {
   start(): () => void {
     const off = this.#bridge.on('jobsDelta', (delta) => this.applyDelta(delta));
     void this.load();
-    return off;
+    return () => {
+      off();
+      if (this.#queryTimer !== null) clearTimeout(this.#queryTimer);
+    };
   }
 
   async load(): Promise<void> {
@@ -124,13 +212,23 @@ export class JobsState {
     this.#version += 1;
   }
 
+  /** Clicking a column header: same column flips the direction, another starts with its natural one. */
+  sortBy(key: SortKey): void {
+    if (this.sortKey === key) this.sortDir = this.sortDir === 'asc' ? 'desc' : 'asc';
+    else {
+      this.sortKey = key;
+      this.sortDir = SORT_FIRST_DIR[key];
+    }
+  }
+
   /** Sends pasted ids to main. Returns the inputs that were rejected (to keep in the box). */
-  async add(provider: ProviderId, input: string): Promise<{ ok: boolean; rejectedInputs: string[] }> {
+  async add(provider: ProviderId, input: string, accountId?: string): Promise<{ ok: boolean; rejectedInputs: string[] }> {
     if (!input.trim() || this.adding) return { ok: false, rejectedInputs: [] };
     this.adding = true;
     this.addError = null;
     try {
-      const result = await settle(() => this.#bridge.addJobs({ provider, input }));
+      const request = accountId ? { provider, accountId, input } : { provider, input };
+      const result = await settle(() => this.#bridge.addJobs(request));
       if (!result.ok) {
         this.lastAdd = null;
         this.addError = errorMessage(result.error);
@@ -163,6 +261,12 @@ export class JobsState {
 
   clearFilters(): void {
     this.filter = 'all';
+    this.provider = 'all';
+    this.model = '';
+    this.account = '';
+    this.createdFrom = '';
+    this.createdTo = '';
     this.query = '';
   }
 }
+

@@ -1,10 +1,11 @@
 /**
  * Display names for the shared word lists (src-shared/vocabulary.ts, zod-free).
- * The `Record<…>` types make the compiler fail if a provider or status is
- * added there and not here.
+ * The `Record<…>` types make the compiler fail if a provider, status or state
+ * is added there and not here. Values from zod-based modules (accounts.ts,
+ * settings.ts) are mirrored here so the renderer bundle never pulls in zod.
  */
+import type { Account } from '../../../src-shared/accounts';
 import type { JobStatus, Modality, ProviderId } from '../../../src-shared/vocabulary';
-import type { AccountHealth } from '../../../src-shared/ipc-contract';
 
 export { PROVIDER_IDS, PROVIDER_LABELS, JOB_STATUSES } from '../../../src-shared/vocabulary';
 
@@ -27,12 +28,49 @@ export const MODALITY_LABELS: Record<Modality, string> = {
   unknown: 'Other',
 };
 
-type HealthState = AccountHealth['state'];
+export type HealthState = Account['health']['state'];
+export type Scope = Account['scope'];
+export type KeySource = NonNullable<Account['key']['source']>;
+export type HistoryState = Account['history']['state'];
 
-/** Plain-words headline for an account problem; the provider name is prefixed. */
-export const HEALTH_HEADLINES: Record<Exclude<HealthState, 'ok'>, (provider: string) => string> = {
+/** Mirrors SCOPES in src-shared/accounts.ts. */
+export const SCOPE_LABELS: Record<Scope, string> = {
+  user: 'Only my jobs',
+  team: 'All jobs of my team',
+};
+export const SCOPES = Object.keys(SCOPE_LABELS) as Scope[];
+
+/** Mirrors STALLED_MINUTES in src-shared/settings.ts. */
+export const STALLED_MINUTES = { min: 1, max: 24 * 60, default: 10 } as const;
+
+/** "stored in the system keychain", etc.: where the key of an account lives. */
+export const KEY_SOURCE_TEXT: Record<KeySource, (provider: ProviderId) => string> = {
+  keychain: () => 'stored in the system keychain',
+  environment: (p) => `from ${p === 'apiframe' ? 'APIFRAME_API_KEY' : 'USEAPI_TOKEN'}`,
+  session: () => 'kept in memory for this session',
+  demo: () => 'demo emulator',
+};
+
+/** Short account health, shown next to each account in Settings. */
+export const HEALTH_SHORT: Record<HealthState, string> = {
+  ok: 'Working',
+  'key-missing': 'No key yet',
+  'key-rejected': 'Key rejected',
+  payment: 'Out of credits',
+  'account-hold': 'Action needed at the provider',
+  unreachable: 'Not reachable',
+};
+
+/**
+ * Plain-words headline for an account problem. `who` is the provider name,
+ * with the account label when the provider has several accounts.
+ */
+export const HEALTH_HEADLINES: Record<Exclude<HealthState, 'ok'>, (who: string) => string> = {
   'key-missing': (p) => `No ${p} key yet. Add it in Settings to watch your own jobs.`,
-  'key-rejected': (p) => `${p} rejected your API key. Check or replace it in Settings.`,
-  payment: (p) => `Your ${p} account is out of credits or has no active plan. Jobs stay paused until it is topped up.`,
+  'key-rejected': (p) => `${p} rejected the API key. Check or replace it in Settings.`,
+  payment: (p) =>
+    `Your ${p} account is out of credits or has no active plan. Your jobs are fine: watching resumes once the account is topped up.`,
+  'account-hold': (p) =>
+    `${p} put the account on hold until you acknowledge a notice (moderation warning or CAPTCHA) on the provider's site. Watching resumes after that.`,
   unreachable: (p) => `genwatch can't reach ${p} right now. It keeps retrying on its own.`,
 };

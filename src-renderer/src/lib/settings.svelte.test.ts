@@ -6,26 +6,28 @@ import { AppState } from './app.svelte';
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('SettingsState', () => {
-  it('loads settings and key status', async () => {
+  it('loads settings', async () => {
     const state = new SettingsState(createIpcDouble().api);
     await state.load();
     expect(state.theme).toBe('system');
-    expect(state.keyStatus('apiframe')?.isSet).toBe(false);
+    expect(state.stalledAfterMinutes).toBe(10);
     expect(state.loadError).toBeNull();
   });
 
-  it('saves a key, keeps only the status, and reports errors', async () => {
+  it('saves the stalled threshold and refuses values out of range without asking main', async () => {
     const double = createIpcDouble();
     const state = new SettingsState(double.api);
     await state.load();
-    expect(await state.setKey('apiframe', '  sk-live-1234abcd  ')).toBe(true);
-    expect(state.keyStatus('apiframe')).toEqual({ provider: 'apiframe', isSet: true, last4: 'abcd', source: 'keychain' });
-    expect(JSON.stringify(state.keys)).not.toContain('sk-live');
-    double.failNext('setKey', { kind: 'auth', message: 'Apiframe rejected this key.' });
-    expect(await state.setKey('apiframe', 'sk-wrong-0000')).toBe(false);
-    expect(state.keyNotice.apiframe).toEqual({ tone: 'error', text: 'Apiframe rejected this key.' });
-    expect(await state.clearKey('apiframe')).toBe(true);
-    expect(state.keyStatus('apiframe')?.isSet).toBe(false);
+    expect(await state.saveStalledMinutes('25')).toBe(true);
+    expect(state.stalledAfterMinutes).toBe(25);
+    expect(double.calls.at(-1)).toEqual({ method: 'updateSettings', request: { stalledAfterMinutes: 25 } });
+    const calls = double.calls.length;
+    expect(await state.saveStalledMinutes('0')).toBe(false);
+    expect(await state.saveStalledMinutes(1441)).toBe(false);
+    expect(await state.saveStalledMinutes('2.5')).toBe(false);
+    expect(double.calls.length).toBe(calls);
+    expect(state.stalledNotice?.tone).toBe('error');
+    expect(state.stalledAfterMinutes).toBe(25);
   });
 
   it('saves a base URL, empty meaning default', async () => {
@@ -56,6 +58,7 @@ describe('AppState', () => {
   it('tracks app status, demo mode and account alerts', async () => {
     const double = createIpcDouble({
       demoMode: true,
+      warnings: [],
       accounts: [
         { provider: 'apiframe', accountId: 'default', state: 'key-missing', message: null },
         { provider: 'useapi', accountId: 'default', state: 'ok', message: null },

@@ -1,11 +1,12 @@
 /**
- * Settings and key status. The key itself is passed straight through to main
- * and never stored here: the renderer only ever holds `last4`.
+ * App settings: theme, provider addresses, the stalled threshold. Accounts and
+ * their keys live in AccountsState (accounts.svelte.ts).
  */
 import type { GenwatchApi } from '../../../src-shared/bridge';
 import type { ProviderId } from '../../../src-shared/job';
-import type { KeysStatus, KeyStatus, Settings, SettingsPatch } from '../../../src-shared/settings';
+import type { Settings, SettingsPatch } from '../../../src-shared/settings';
 import { errorMessage, settle } from './ipc';
+import { STALLED_MINUTES } from './labels';
 
 export type Theme = Settings['theme'];
 export type Notice = { tone: 'ok' | 'error'; text: string };
@@ -15,74 +16,29 @@ export class SettingsState {
   readonly #bridge: GenwatchApi;
 
   settings = $state<Settings | null>(null);
-  keys = $state<KeysStatus | null>(null);
   loadError = $state<string | null>(null);
 
-  keyBusy = $state<PerProvider<boolean>>({ apiframe: false, useapi: false });
-  keyNotice = $state<PerProvider<Notice | null>>({ apiframe: null, useapi: null });
   baseUrlBusy = $state<PerProvider<boolean>>({ apiframe: false, useapi: false });
   baseUrlNotice = $state<PerProvider<Notice | null>>({ apiframe: null, useapi: null });
   themeError = $state<string | null>(null);
+  stalledBusy = $state(false);
+  stalledNotice = $state<Notice | null>(null);
 
   constructor(bridge: GenwatchApi) {
     this.#bridge = bridge;
   }
 
   readonly theme: Theme = $derived(this.settings?.theme ?? 'system');
-
-  keyStatus(provider: ProviderId): KeyStatus | null {
-    return this.keys?.providers.find((k) => k.provider === provider) ?? null;
-  }
+  readonly stalledAfterMinutes: number = $derived(this.settings?.stalledAfterMinutes ?? STALLED_MINUTES.default);
 
   baseUrl(provider: ProviderId): string | null {
     return this.settings?.providers[provider].baseUrl ?? null;
   }
 
   async load(): Promise<void> {
-    const [settings, keys] = await Promise.all([
-      settle(() => this.#bridge.getSettings({})),
-      settle(() => this.#bridge.getKeys({})),
-    ]);
+    const settings = await settle(() => this.#bridge.getSettings({}));
     if (settings.ok) this.settings = settings.value;
-    if (keys.ok) this.keys = keys.value;
-    const failed = !settings.ok ? settings.error : !keys.ok ? keys.error : null;
-    this.loadError = failed ? errorMessage(failed) : null;
-  }
-
-  async setKey(provider: ProviderId, key: string): Promise<boolean> {
-    const trimmed = key.trim();
-    if (!trimmed) return false;
-    this.keyBusy[provider] = true;
-    this.keyNotice[provider] = null;
-    try {
-      const result = await settle(() => this.#bridge.setKey({ provider, key: trimmed }));
-      if (!result.ok) {
-        this.keyNotice[provider] = { tone: 'error', text: errorMessage(result.error) };
-        return false;
-      }
-      this.keys = result.value;
-      this.keyNotice[provider] = { tone: 'ok', text: 'Key saved.' };
-      return true;
-    } finally {
-      this.keyBusy[provider] = false;
-    }
-  }
-
-  async clearKey(provider: ProviderId): Promise<boolean> {
-    this.keyBusy[provider] = true;
-    this.keyNotice[provider] = null;
-    try {
-      const result = await settle(() => this.#bridge.clearKey({ provider }));
-      if (!result.ok) {
-        this.keyNotice[provider] = { tone: 'error', text: errorMessage(result.error) };
-        return false;
-      }
-      this.keys = result.value;
-      this.keyNotice[provider] = { tone: 'ok', text: 'Key removed.' };
-      return true;
-    } finally {
-      this.keyBusy[provider] = false;
-    }
+    this.loadError = settings.ok ? null : errorMessage(settings.error);
   }
 
   async updateSettings(patch: SettingsPatch): Promise<{ ok: true } | { ok: false; message: string }> {
@@ -105,6 +61,29 @@ export class SettingsState {
       return result.ok;
     } finally {
       this.baseUrlBusy[provider] = false;
+    }
+  }
+
+  /** Whole minutes within the allowed range; anything else is explained, not sent. */
+  async saveStalledMinutes(value: number | string): Promise<boolean> {
+    const minutes = typeof value === 'number' ? value : Number(String(value).trim());
+    if (!Number.isInteger(minutes) || minutes < STALLED_MINUTES.min || minutes > STALLED_MINUTES.max) {
+      this.stalledNotice = {
+        tone: 'error',
+        text: `Enter whole minutes from ${STALLED_MINUTES.min} to ${STALLED_MINUTES.max.toLocaleString('en-US')}.`,
+      };
+      return false;
+    }
+    this.stalledBusy = true;
+    this.stalledNotice = null;
+    try {
+      const result = await this.updateSettings({ stalledAfterMinutes: minutes });
+      this.stalledNotice = result.ok
+        ? { tone: 'ok', text: `Jobs without progress for ${minutes} min are flagged as stalled.` }
+        : { tone: 'error', text: result.message };
+      return result.ok;
+    } finally {
+      this.stalledBusy = false;
     }
   }
 

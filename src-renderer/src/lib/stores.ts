@@ -1,11 +1,17 @@
 import type { GenwatchApi } from '../../../src-shared/bridge';
+import { AccountsState } from './accounts.svelte';
 import { AppState } from './app.svelte';
 import { JobsState } from './jobs.svelte';
 import { SettingsState } from './settings.svelte';
 
-export type Stores = { app: AppState; jobs: JobsState; settings: SettingsState };
+export type Stores = { app: AppState; jobs: JobsState; settings: SettingsState; accounts: AccountsState };
 
 /** Everything the UI needs, bound to one bridge (the preload's, or a double). */
 export function createStores(bridge: GenwatchApi): Stores {
-  return { app: new AppState(bridge), jobs: new JobsState(bridge), settings: new SettingsState(bridge) };
+  return {
+    app: new AppState(bridge),
+    jobs: new JobsState(bridge),
+    settings: new SettingsState(bridge),
+    accounts: new AccountsState(bridge),
+  };
 }
