@@ -90,10 +90,16 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const emulator = await startEmulator({ clock, scenario: options.scenario });
   const site = await serveDirectory(RENDERER_DIR);
   const http = createUndiciHttp();
-  const { apiframe } = emulator.providers;
+  const { apiframe, useapi } = emulator.providers;
   const secrets = memorySecrets();
   const environment: Record<string, string> =
-    options.mode === 'key' ? { APIFRAME_API_KEY: apiframe.apiKeys[0] ?? '', GENWATCH_APIFRAME_URL: apiframe.baseUrl } : {};
+    options.mode === 'key'
+      ? {
+          APIFRAME_API_KEY: apiframe.apiKeys[0] ?? '',
+          GENWATCH_APIFRAME_URL: apiframe.baseUrl,
+          ...(useapi.apiKeys[0] ? { USEAPI_TOKEN: useapi.apiKeys[0], GENWATCH_USEAPI_URL: useapi.baseUrl } : {}),
+        }
+      : {};
   const core = await GenwatchCore.create({
     http,
     clock: systemClock,
@@ -108,7 +114,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     intervalScale: options.intervalScale ?? 0.04,
   });
   if (options.mode === 'demo') {
-    core.enableDemo({ providers: { apiframe: { baseUrl: apiframe.baseUrl, apiKey: apiframe.apiKeys[0] ?? '' } } });
+    core.enableDemo({
+      providers: {
+        apiframe: { baseUrl: apiframe.baseUrl, apiKey: apiframe.apiKeys[0] ?? '' },
+        ...(useapi.apiKeys[0] ? { useapi: { baseUrl: useapi.baseUrl, apiKey: useapi.apiKeys[0] } } : {}),
+      },
+    });
   }
   const appUrl = `${site.url}index.html`;
   const router = createIpcRouter(coreHandlers(core, { version: '0.0.0-e2e', platform: process.platform }), {

@@ -9,8 +9,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_STATUSES } from '../../src-shared/job';
-import { demoScenario } from '../emulator';
+import { JOB_STATUSES, JobSchema } from '../../src-shared/job';
+import type { Job } from '../../src-shared/job';
+import { bulkScenario, demoScenario, ManualClock, startEmulator, TEST_APIFRAME_KEY } from '../emulator';
+import type { RunningEmulator } from '../emulator';
 
 const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'out/main/cli.js');
@@ -34,8 +36,10 @@ interface EmulatorInfo {
 
 const children = new Set<ChildProcess>();
 const tempDirs: string[] = [];
+const emulators: RunningEmulator[] = [];
 
-afterEach(() => {
+afterEach(async () => {
+  for (const emu of emulators.splice(0)) await emu.close();
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   children.clear();
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -226,15 +230,117 @@ describe('genwatch demo', () => {
     expect(result.stdout).toMatch(/\d+ jobs: \d+ completed, \d+ failed\./);
   });
 
-  // BUG (src-main/cli/demo.ts runDemo + src-main/emulator/scenarios.ts demoScenario):
-  // the demo scenario creates most jobs 1–15 s *after* the emulator starts, but
-  // runDemo watches every id at once. The first poll of a job that does not exist
-  // yet gets 404 → the poller marks it watch 'error' (not-found) and stops, so
-  // watchJobs settles after ~1 s with 7 of 9 jobs never watched; the summary shows
-  // them as "queued, 0 assets" ("9 jobs: 2 completed, 0 failed.") and the exit
-  // code is still 0 (runDemo maps code 1 to 0). Expected: 8 completed, 1 failed.
-  it.fails('watches every demo job to its end: 8 completed, 1 failed', async () => {
+  it('watches every demo job to its end: 8 completed, 1 failed', async () => {
     const result = await run(['demo', '--speed', '20']);
     expect(result.stdout).toContain('9 jobs: 8 completed, 1 failed.');
+  });
+});
+
+describe('genwatch list', () => {
+  const T0 = Date.parse('2026-03-15T10:00:00.000Z');
+  const HISTORY = 250;
+  const scenario = bulkScenario({ startMs: T0, running: 0, completedHistory: HISTORY });
+
+  /** An in-process emulator (manual clock) holding a 250-job history for TEST_APIFRAME_KEY. */
+  async function historyEmulator(): Promise<RunningEmulator> {
+    const emu = await startEmulator({ clock: new ManualClock(T0), scenario });
+    emulators.push(emu);
+    return emu;
+  }
+
+  const listCalls = (emu: RunningEmulator) => emu.requests.filter((r) => r.route === 'apiframe.listJobs');
+
+  function parseJobs(stdout: string): Job[] {
+    return stdout
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((line) => {
+        const parsed = JobSchema.safeParse(JSON.parse(line));
+        expect(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues.slice(0, 2))).toBe(true);
+        return parsed.success ? parsed.data : (undefined as never);
+      });
+  }
+
+  it('--json: every job of every page, one common-model job per line, newest first, exit 0', async () => {
+    const emu = await historyEmulator();
+    const result = await run(['list', 'apiframe', '--json', '--apiframe-url', emu.providers.apiframe.baseUrl], watchEnv(TEST_APIFRAME_KEY));
+    expect(result.code).toBe(0);
+    const jobs = parseJobs(result.stdout);
+    expect(jobs).toHaveLength(HISTORY);
+    expect(new Set(jobs.map((j) => j.id))).toEqual(new Set(scenario.apiframe.jobs.map((j) => j.id.toLowerCase())));
+    expect(jobs.every((j) => j.provider === 'apiframe' && (j.status === 'completed' || j.status === 'failed'))).toBe(true);
+    const created = jobs.map((j) => Date.parse(j.createdAt ?? ''));
+    for (let i = 1; i < created.length; i++) expect(created[i]).toBeLessThanOrEqual(created[i - 1] ?? Infinity);
+    expect(listCalls(emu)).toHaveLength(3);
+    expect(result.stderr).toContain(`${HISTORY} jobs (3 pages).`);
+  });
+
+  it('without --json prints one human line per job', async () => {
+    const emu = await historyEmulator();
+    const result = await run(['list', 'apiframe', '--apiframe-url', emu.providers.apiframe.baseUrl], watchEnv(TEST_APIFRAME_KEY));
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n').filter((l) => l.length > 0);
+    expect(lines).toHaveLength(HISTORY);
+    expect(lines.every((l) => /COMPLETED|FAILED/.test(l))).toBe(true);
+  });
+
+  it('--status and --model are sent as list filters and only matching jobs are printed', async () => {
+    const emu = await historyEmulator();
+    const result = await run(['list', 'apiframe', '--json', '--status', 'completed', '--model', 'midjourney', '--apiframe-url', emu.providers.apiframe.baseUrl], watchEnv(TEST_APIFRAME_KEY));
+    expect(result.code).toBe(0);
+    const jobs = parseJobs(result.stdout);
+    const expected = scenario.apiframe.jobs.filter((j) => j.outcome === 'completed' && j.model === 'midjourney');
+    expect(jobs.map((j) => j.id).sort()).toEqual(expected.map((j) => j.id.toLowerCase()).sort());
+    // The emulator filtered them (the CLI prints what the list returns), so the filters reached it.
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(HISTORY / 2);
+  });
+
+  it('--since stops at the first older job without fetching further pages', async () => {
+    const emu = await historyEmulator();
+    const sorted = [...scenario.apiframe.jobs].sort((a, b) => b.startAt - a.startAt);
+    const cutoff = sorted[29]?.startAt ?? 0;
+    const since = new Date(cutoff).toISOString();
+    const result = await run(['list', 'apiframe', '--json', '--since', since, '--apiframe-url', emu.providers.apiframe.baseUrl], watchEnv(TEST_APIFRAME_KEY));
+    expect(result.code).toBe(0);
+    const jobs = parseJobs(result.stdout);
+    const expected = sorted.filter((j) => j.startAt >= cutoff);
+    expect(jobs.map((j) => j.id)).toEqual(expected.map((j) => j.id.toLowerCase()));
+    expect(listCalls(emu)).toHaveLength(1);
+  });
+
+  it('a bad --since is a usage error (exit 2) before any request', async () => {
+    const emu = await historyEmulator();
+    for (const since of ['yesterday', '2026-13-45', '15/03/2026']) {
+      const result = await run(['list', 'apiframe', '--since', since, '--apiframe-url', emu.providers.apiframe.baseUrl], watchEnv(TEST_APIFRAME_KEY));
+      expect(result.code, since).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/--since must be an ISO date/);
+    }
+    expect(listCalls(emu)).toEqual([]);
+  });
+
+  it('a bad --scope is a usage error (exit 2)', async () => {
+    const result = await run(['list', 'apiframe', '--scope', 'everyone', '--apiframe-url', 'http://127.0.0.1:9/apiframe'], watchEnv(TEST_APIFRAME_KEY));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--scope must be user or team/);
+  });
+
+  it('a rejected key: exit 2 with the reason on stderr and nothing on stdout', async () => {
+    const emu = await historyEmulator();
+    const result = await run(['list', 'apiframe', '--json', '--apiframe-url', emu.providers.apiframe.baseUrl], watchEnv('afk_definitely_not_valid'));
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/key was rejected/i);
+  });
+
+  it('a server error on the list: exit 1 with the provider message on stderr', async () => {
+    const emu = await historyEmulator();
+    emu.faults.add({ route: 'apiframe.listJobs', times: 1, fault: { kind: 'status', status: 503 } });
+    const result = await run(['list', 'apiframe', '--json', '--apiframe-url', emu.providers.apiframe.baseUrl], watchEnv(TEST_APIFRAME_KEY));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/HTTP 503/);
+    expect(listCalls(emu)).toHaveLength(1);
   });
 });

@@ -21,7 +21,7 @@ const completed = job({
     { kind: 'grid', url: 'https://cdn/g.png', index: 0, filename: null, contentType: null, size: null, width: null, height: null, meta: {} },
   ],
   cost: { credits: 10, refunded: false },
-  watch: { state: 'done', message: null, lastCheckedAt: null },
+  watch: { state: 'done', message: null, lastCheckedAt: null, progressAt: null },
 });
 
 describe('jobEvent', () => {
@@ -63,7 +63,7 @@ describe('humanLine', () => {
     expect(humanLine(completed)).toMatch(/2 assets$/);
     expect(humanLine({ ...completed, assets: completed.assets.slice(0, 1) })).toMatch(/1 asset$/);
     expect(humanLine(job({ status: 'failed', rawStatus: 'FAILED', error: { message: 'content policy violation', code: null, details: null } }))).toContain('content policy violation');
-    expect(humanLine(job({ watch: { state: 'paused', message: 'The API key was rejected.', lastCheckedAt: null } }))).toContain('The API key was rejected.');
+    expect(humanLine(job({ watch: { state: 'paused', message: 'The API key was rejected.', lastCheckedAt: null, progressAt: null } }))).toContain('The API key was rejected.');
   });
 });
 
@@ -81,9 +81,10 @@ describe('isSettled', () => {
   it('is true for completed, failed, watch error and paused; false while still watching', () => {
     expect(isSettled(completed)).toBe(true);
     expect(isSettled(job({ status: 'failed' }))).toBe(true);
-    expect(isSettled(job({ watch: { state: 'error', message: 'not found', lastCheckedAt: null } }))).toBe(true);
-    expect(isSettled(job({ watch: { state: 'paused', message: 'key', lastCheckedAt: null } }))).toBe(true);
+    expect(isSettled(job({ watch: { state: 'error', message: 'not found', lastCheckedAt: null, progressAt: null } }))).toBe(true);
+    expect(isSettled(job({ watch: { state: 'paused', message: 'key', lastCheckedAt: null, progressAt: null } }))).toBe(true);
     expect(isSettled(job())).toBe(false);
+    expect(isSettled(job({ status: 'running', watch: { state: 'stalled', message: 'No progress for 10 min; still watching.', lastCheckedAt: null, progressAt: null } }))).toBe(false);
     expect(isSettled(job({ status: 'running', progress: 99 }))).toBe(false);
   });
 });

@@ -43,6 +43,7 @@ export function newAccountRecord(provider: ProviderId, id: string, label?: strin
 export function slugify(label: string): string {
   const slug = label
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // accents fold into the plain letter: "Déjà" → "deja"
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')

@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import type { Account, AccountsState, SaveAccount } from '../../src-shared/accounts';
 import type { AppStatus, JobsDelta } from '../../src-shared/ipc-contract';
 import { jobKey } from '../../src-shared/job';
-import type { Job } from '../../src-shared/job';
-import { DEFAULT_SETTINGS } from '../../src-shared/settings';
+import type { Job, ProviderId } from '../../src-shared/job';
+import { DEFAULT_SETTINGS, STALLED_MINUTES } from '../../src-shared/settings';
 import { DEMO_ACCOUNT, DEFAULT_ACCOUNT, GenwatchCore } from './genwatch-core';
 import type { CoreDeps } from './genwatch-core';
+import { placeholderJob } from './job-merge';
+import { CURRENT_SCHEMA } from './migrations';
 import type { HttpRequest } from './ports';
 import { silentLogger } from './ports';
 import { apiframe } from './providers/apiframe';
-import { apiframeBody, uuidFor } from './testing/apiframe-fixtures';
+import { apiframeBody, isListRequest, listBody, uuidFor } from './testing/apiframe-fixtures';
 import { FakeClock } from './testing/fake-clock';
 import { fixedRandom, jsonResponse, MemorySecretStore, RecordingKv, ScriptedHttp } from './testing/fakes';
 
@@ -126,37 +129,72 @@ describe('GenwatchCore.addJobs / removeJobs', () => {
   });
 });
 
-describe('GenwatchCore keys', () => {
-  it('keychain available: setKey stores the key in the SecretStore and status shows only the last 4 characters', async () => {
+function accountOf(state: AccountsState, id: string, provider: ProviderId = 'apiframe'): Account {
+  const account = state.accounts.find((a) => a.provider === provider && a.id === id);
+  if (!account) throw new Error(`no account ${provider}:${id} in ${JSON.stringify(state.accounts.map((a) => a.id))}`);
+  return account;
+}
+
+async function saved(core: GenwatchCore, request: SaveAccount): Promise<AccountsState> {
+  const result = await core.saveAccount(request);
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}
+
+describe('GenwatchCore.cancelJob', () => {
+  it('an unknown job is not-found; an Apiframe job cannot be cancelled (invalid-input) and nothing is sent', async () => {
+    const { core, http } = await setup();
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    const unknown = await core.cancelJob(keyOf(A));
+    expect(unknown.ok ? null : unknown.error.kind).toBe('not-found');
+    core.addJobs('apiframe', A);
+    const count = http.requests.length;
+    const refused = await core.cancelJob(keyOf(A));
+    expect(refused.ok ? null : refused.error.kind).toBe('invalid-input');
+    expect(http.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(http.requests).toHaveLength(count);
+  });
+});
+
+describe('GenwatchCore accounts and keys', () => {
+  it('keychain available: saveAccount stores the key in the SecretStore under the default account and shows only the last 4 characters', async () => {
     const { core, secrets, kv } = await setup();
-    const result = await core.setKey('apiframe', `  ${USER_KEY}  `);
-    if (!result.ok) throw new Error(result.error.message);
+    const state = await saved(core, { provider: 'apiframe', key: `  ${USER_KEY}  ` });
     expect(secrets.secrets.get('apiframe:default')).toBe(USER_KEY);
-    const status = core.getKeys();
-    expect(status.keychain).toEqual({ available: true, message: null });
-    expect(status.providers.find((p) => p.provider === 'apiframe')).toEqual({ provider: 'apiframe', isSet: true, last4: '9f3a', source: 'keychain' });
-    expect(JSON.stringify(status)).not.toContain(USER_KEY);
-    expect(JSON.stringify(result.value)).not.toContain(USER_KEY);
+    expect(state.keychain).toEqual({ available: true, message: null });
+    expect(accountOf(state, DEFAULT_ACCOUNT)).toMatchObject({ demo: false, key: { isSet: true, last4: '9f3a', source: 'keychain' }, health: { state: 'ok', message: null } });
+    expect(JSON.stringify(state)).not.toContain(USER_KEY);
+    expect(JSON.stringify(core.accountsState())).not.toContain(USER_KEY);
+    expect(JSON.stringify(core.status())).not.toContain(USER_KEY);
     expect(kv.everythingWritten()).not.toContain(USER_KEY);
+    expect(core.hasUserKey('apiframe')).toBe(true);
   });
 
-  it('a key already in the keychain is loaded at start-up', async () => {
+  it('a key already in the keychain is loaded at start-up, even on a store that has no account record yet', async () => {
     const secrets = new MemorySecretStore();
     await secrets.set('apiframe:default', USER_KEY);
     const { core } = await setup({ secrets });
-    expect(core.getKeys().providers[0]).toMatchObject({ source: 'keychain', last4: '9f3a' });
-    expect(core.keys.hasUserKey('apiframe')).toBe(true);
+    expect(accountOf(core.accountsState(), DEFAULT_ACCOUNT).key).toEqual({ isSet: true, last4: '9f3a', source: 'keychain' });
+    expect(core.hasUserKey('apiframe')).toBe(true);
   });
 
-  it('keychain unavailable: setKey keeps the key for the session only, says so, and never writes it to kv', async () => {
+  it('the key of a second stored account is loaded at start-up from its own keychain entry', async () => {
+    const kv = new RecordingKv();
+    const secrets = new MemorySecretStore();
+    const first = await setup({ kv, secrets });
+    await saved(first.core, { provider: 'apiframe', key: USER_KEY });
+    await saved(first.core, { provider: 'apiframe', label: 'Client Work', key: 'afk_client_key_7777' });
+    first.core.dispose();
+    const { core } = await setup({ kv, secrets });
+    expect(accountOf(core.accountsState(), 'client-work')).toMatchObject({ label: 'Client Work', key: { isSet: true, last4: '7777', source: 'keychain' } });
+  });
+
+  it('keychain unavailable: saveAccount keeps the key for the session only, says so, and never writes it to kv', async () => {
     const secrets = new MemorySecretStore({ available: false, message: 'No Secret Service is running.' });
     const { core, kv, clock } = await setup({ secrets });
-    const result = await core.setKey('apiframe', USER_KEY);
-    if (!result.ok) throw new Error(result.error.message);
-    const status = core.getKeys();
-    expect(status.keychain.available).toBe(false);
-    expect(status.keychain.message).toBe('No Secret Service is running.');
-    expect(status.providers[0]).toMatchObject({ isSet: true, source: 'session', last4: '9f3a' });
+    const state = await saved(core, { provider: 'apiframe', key: USER_KEY });
+    expect(state.keychain).toEqual({ available: false, message: 'No Secret Service is running.' });
+    expect(accountOf(state, DEFAULT_ACCOUNT).key).toEqual({ isSet: true, source: 'session', last4: '9f3a' });
     expect(secrets.writes).toEqual([]);
     core.addJobs('apiframe', A);
     core.updateSettings({ theme: 'dark' });
@@ -167,61 +205,163 @@ describe('GenwatchCore keys', () => {
   });
 
   it('a keychain that refuses the write is a keychain-unavailable error, and the key is not used', async () => {
-    const { core } = await setup({ secrets: new MemorySecretStore({ failWrites: true }) });
-    const result = await core.setKey('apiframe', USER_KEY);
+    const { core, clock, http } = await setup({ secrets: new MemorySecretStore({ failWrites: true }) });
+    const result = await core.saveAccount({ provider: 'apiframe', key: USER_KEY });
     expect(result.ok ? null : result.error.kind).toBe('keychain-unavailable');
-    expect(core.getKeys().providers[0]?.isSet).toBe(false);
+    expect(core.hasUserKey('apiframe')).toBe(false);
+    expect(core.accountsState().accounts.every((a) => !a.key.isSet)).toBe(true);
+    core.addJobs('apiframe', A);
+    await clock.advanceAndSettle(10_000);
+    expect(http.requests.filter((r) => r.headers['x-api-key'] === USER_KEY)).toEqual([]);
   });
 
-  it('an environment key is used, reported as environment, and polled with', async () => {
+  it('an environment key belongs to the default account, is reported as environment, and is polled with', async () => {
     const { core, clock, http } = await setup({ environment: { APIFRAME_API_KEY: 'afk_env_key_5678', GENWATCH_APIFRAME_URL: 'http://127.0.0.1:1/apiframe' } });
-    expect(core.getKeys().providers[0]).toEqual({ provider: 'apiframe', isSet: true, last4: '5678', source: 'environment' });
+    expect(accountOf(core.accountsState(), DEFAULT_ACCOUNT).key).toEqual({ isSet: true, last4: '5678', source: 'environment' });
+    expect(core.hasUserKey('apiframe')).toBe(true);
     core.addJobs('apiframe', A);
+    expect(core.listJobs()[0]?.accountId).toBe(DEFAULT_ACCOUNT);
     await clock.advanceAndSettle(0);
     expect(http.requests[0]?.headers['x-api-key']).toBe('afk_env_key_5678');
     expect(http.requests[0]?.url).toBe(`http://127.0.0.1:1/apiframe/v2/jobs/${A}`);
   });
 
-  it('clearKey removes the keychain key; jobs of the account pause as key-missing', async () => {
-    const { core, clock, secrets } = await setup();
-    await core.setKey('apiframe', USER_KEY);
-    core.addJobs('apiframe', A);
-    await clock.advanceAndSettle(0);
-    const cleared = await core.clearKey('apiframe');
-    if (!cleared.ok) throw new Error(cleared.error.message);
-    expect(secrets.secrets.has('apiframe:default')).toBe(false);
-    expect(cleared.value.providers[0]).toMatchObject({ isSet: false, last4: null, source: null });
-    await clock.advanceAndSettle(0);
-    expect(find(core, keyOf(A)).watch.state).toBe('paused');
-    expect(core.status().accounts).toContainEqual(expect.objectContaining({ accountId: DEFAULT_ACCOUNT, state: 'key-missing' }));
+  it('the environment key is not used for any other account', async () => {
+    const { core } = await setup({ environment: { APIFRAME_API_KEY: 'afk_env_key_5678' }, secrets: new MemorySecretStore({ available: false }) });
+    await saved(core, { provider: 'apiframe', label: 'Second', key: 'afk_second_key_2222' });
+    expect(core.credentials('apiframe', 'second')?.apiKey).toBe('afk_second_key_2222');
+    expect(core.keys.resolve('apiframe', 'other')).toBeNull();
   });
 
-  it('setKey after a rejected key clears the health warning and resumes the paused jobs', async () => {
+  it('a second account gets a slug id from its label, its own key, and its jobs are polled with that key', async () => {
+    const http = new ScriptedHttp((r) => jsonResponse(200, apiframeBody(idOf(r), { status: 'PROCESSING' })));
+    const { core, clock } = await setup({ http });
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    const state = await saved(core, { provider: 'apiframe', label: 'Studio Team!', key: 'afk_studio_key_1111' });
+    expect(state.accounts.map((a) => a.id).sort()).toEqual([DEFAULT_ACCOUNT, 'studio-team']);
+    const again = await saved(core, { provider: 'apiframe', label: 'Studio Team!', key: 'afk_studio_key_2222' });
+    expect(again.accounts.map((a) => a.id).sort()).toEqual([DEFAULT_ACCOUNT, 'studio-team', 'studio-team-2']);
+    core.addJobs('apiframe', A);
+    core.addJobs('apiframe', B, 'studio-team');
+    expect(find(core, keyOf(A)).accountId).toBe(DEFAULT_ACCOUNT);
+    expect(find(core, keyOf(B, 'studio-team')).accountId).toBe('studio-team');
+    await clock.advanceAndSettle(0);
+    expect(http.requestsFor(A).map((r) => r.headers['x-api-key'])).toEqual([USER_KEY]);
+    expect(http.requestsFor(B).map((r) => r.headers['x-api-key'])).toEqual(['afk_studio_key_1111']);
+  });
+
+  it('saveAccount without a key keeps the stored key and updates label, scope and discover', async () => {
+    const { core, secrets } = await setup();
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    const state = await saved(core, { provider: 'apiframe', accountId: DEFAULT_ACCOUNT, label: 'Main', scope: 'team', discover: false });
+    expect(accountOf(state, DEFAULT_ACCOUNT)).toMatchObject({ label: 'Main', scope: 'team', discover: false, key: { isSet: true, last4: '9f3a' } });
+    expect(secrets.writes.filter((w) => w.op === 'set')).toHaveLength(1);
+  });
+
+  it('refuses: a new account without a key, changing or removing the demo account, removing an unknown account', async () => {
+    const { core } = await setup();
+    const noKey = await core.saveAccount({ provider: 'apiframe', label: 'Empty' });
+    expect(noKey.ok ? null : noKey.error.kind).toBe('invalid-input');
+    const demo = await core.saveAccount({ provider: 'apiframe', accountId: DEMO_ACCOUNT, key: USER_KEY });
+    expect(demo.ok ? null : demo.error.kind).toBe('invalid-input');
+    const removeDemo = await core.removeAccount('apiframe', DEMO_ACCOUNT, false);
+    expect(removeDemo.ok ? null : removeDemo.error.kind).toBe('invalid-input');
+    const unknown = await core.removeAccount('apiframe', 'nobody', false);
+    expect(unknown.ok ? null : unknown.error.kind).toBe('not-found');
+    expect(core.accountsState().accounts).toEqual([]);
+  });
+
+  it('removeAccount deletes the keychain key and the account; forgetJobs removes its jobs', async () => {
+    const { core, clock, secrets, http } = await setup();
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    core.addJobs('apiframe', `${A} ${B}`);
+    await clock.advanceAndSettle(0);
+    const result = await core.removeAccount('apiframe', DEFAULT_ACCOUNT, true);
+    if (!result.ok) throw new Error(result.error.message);
+    expect(secrets.secrets.has('apiframe:default')).toBe(false);
+    expect(result.value.accounts.map((a) => a.id)).toEqual([]);
+    expect(core.listJobs()).toEqual([]);
+    expect(core.poller.watchedCount).toBe(0);
+    const count = http.requests.length;
+    await clock.advanceAndSettle(60_000);
+    expect(http.requests).toHaveLength(count);
+  });
+
+  it('removeAccount without forgetJobs keeps the jobs but stops polling them', async () => {
+    const { core, clock, http } = await setup();
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    core.addJobs('apiframe', A);
+    await clock.advanceAndSettle(0);
+    const result = await core.removeAccount('apiframe', DEFAULT_ACCOUNT, false);
+    expect(result.ok).toBe(true);
+    expect(core.listJobs().map((j) => j.id)).toEqual([A]);
+    expect(core.poller.watchedCount).toBe(0);
+    const count = http.requests.length;
+    await clock.advanceAndSettle(60_000);
+    expect(http.requests).toHaveLength(count);
+  });
+
+  it('jobs of an account without a key pause as key-missing without any request', async () => {
+    const { core, clock, http } = await setup();
+    core.addJobs('apiframe', A);
+    await clock.advanceAndSettle(10_000);
+    expect(http.requests).toEqual([]);
+    expect(find(core, keyOf(A)).watch.state).toBe('paused');
+    expect(core.status().accounts).toContainEqual(expect.objectContaining({ accountId: DEFAULT_ACCOUNT, state: 'key-missing' }));
+    expect(accountOf(core.accountsState(), DEFAULT_ACCOUNT).health.state).toBe('key-missing');
+  });
+
+  it('saveAccount with a new key after a rejected key clears the health warning and resumes the paused jobs', async () => {
     const http = new ScriptedHttp((r) =>
       r.headers['x-api-key'] === USER_KEY ? jsonResponse(200, apiframeBody(idOf(r), { status: 'PROCESSING' })) : jsonResponse(401, { error: 'Unauthorized' }),
     );
     const { core, clock } = await setup({ http });
-    await core.setKey('apiframe', 'afk_wrong_key_0000');
+    await saved(core, { provider: 'apiframe', key: 'afk_wrong_key_0000' });
     core.addJobs('apiframe', A);
     await clock.advanceAndSettle(0);
     expect(find(core, keyOf(A)).watch.state).toBe('paused');
     expect(core.status().accounts).toEqual([expect.objectContaining({ state: 'key-rejected' })]);
-    await core.setKey('apiframe', USER_KEY);
+    expect(accountOf(core.accountsState(), DEFAULT_ACCOUNT).health.state).toBe('key-rejected');
+    await saved(core, { provider: 'apiframe', accountId: DEFAULT_ACCOUNT, key: USER_KEY });
     expect(core.status().accounts).toEqual([]);
+    expect(accountOf(core.accountsState(), DEFAULT_ACCOUNT).health).toEqual({ state: 'ok', message: null });
     await clock.advanceAndSettle(0);
     expect(find(core, keyOf(A))).toMatchObject({ status: 'running', watch: { state: 'watching' } });
+  });
+
+  it('onAccounts listeners hear every account change, and stop hearing after unsubscribing', async () => {
+    const { core } = await setup();
+    const seen: AccountsState[] = [];
+    const off = core.onAccounts((state) => seen.push(state));
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    expect(seen.at(-1)?.accounts.map((a) => a.id)).toEqual([DEFAULT_ACCOUNT]);
+    expect(JSON.stringify(seen)).not.toContain(USER_KEY);
+    off();
+    const count = seen.length;
+    await core.removeAccount('apiframe', DEFAULT_ACCOUNT, false);
+    expect(seen).toHaveLength(count);
+  });
+
+  it('addJobs to an account that does not exist is invalid-input and adds nothing', async () => {
+    const { core } = await setup();
+    const result = core.addJobs('apiframe', A, 'nobody');
+    expect(result.ok ? null : result.error.kind).toBe('invalid-input');
+    expect(result.ok ? '' : result.error.message).toContain('nobody');
+    expect(core.listJobs()).toEqual([]);
+    expect(core.accountsState().accounts).toEqual([]);
   });
 });
 
 describe('GenwatchCore demo mode', () => {
-  it('enableDemo: demo mode on, new jobs go to the demo account and poll the emulator with the demo key', async () => {
+  it('enableDemo: demo mode on, the demo account is listed, new jobs go to it and poll the emulator with the demo key', async () => {
     const { core, clock, http } = await setup();
     expect(core.demoMode).toBe(false);
     core.enableDemo({ providers: { apiframe: { baseUrl: DEMO_URL, apiKey: DEMO_KEY } } });
     expect(core.demoMode).toBe(true);
     expect(core.status().demoMode).toBe(true);
     expect(core.activeAccount('apiframe')).toBe(DEMO_ACCOUNT);
-    expect(core.getKeys().providers[0]).toMatchObject({ source: 'demo', isSet: true });
+    expect(accountOf(core.accountsState(), DEMO_ACCOUNT)).toMatchObject({ demo: true, key: { source: 'demo', isSet: true } });
+    expect(core.hasUserKey('apiframe')).toBe(false);
     core.addJobs('apiframe', A);
     expect(core.listJobs()[0]?.accountId).toBe(DEMO_ACCOUNT);
     await clock.advanceAndSettle(0);
@@ -229,12 +369,12 @@ describe('GenwatchCore demo mode', () => {
     expect(http.requests[0]?.headers['x-api-key']).toBe(DEMO_KEY);
   });
 
-  it('setting a real key turns demo mode off; new jobs go to the default account', async () => {
+  it('saving a real key turns demo mode off; new jobs go to the default account', async () => {
     const { core } = await setup();
     core.enableDemo({ providers: { apiframe: { baseUrl: DEMO_URL, apiKey: DEMO_KEY } } });
     const statuses: AppStatus[] = [];
     core.onStatus((s) => statuses.push(s));
-    await core.setKey('apiframe', USER_KEY);
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
     expect(core.demoMode).toBe(false);
     expect(statuses.at(-1)?.demoMode).toBe(false);
     expect(core.activeAccount('apiframe')).toBe(DEFAULT_ACCOUNT);
@@ -242,17 +382,20 @@ describe('GenwatchCore demo mode', () => {
     expect(core.listJobs()[0]?.accountId).toBe(DEFAULT_ACCOUNT);
   });
 
-  it('the demo key is never used for the default account', async () => {
-    const { core, clock, http } = await setup();
+  it('the demo key is never used for a real account without a key', async () => {
+    const kv = new RecordingKv();
+    const first = await setup({ kv });
+    first.core.addJobs('apiframe', A); // default account, no key
+    first.core.dispose();
+    const { core, clock, http } = await setup({ kv });
     core.enableDemo({ providers: { apiframe: { baseUrl: DEMO_URL, apiKey: DEMO_KEY } } });
-    await core.setKey('apiframe', USER_KEY);
-    core.addJobs('apiframe', A);
-    await core.clearKey('apiframe'); // back to no user key: default-account jobs must not borrow the demo key
     await clock.advanceAndSettle(10_000);
-    expect(http.requests.filter((r) => r.headers['x-api-key'] === DEMO_KEY && r.url.includes(A))).toEqual([]);
+    expect(http.requests.filter((r) => r.headers['x-api-key'] === DEMO_KEY)).toEqual([]);
+    expect(find(core, keyOf(A)).watch.state).toBe('paused');
+    expect(core.credentials('apiframe', DEFAULT_ACCOUNT)).toBeNull();
   });
 
-  it('demo-account jobs are never persisted', async () => {
+  it('demo-account jobs and the demo account itself are never persisted', async () => {
     const { core, clock, kv } = await setup();
     core.enableDemo({ providers: { apiframe: { baseUrl: DEMO_URL, apiKey: DEMO_KEY } } });
     core.addJobs('apiframe', `${A} ${B}`);
@@ -261,6 +404,9 @@ describe('GenwatchCore demo mode', () => {
     expect(kv.writesOf('jobs')).toBeGreaterThan(0);
     expect(kv.get('jobs')).toEqual([]);
     expect(kv.everythingWritten()).not.toContain(A);
+    expect(kv.everythingWritten()).not.toContain(DEMO_KEY);
+    const accounts = kv.get('accounts');
+    expect(Array.isArray(accounts) ? accounts.map((a: { id?: unknown }) => a.id) : accounts).toEqual([]);
   });
 });
 
@@ -280,7 +426,7 @@ describe('GenwatchCore settings and persistence', () => {
 
   it('the settings base URL is where jobs are polled', async () => {
     const { core, clock, http } = await setup();
-    await core.setKey('apiframe', USER_KEY);
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
     core.updateSettings({ providers: { apiframe: { baseUrl: 'http://127.0.0.1:4010/apiframe' } } });
     core.addJobs('apiframe', A);
     await clock.advanceAndSettle(0);
@@ -296,10 +442,10 @@ describe('GenwatchCore settings and persistence', () => {
 
   it('jobs are persisted after a debounce (one write for a burst of changes)', async () => {
     const { core, clock, kv } = await setup();
-    await core.setKey('apiframe', USER_KEY);
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
     core.addJobs('apiframe', A);
     core.addJobs('apiframe', B);
-    await clock.advanceAndSettle(500);
+    await clock.advanceAndSettle(1_500);
     expect(kv.writesOf('jobs')).toBe(0);
     await clock.advanceAndSettle(1_000);
     expect(kv.writesOf('jobs')).toBe(1);
@@ -314,7 +460,7 @@ describe('GenwatchCore settings and persistence', () => {
       jsonResponse(200, apiframeBody(idOf(r), idOf(r) === A ? { status: 'COMPLETED', progress: 100, result: { images: ['https://cdn/a.png'] } } : { status: 'PROCESSING', progress: 30 })),
     );
     const first = await setup({ kv, secrets, http });
-    await first.core.setKey('apiframe', USER_KEY);
+    await saved(first.core, { provider: 'apiframe', key: USER_KEY });
     first.core.addJobs('apiframe', `${A} ${B}`);
     await first.clock.advanceAndSettle(2_000);
     first.core.dispose();
@@ -353,9 +499,123 @@ describe('GenwatchCore settings and persistence', () => {
   });
 });
 
+describe('GenwatchCore settings: stalledAfterMinutes', () => {
+  it('is persisted and read back by a new core', async () => {
+    const kv = new RecordingKv();
+    const { core } = await setup({ kv });
+    expect(core.getSettings().stalledAfterMinutes).toBe(STALLED_MINUTES.default);
+    expect(core.updateSettings({ stalledAfterMinutes: 30 }).stalledAfterMinutes).toBe(30);
+    expect(kv.get('settings')).toMatchObject({ stalledAfterMinutes: 30 });
+    const { core: second } = await setup({ kv });
+    expect(second.getSettings().stalledAfterMinutes).toBe(30);
+  });
+
+  it('an old settings object without it loads with the default and keeps its other values', async () => {
+    const kv = new RecordingKv();
+    kv.set('schemaVersion', 2);
+    kv.set('settings', { theme: 'dark', providers: { apiframe: { baseUrl: 'http://127.0.0.1:4010/apiframe' }, useapi: { baseUrl: null } } });
+    const { core } = await setup({ kv });
+    expect(core.getSettings()).toEqual({
+      ...DEFAULT_SETTINGS,
+      theme: 'dark',
+      providers: { apiframe: { baseUrl: 'http://127.0.0.1:4010/apiframe' }, useapi: { baseUrl: null } },
+    });
+    expect(core.getSettings().stalledAfterMinutes).toBe(STALLED_MINUTES.default);
+  });
+
+  it('drives the stalled flag: a job whose progress does not move for that many minutes shows as stalled', async () => {
+    const { core, clock } = await setup();
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    core.updateSettings({ stalledAfterMinutes: 1 });
+    core.addJobs('apiframe', A);
+    await clock.advanceAndSettle(0);
+    expect(find(core, keyOf(A)).watch.state).toBe('watching');
+    await clock.advanceAndSettle(60_000);
+    expect(find(core, keyOf(A)).watch).toMatchObject({ state: 'stalled', message: 'No progress for 1 min; still watching.' });
+    expect(core.poller.watchedCount).toBe(1);
+  });
+
+  it('a patch without it keeps the current value', async () => {
+    const { core } = await setup();
+    core.updateSettings({ stalledAfterMinutes: 5 });
+    expect(core.updateSettings({ theme: 'light' }).stalledAfterMinutes).toBe(5);
+  });
+});
+
+describe('GenwatchCore stores: jobsKv, migration and warnings', () => {
+  it('with jobsKv, jobs are written there (not to the settings kv) and restored from there', async () => {
+    const kv = new RecordingKv();
+    const jobsKv = new RecordingKv();
+    const first = await setup({ kv, jobsKv });
+    first.core.addJobs('apiframe', A);
+    await first.clock.advanceAndSettle(5_000);
+    first.core.dispose();
+    expect(kv.writesOf('jobs')).toBe(0);
+    expect(jobsKv.writesOf('jobs')).toBeGreaterThan(0);
+    const { core } = await setup({ kv, jobsKv });
+    expect(core.listJobs().map((j) => j.id)).toEqual([A]);
+  });
+
+  it('a fresh store is stamped with the current schema version', async () => {
+    const kv = new RecordingKv();
+    await setup({ kv });
+    expect(kv.get('schemaVersion')).toBe(CURRENT_SCHEMA);
+  });
+
+  it('a v1 store (one file, no accounts, no schemaVersion) gets a default account and schema 2, settings kept', async () => {
+    const kv = new RecordingKv();
+    kv.set('settings', { ...DEFAULT_SETTINGS, theme: 'dark' });
+    kv.set('jobs', [{ ...placeholderJob({ key: keyOf(A), provider: 'apiframe', accountId: DEFAULT_ACCOUNT, id: A }), status: 'completed' }]);
+    const { core } = await setup({ kv });
+    expect(kv.get('schemaVersion')).toBe(CURRENT_SCHEMA);
+    expect(core.accountsState().accounts.map((a) => a.id)).toEqual([DEFAULT_ACCOUNT]);
+    expect(core.getSettings().theme).toBe('dark');
+    expect(core.listJobs().map((j) => j.id)).toEqual([A]);
+  });
+
+  it('a v1 job stored without watch.progressAt is restored after the upgrade', async () => {
+    const kv = new RecordingKv();
+    kv.set('settings', DEFAULT_SETTINGS);
+    const v1Job = { ...placeholderJob({ key: keyOf(A), provider: 'apiframe', accountId: DEFAULT_ACCOUNT, id: A }), status: 'completed' as const };
+    const { progressAt: _notInV1, ...v1Watch } = v1Job.watch;
+    kv.set('jobs', [{ ...v1Job, watch: v1Watch }]);
+    const { core } = await setup({ kv });
+    expect(core.status().warnings).toEqual([]);
+    expect(core.listJobs().map((j) => j.id)).toEqual([A]);
+  });
+
+  it('a v1 store upgraded with a separate jobsKv keeps its jobs (they move to the jobs store)', async () => {
+    const kv = new RecordingKv();
+    const jobsKv = new RecordingKv();
+    kv.set('settings', DEFAULT_SETTINGS);
+    const v1Job = { ...placeholderJob({ key: keyOf(A), provider: 'apiframe', accountId: DEFAULT_ACCOUNT, id: A }), status: 'completed' as const };
+    kv.set('jobs', [v1Job]);
+    const { core } = await setup({ kv, jobsKv });
+    expect(core.listJobs().map((j) => j.id)).toEqual([A]);
+  });
+
+  it('a store from a newer genwatch is left untouched and reported in status().warnings', async () => {
+    const kv = new RecordingKv();
+    kv.set('schemaVersion', 99);
+    const { core } = await setup({ kv });
+    expect(kv.get('schemaVersion')).toBe(99);
+    expect(core.status().warnings).toEqual([expect.stringMatching(/newer genwatch/)]);
+  });
+
+  it('start-up warnings passed in and unreadable stored jobs both appear in status().warnings', async () => {
+    const kv = new RecordingKv();
+    kv.set('schemaVersion', 2);
+    kv.set('jobs', [{ key: 'garbage' }, 42]);
+    const { core } = await setup({ kv, warnings: ['The store was moved aside.'] });
+    expect(core.status().warnings).toEqual(['The store was moved aside.', '2 saved jobs could not be read and were skipped.']);
+  });
+});
+
 describe('GenwatchCore status', () => {
   it('counts jobs by status and lists unhealthy accounts', async () => {
+    // Five running jobs: the account is polled through the running list (empty here), then by id.
     const http = new ScriptedHttp((r) => {
+      if (isListRequest(r)) return jsonResponse(200, listBody([]));
       const id = idOf(r);
       if (id === uuidFor(1)) return jsonResponse(200, apiframeBody(id, { status: 'COMPLETED' }));
       if (id === uuidFor(2)) return jsonResponse(200, apiframeBody(id, { status: 'FAILED', error: 'nope' }));
@@ -363,10 +623,10 @@ describe('GenwatchCore status', () => {
       return jsonResponse(200, apiframeBody(id, { status: 'QUEUED' }));
     });
     const { core, clock } = await setup({ http });
-    await core.setKey('apiframe', USER_KEY);
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
     core.addJobs('apiframe', [1, 2, 3, 4, 5].map(uuidFor).join(' '));
     await clock.advanceAndSettle(0);
-    expect(core.status()).toEqual({ demoMode: false, accounts: [], counts: { queued: 2, running: 1, completed: 1, failed: 1 } });
+    expect(core.status()).toEqual({ demoMode: false, accounts: [], counts: { queued: 2, running: 1, completed: 1, failed: 1 }, warnings: [] });
   });
 
   it('emits appStatus to listeners when jobs change', async () => {
@@ -396,7 +656,7 @@ describe('GenwatchCore status', () => {
 
   it('dispose() leaves no timer behind', async () => {
     const { core, clock } = await setup();
-    await core.setKey('apiframe', USER_KEY);
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
     core.addJobs('apiframe', `${A} ${B}`);
     await clock.advanceAndSettle(0);
     core.dispose();

@@ -18,7 +18,7 @@ import { parseIdInput } from './id-input';
 import { mergeJob, placeholderJob } from './job-merge';
 import { JobStore } from './job-store';
 import { DEFAULT_ACCOUNT, DEMO_ACCOUNT, KeyRing } from './keys';
-import { migrate } from './migrations';
+import { migrate, moveJobsToOwnStore } from './migrations';
 import { Poller } from './poller';
 import type { AccountCredentials } from './poller';
 import type { Clock, HttpPort, KeyValueStore, Logger, Random, SecretStore, TimerHandle } from './ports';
@@ -73,6 +73,7 @@ export class GenwatchCore {
     this.providers = new Map(deps.providers.map((p) => [p.id, p]));
     this.jobsKv = deps.jobsKv ?? deps.kv;
     const migration = migrate(deps.kv, deps.logger);
+    moveJobsToOwnStore(deps.kv, this.jobsKv);
     this.warnings = [...(deps.warnings ?? []), ...(migration.warning ? [migration.warning] : [])];
     const envKeys: Partial<Record<ProviderId, string>> = {};
     for (const p of deps.providers) {
@@ -251,17 +252,16 @@ export class GenwatchCore {
     const adapter = this.providers.get(request.provider);
     if (!adapter) return err('invalid-input', `genwatch does not support ${request.provider} yet.`);
     if (request.accountId === DEMO_ACCOUNT) return err('invalid-input', 'The demo account belongs to the built-in emulator and cannot be changed.');
-    let record = request.accountId ? this.accounts.get(request.provider, request.accountId) : undefined;
-    if (!record) {
-      if (!request.accountId && !request.key) return err('invalid-input', 'A new account needs its API key.');
-      const hasAny = this.accounts.list().some((r) => r.provider === request.provider && r.id !== DEMO_ACCOUNT);
-      const id = request.accountId ?? (hasAny ? this.accounts.uniqueId(request.provider, request.label ?? adapter.label) : DEFAULT_ACCOUNT);
-      record = this.accounts.ensure(request.provider, id, request.label);
-    }
+    const existing = request.accountId ? this.accounts.get(request.provider, request.accountId) : undefined;
+    if (!existing && !request.accountId && !request.key) return err('invalid-input', 'A new account needs its API key.');
+    const hasAny = this.accounts.list().some((r) => r.provider === request.provider && r.id !== DEMO_ACCOUNT);
+    const id = existing?.id ?? request.accountId ?? (hasAny ? this.accounts.uniqueId(request.provider, request.label ?? adapter.label) : DEFAULT_ACCOUNT);
+    // The key first: an account is only created once its key is safely stored.
     if (request.key) {
-      const stored = await this.keys.set(request.provider, record.id, request.key);
+      const stored = await this.keys.set(request.provider, id, request.key);
       if (!stored.ok) return stored;
     }
+    const record = existing ?? this.accounts.ensure(request.provider, id, request.label);
     const updated = this.accounts.put({
       ...record,
       label: request.label ?? record.label,
@@ -287,6 +287,12 @@ export class GenwatchCore {
     const jobs = this.store.all().filter((job) => job.provider === provider && job.accountId === accountId);
     for (const job of jobs) this.poller.unwatch(job.key);
     if (forgetJobs) this.removeJobs(jobs.map((job) => job.key));
+    else {
+      for (const job of jobs) {
+        if (isTerminalStatus(job.status)) continue;
+        this.store.upsert({ ...job, watch: { ...job.watch, state: 'paused', message: 'Its account was removed; add the account again to keep watching it.' } });
+      }
+    }
     this.accounts.remove(provider, accountId);
     this.emitStatus();
     this.emitAccounts();
@@ -444,9 +450,10 @@ export class GenwatchCore {
         skipped++;
         continue;
       }
-      this.accounts.ensure(parsed.data.provider, parsed.data.accountId);
       this.store.upsert(parsed.data);
-      if (!isTerminalStatus(parsed.data.status) && parsed.data.watch.state !== 'error') this.poller.watch(parsed.data.key);
+      // Jobs kept from a removed account stay visible but are not polled (no key to ask with).
+      const hasAccount = this.accounts.get(parsed.data.provider, parsed.data.accountId) !== undefined;
+      if (hasAccount && !isTerminalStatus(parsed.data.status) && parsed.data.watch.state !== 'error') this.poller.watch(parsed.data.key);
     }
     if (skipped > 0) {
       this.deps.logger.warn('skipped unreadable stored jobs', { skipped });

@@ -5,10 +5,11 @@
  * exact and nothing waits in real time except the HTTP exchanges themselves.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Account } from '../../src-shared/accounts';
 import { jobKey } from '../../src-shared/job';
 import type { Job } from '../../src-shared/job';
 import { createUndiciHttp } from '../adapters/undici-http';
-import { singleJobScenario, SINGLE_JOB_ID, startEmulator, TEST_APIFRAME_KEY } from '../emulator';
+import { bulkScenario, singleJobScenario, SINGLE_JOB_ID, startEmulator, TEST_APIFRAME_KEY } from '../emulator';
 import type { RunningEmulator, Scenario } from '../emulator';
 import { GenwatchCore } from './genwatch-core';
 import { silentLogger } from './ports';
@@ -147,9 +148,9 @@ describe('core + undici + emulator', () => {
     expect(w.core.status().counts.failed).toBe(1);
   });
 
-  it('a revoked key (401) pauses the job and the account; setKey resumes it (re-paused for a wrong key, completed for a valid one)', async () => {
+  it('a revoked key (401) pauses the job and the account; saveAccount with a new key resumes it (re-paused for a wrong key, completed for a valid one)', async () => {
     const w = await world(singleJobScenario({ startMs: T0, queuedMs: 2_000, processingMs: 10_000 }), { envKey: false });
-    await w.core.setKey('apiframe', TEST_APIFRAME_KEY);
+    expect((await w.core.saveAccount({ provider: 'apiframe', key: TEST_APIFRAME_KEY })).ok).toBe(true);
     w.core.addJobs('apiframe', SINGLE_JOB_ID);
     await runUntil(w, () => job(w).rawStatus === 'PROCESSING');
 
@@ -161,13 +162,13 @@ describe('core + undici + emulator', () => {
     await w.clock.advanceAndSettle(10 * 60_000, settleIo(w));
     expect(apiRequests(w)).toHaveLength(whilePaused);
 
-    await w.core.setKey('apiframe', 'afk_still_wrong_key');
+    expect((await w.core.saveAccount({ provider: 'apiframe', accountId: 'default', key: 'afk_still_wrong_key' })).ok).toBe(true);
     expect(job(w).watch.state).toBe('watching');
     await runUntil(w, () => job(w).watch.state === 'paused');
     expect(apiRequests(w)).toHaveLength(whilePaused + 1);
 
     w.emu.apiframe.addKey(TEST_APIFRAME_KEY);
-    await w.core.setKey('apiframe', TEST_APIFRAME_KEY);
+    expect((await w.core.saveAccount({ provider: 'apiframe', accountId: 'default', key: TEST_APIFRAME_KEY })).ok).toBe(true);
     await runUntil(w, () => job(w).status === 'completed');
     expect(w.core.status().accounts).toEqual([]);
     expect(job(w).assets).toHaveLength(5);
@@ -249,4 +250,213 @@ describe('core + undici + emulator', () => {
     await w.clock.advanceAndSettle(60_000, settleIo(w));
     expect(apiRequests(w)).toHaveLength(1);
   });
+});
+
+// ---- Apiframe list endpoint: history import and batched watching over real HTTP ----
+
+interface ListWorld {
+  clock: FakeClock;
+  emu: RunningEmulator;
+  http: TrackingHttp;
+  core: GenwatchCore;
+  /** Per finished poll cycle: requests made and jobs that became terminal during it. */
+  cycles: { requests: number; finished: number }[];
+}
+
+async function listWorld(scenario: Scenario, options: { envKey?: boolean } = {}): Promise<ListWorld> {
+  const clock = new FakeClock(T0);
+  const emu = await startEmulator({ clock, scenario });
+  cleanup.push(() => emu.close());
+  const undici = createUndiciHttp();
+  cleanup.push(() => undici.close());
+  const http = new TrackingHttp(undici);
+  const environment: Record<string, string> = { GENWATCH_APIFRAME_URL: emu.providers.apiframe.baseUrl };
+  if (options.envKey !== false) environment['APIFRAME_API_KEY'] = TEST_APIFRAME_KEY;
+  const cycles: { requests: number; finished: number }[] = [];
+  let terminal = 0;
+  let core: GenwatchCore | null = null;
+  core = await GenwatchCore.create({
+    http,
+    clock,
+    random: fixedRandom(0.5),
+    secrets: new MemorySecretStore(),
+    kv: new RecordingKv(),
+    logger: silentLogger,
+    providers: [apiframe],
+    environment,
+    version: '0.0.0-test',
+    platform: 'test',
+    onCycle: (_provider, _account, requests) => {
+      const now = core?.listJobs().filter((j) => j.status === 'completed' || j.status === 'failed').length ?? 0;
+      cycles.push({ requests, finished: now - terminal });
+      terminal = now;
+    },
+  });
+  const created = core;
+  cleanup.push(() => Promise.resolve(created.dispose()));
+  return { clock, emu, http, core: created, cycles };
+}
+
+/** Lets requests finish and the core react; moves fake time only when nothing is in flight. */
+async function drive(w: ListWorld, done: () => boolean, limitMs = 20 * 60_000): Promise<void> {
+  const deadline = w.clock.now() + limitMs;
+  const settle = async (): Promise<void> => {
+    await settleMicrotasks(2);
+    await w.http.idle();
+    await settleMicrotasks(3);
+  };
+  await settle();
+  while (!done()) {
+    if (w.clock.now() > deadline) throw new Error(`drive: condition not met within ${limitMs} ms of fake time`);
+    const next = w.clock.nextDueAt();
+    const step = next === null ? 1_000 : Math.max(0, Math.min(next - w.clock.now(), 1_000));
+    await w.clock.advanceAndSettle(step, settle);
+  }
+}
+
+function history(w: ListWorld): Account['history'] {
+  const account = w.core.accountsState().accounts.find((a) => a.id === 'default');
+  if (!account) throw new Error('no default account');
+  return account.history;
+}
+
+const listRequests = (w: ListWorld): { status: number; at: number; path: string }[] => w.emu.requests.filter((r) => r.route === 'apiframe.listJobs');
+const importSettled = (w: ListWorld) => (): boolean => history(w).state !== 'running';
+
+describe('history import over HTTP (emulator list endpoint)', () => {
+  it('imports a 1,000-job history: every job stored exactly once, 10 pages, done', async () => {
+    const w = await listWorld(bulkScenario({ startMs: T0, running: 0, completedHistory: 1_000 }));
+    expect(w.core.importHistory('apiframe', 'default').ok).toBe(true);
+    await drive(w, importSettled(w));
+    const ids = w.core.listJobs().map((j) => j.id);
+    expect(ids).toHaveLength(1_000);
+    expect(new Set(ids)).toEqual(new Set(w.emu.providers.apiframe.jobIds.map((id) => id.toLowerCase())));
+    expect(history(w)).toMatchObject({ state: 'done', pages: 10, jobs: 1_000, message: null });
+    expect(listRequests(w)).toHaveLength(10);
+    expect(listRequests(w).every((r) => r.status === 200)).toBe(true);
+    expect(w.core.listJobs().every((j) => (j.status === 'completed' || j.status === 'failed') && j.watch.state === 'done')).toBe(true);
+    expect(w.core.poller.watchedCount).toBe(0);
+  });
+
+  it("list quirk 'repeat-page': a clear error, the jobs imported so far kept; importing again completes without duplicates", async () => {
+    const w = await listWorld(bulkScenario({ startMs: T0, running: 0, completedHistory: 300 }));
+    w.emu.apiframe.setListQuirk('repeat-page');
+    w.core.importHistory('apiframe', 'default');
+    await drive(w, importSettled(w));
+    expect(history(w).state).toBe('error');
+    expect(history(w).message).toMatch(/same page twice/);
+    expect(w.core.listJobs()).toHaveLength(100);
+    w.core.importHistory('apiframe', 'default');
+    await drive(w, importSettled(w));
+    expect(history(w).state).toBe('done');
+    expect(w.core.listJobs()).toHaveLength(300);
+    expect(new Set(w.core.listJobs().map((j) => j.id)).size).toBe(300);
+  });
+
+  it("list quirk 'repeat-page': the account's imported-jobs count matches the jobs stored", async () => {
+    const w = await listWorld(bulkScenario({ startMs: T0, running: 0, completedHistory: 300 }));
+    w.emu.apiframe.setListQuirk('repeat-page');
+    w.core.importHistory('apiframe', 'default');
+    await drive(w, importSettled(w));
+    expect(history(w).state).toBe('error');
+    expect(history(w).jobs).toBe(w.core.listJobs().length);
+  });
+
+  it("list quirk 'lose-cursor': a clear error, consistent counts, jobs kept; importing again completes", async () => {
+    const w = await listWorld(bulkScenario({ startMs: T0, running: 0, completedHistory: 250 }));
+    w.emu.apiframe.setListQuirk('lose-cursor');
+    w.core.importHistory('apiframe', 'default');
+    await drive(w, importSettled(w));
+    expect(history(w).state).toBe('error');
+    expect(history(w).message).toMatch(/no cursor/);
+    expect(w.core.listJobs()).toHaveLength(100);
+    expect(history(w).jobs).toBe(100);
+    w.core.importHistory('apiframe', 'default');
+    await drive(w, importSettled(w));
+    expect(history(w)).toMatchObject({ state: 'done' });
+    expect(w.core.listJobs()).toHaveLength(250);
+  });
+});
+
+describe('batched watching over HTTP (emulator list endpoint)', () => {
+  async function watchAll(w: ListWorld): Promise<string[]> {
+    const ids = w.emu.providers.apiframe.jobIds;
+    const added = w.core.addJobs('apiframe', ids.join('\n'));
+    if (!added.ok) throw new Error(added.error.message);
+    expect(added.value.added).toHaveLength(ids.length);
+    return ids;
+  }
+  const allTerminal = (w: ListWorld) => (): boolean => w.core.listJobs().every((j) => j.status === 'completed' || j.status === 'failed');
+
+  function expectAllFinishedWithResults(w: ListWorld, count: number): void {
+    const jobs = w.core.listJobs();
+    expect(jobs).toHaveLength(count);
+    for (const job of jobs) {
+      expect(job.watch.state, job.id).toBe('done');
+      if (job.status === 'completed') {
+        expect(job.assets.length, job.id).toBeGreaterThan(0);
+        expect(job.assets.every((a) => a.meta['fromList'] !== true), job.id).toBe(true);
+      }
+    }
+    expect(w.core.poller.watchedCount).toBe(0);
+    expect(w.core.poller.armedTimers).toBe(0);
+  }
+
+  it('50 running jobs are watched through the list until all complete; every cycle makes ≤ 3 + finished requests', async () => {
+    const w = await listWorld(bulkScenario({ startMs: T0, running: 50, completedHistory: 0, modality: 'image' }));
+    await watchAll(w);
+    await drive(w, allTerminal(w));
+    expectAllFinishedWithResults(w, 50);
+    expect(w.cycles.length).toBeGreaterThan(10);
+    for (const cycle of w.cycles) expect(cycle.requests).toBeLessThanOrEqual(3 + cycle.finished);
+    // Each job was fetched by id at most a couple of times (when it left the list), never polled one by one.
+    const getJobs = w.emu.requests.filter((r) => r.route === 'apiframe.getJob').length;
+    expect(getJobs).toBeLessThanOrEqual(50 + 2 * w.cycles.length);
+    expect(getJobs).toBeLessThan(listRequests(w).length + 60);
+  });
+
+  it('a key revoked mid-run pauses the account as key-rejected; saveAccount with a valid key resumes and all complete', async () => {
+    const w = await listWorld(bulkScenario({ startMs: T0, running: 5, completedHistory: 0, modality: 'image' }), { envKey: false });
+    expect((await w.core.saveAccount({ provider: 'apiframe', key: TEST_APIFRAME_KEY })).ok).toBe(true);
+    await watchAll(w);
+    await drive(w, () => w.cycles.length >= 2);
+    w.emu.apiframe.revokeKey(TEST_APIFRAME_KEY);
+    await drive(w, () => w.core.listJobs().every((j) => j.watch.state === 'paused'));
+    expect(w.core.status().accounts).toEqual([expect.objectContaining({ accountId: 'default', state: 'key-rejected' })]);
+    const whilePaused = w.emu.requests.length;
+    await w.clock.advanceAndSettle(5 * 60_000);
+    expect(w.emu.requests).toHaveLength(whilePaused);
+
+    w.emu.apiframe.addKey(TEST_APIFRAME_KEY);
+    expect((await w.core.saveAccount({ provider: 'apiframe', accountId: 'default', key: TEST_APIFRAME_KEY })).ok).toBe(true);
+    await drive(w, allTerminal(w));
+    expect(w.core.status().accounts).toEqual([]);
+    expectAllFinishedWithResults(w, 5);
+  });
+
+  const listFaults = [
+    { name: '429 storm with Retry-After', fault: { kind: 'status' as const, status: 429, retryAfterSeconds: 20 }, times: 4, minGap: 20_000 },
+    { name: '429 storm without Retry-After', fault: { kind: 'status' as const, status: 429 }, times: 4, minGap: 2_500 },
+    { name: '5xx burst', fault: { kind: 'status' as const, status: 503 }, times: 5, minGap: 2_500 },
+    { name: 'connection resets', fault: { kind: 'reset' as const }, times: 3, minGap: 2_500 },
+    { name: 'malformed JSON', fault: { kind: 'malformed-json' as const }, times: 3, minGap: 2_500 },
+  ];
+  for (const { name, fault, times, minGap } of listFaults) {
+    it(`${name} on the list: retried with backoff, and every job still completes (none lost)`, async () => {
+      const w = await listWorld(bulkScenario({ startMs: T0, running: 8, completedHistory: 0, modality: 'image' }));
+      await watchAll(w);
+      await drive(w, () => w.cycles.length >= 1);
+      w.emu.faults.add({ route: 'apiframe.listJobs', times, fault });
+      await drive(w, allTerminal(w));
+      expectAllFinishedWithResults(w, 8);
+      const list = listRequests(w);
+      const failed = list.filter((r) => r.status !== 200);
+      if (fault.kind === 'status') expect(failed).toHaveLength(times);
+      // After a failed list request the next one waits at least the backoff step (or Retry-After).
+      list.forEach((r, i) => {
+        const next = list[i + 1];
+        if (r.status !== 200 && next) expect(next.at - r.at).toBeGreaterThanOrEqual(minGap);
+      });
+    });
+  }
 });

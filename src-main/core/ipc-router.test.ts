@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { INVOKE_METHODS, invokeChannel } from '../../src-shared/channel-names';
+import type { AccountsState } from '../../src-shared/accounts';
 import { AppStatusSchema } from '../../src-shared/ipc-contract';
 import { err, ok } from '../../src-shared/result';
-import { PROVIDER_IDS } from '../../src-shared/job';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings';
 import { createIpcRouter, makeSenderCheck } from './ipc-router';
 import type { IpcHandlers, IpcSender } from './ipc-router';
@@ -13,11 +13,8 @@ const APP_URL = 'file:///opt/genwatch/resources/app/out/renderer/index.html';
 const TRUSTED: IpcSender = { url: `${APP_URL}#/jobs` };
 const UNTRUSTED: IpcSender = { url: 'https://evil.example/index.html' };
 
-const KEYS = {
-  keychain: { available: true, message: null },
-  providers: PROVIDER_IDS.map((provider) => ({ provider, isSet: false, last4: null, source: null })),
-};
-const STATUS = AppStatusSchema.parse({ demoMode: false, accounts: [], counts: { queued: 0, running: 0, completed: 0, failed: 0 } });
+const ACCOUNTS: AccountsState = { keychain: { available: true, message: null }, accounts: [] };
+const STATUS = AppStatusSchema.parse({ demoMode: false, accounts: [], counts: { queued: 0, running: 0, completed: 0, failed: 0 }, warnings: [] });
 
 /** A handler table that records each call (method and validated request). */
 function recordingHandlers(over: Partial<IpcHandlers> = {}): { handlers: IpcHandlers; calls: { method: string; request: unknown }[] } {
@@ -28,11 +25,14 @@ function recordingHandlers(over: Partial<IpcHandlers> = {}): { handlers: IpcHand
     listJobs: (r) => (record('listJobs', r), ok([])),
     addJobs: (r) => (record('addJobs', r), ok({ added: [], alreadyWatched: [], rejected: [] })),
     removeJobs: (r) => (record('removeJobs', r), ok({ removed: r.keys.length })),
+    cancelJob: (r) => (record('cancelJob', r), ok(null)),
     getSettings: (r) => (record('getSettings', r), ok(DEFAULT_SETTINGS)),
     updateSettings: (r) => (record('updateSettings', r), ok(DEFAULT_SETTINGS)),
-    getKeys: (r) => (record('getKeys', r), ok(KEYS)),
-    setKey: (r) => (record('setKey', r), ok(KEYS)),
-    clearKey: (r) => (record('clearKey', r), ok(KEYS)),
+    listAccounts: (r) => (record('listAccounts', r), ok(ACCOUNTS)),
+    saveAccount: (r) => (record('saveAccount', r), ok(ACCOUNTS)),
+    removeAccount: (r) => (record('removeAccount', r), ok(ACCOUNTS)),
+    importHistory: (r) => (record('importHistory', r), ok(ACCOUNTS)),
+    cancelImport: (r) => (record('cancelImport', r), ok(ACCOUNTS)),
     openExternal: (r) => (record('openExternal', r), ok(null)),
     ...over,
   };
@@ -59,10 +59,53 @@ describe('createIpcRouter', () => {
     expect(calls).toEqual([{ method: 'addJobs', request: { provider: 'apiframe', input: 'abc' } }]);
   });
 
-  it('passes the schema-transformed payload (setKey trims the key)', async () => {
+  it('passes the schema-transformed payload (saveAccount trims the key and the label)', async () => {
     const { router: r, calls } = router();
-    await r.dispatch(invokeChannel('setKey'), TRUSTED, { provider: 'apiframe', key: '   afk_12345678   ' });
-    expect(calls[0]?.request).toEqual({ provider: 'apiframe', key: 'afk_12345678' });
+    await r.dispatch(invokeChannel('saveAccount'), TRUSTED, { provider: 'apiframe', label: '  Studio  ', key: '   afk_12345678   ' });
+    expect(calls[0]?.request).toEqual({ provider: 'apiframe', label: 'Studio', key: 'afk_12345678' });
+  });
+
+  it('addJobs accepts an optional account id and passes it on', async () => {
+    const { router: r, calls } = router();
+    const result = await r.dispatch(invokeChannel('addJobs'), TRUSTED, { provider: 'apiframe', accountId: 'studio-2', input: 'abc' });
+    expect(result.ok).toBe(true);
+    expect(calls).toEqual([{ method: 'addJobs', request: { provider: 'apiframe', accountId: 'studio-2', input: 'abc' } }]);
+  });
+
+  it('account methods dispatch with their validated account reference', async () => {
+    const { router: r, calls } = router();
+    for (const method of ['importHistory', 'cancelImport'] as const) {
+      const result = await r.dispatch(invokeChannel(method), TRUSTED, { provider: 'apiframe', accountId: 'default' });
+      expect(result).toEqual({ ok: true, value: ACCOUNTS });
+    }
+    await r.dispatch(invokeChannel('removeAccount'), TRUSTED, { provider: 'apiframe', accountId: 'default', forgetJobs: true });
+    expect(calls.map((c) => c.method)).toEqual(['importHistory', 'cancelImport', 'removeAccount']);
+    expect(calls[2]?.request).toEqual({ provider: 'apiframe', accountId: 'default', forgetJobs: true });
+  });
+
+  it('extra fields in a listAccounts response (e.g. a full key) are stripped by the response schema and never reach the renderer', async () => {
+    const leaky = {
+      keychain: { available: true, message: null },
+      accounts: [
+        {
+          provider: 'apiframe',
+          id: 'default',
+          label: 'Apiframe',
+          demo: false,
+          key: { isSet: true, last4: 'WXYZ', source: 'keychain', value: 'afk_full_secret_WXYZ' },
+          health: { state: 'ok', message: null },
+          scope: 'user',
+          discover: false,
+          history: { state: 'never', pages: 0, jobs: 0, message: null, finishedAt: null },
+          channels: [],
+          apiKey: 'afk_full_secret_WXYZ',
+        },
+      ],
+    };
+    const { router: r } = router({ listAccounts: () => ok(leaky as unknown as AccountsState) });
+    const result = await r.dispatch(invokeChannel('listAccounts'), TRUSTED, {});
+    expect(result.ok).toBe(true);
+    expect(JSON.stringify(result)).not.toContain('afk_full_secret');
   });
 
   it('an absent payload counts as {} for methods without parameters', async () => {
@@ -77,13 +120,24 @@ describe('createIpcRouter', () => {
     ['addJobs', { provider: 'apiframe', input: 'x', extra: true }],
     ['addJobs', { provider: 'apiframe', input: 'x'.repeat(2_000_001) }],
     ['removeJobs', { keys: 'apiframe:default:x' }],
-    ['setKey', { provider: 'apiframe', key: 'short' }],
+    ['saveAccount', { provider: 'apiframe', key: 'short' }],
+    ['saveAccount', { provider: 'apiframe', accountId: 'Not A Slug', key: 'afk_12345678' }],
+    ['saveAccount', { provider: 'apiframe', key: 'afk_12345678', apiKey: 'extra' }],
+    ['saveAccount', { provider: 'apiframe', scope: 'everyone' }],
+    ['addJobs', { provider: 'apiframe', accountId: '../etc', input: 'x' }],
+    ['removeAccount', { provider: 'apiframe', accountId: 'default' }],
+    ['importHistory', { provider: 'apiframe' }],
+    ['cancelImport', { provider: 'apiframe', accountId: 'default', extra: 1 }],
+    ['updateSettings', { stalledAfterMinutes: 0 }],
+    ['updateSettings', { stalledAfterMinutes: 1.5 }],
     ['updateSettings', { theme: 'neon' }],
     ['updateSettings', { providers: { apiframe: { baseUrl: 'file:///etc/passwd' } } }],
     ['openExternal', { url: 'http://example.com' }],
     ['openExternal', { url: 'javascript:alert(1)' }],
     ['listJobs', { anything: 1 }],
-    ['getKeys', 'not an object'],
+    ['listAccounts', 'not an object'],
+    ['cancelJob', { key: 'x'.repeat(401) }],
+    ['cancelJob', {}],
   ];
   for (const [method, payload] of invalidPayloads) {
     it(`rejects an invalid ${method} payload as invalid-input without calling the handler (${JSON.stringify(payload).slice(0, 50)})`, async () => {
@@ -96,7 +150,7 @@ describe('createIpcRouter', () => {
 
   it('refuses an unknown channel as forbidden', async () => {
     const { router: r, calls } = router();
-    for (const channel of ['genwatch:invoke:deleteEverything', 'getKeys', 'genwatch:event:jobsDelta', '']) {
+    for (const channel of ['genwatch:invoke:deleteEverything', 'genwatch:invoke:getKeys', 'genwatch:invoke:setKey', 'listAccounts', 'genwatch:event:accounts', '']) {
       const result = await r.dispatch(channel, TRUSTED, {});
       expect(result.ok ? null : result.error.kind).toBe('forbidden');
     }
@@ -106,7 +160,7 @@ describe('createIpcRouter', () => {
   it('refuses an untrusted sender as forbidden without calling the handler, and logs it', async () => {
     const { router: r, calls, logger } = router();
     for (const sender of [UNTRUSTED, { url: null }, { url: 'file:///tmp/other.html' }, { url: 'not a url' }]) {
-      const result = await r.dispatch(invokeChannel('setKey'), sender, { provider: 'apiframe', key: 'afk_12345678' });
+      const result = await r.dispatch(invokeChannel('saveAccount'), sender, { provider: 'apiframe', key: 'afk_12345678' });
       expect(result.ok ? null : result.error.kind).toBe('forbidden');
     }
     expect(calls).toEqual([]);
@@ -115,19 +169,19 @@ describe('createIpcRouter', () => {
 
   it('a handler that throws yields an internal envelope (and the message does not leak the exception)', async () => {
     const { router: r, logger } = router({
-      getKeys: () => {
+      listAccounts: () => {
         throw new Error('secret internals at /home/user/.config');
       },
     });
-    const result = await r.dispatch(invokeChannel('getKeys'), TRUSTED, {});
+    const result = await r.dispatch(invokeChannel('listAccounts'), TRUSTED, {});
     expect(result.ok ? null : result.error.kind).toBe('internal');
     expect(JSON.stringify(result)).not.toContain('/home/user');
     expect(logger.entries.some((e) => e.level === 'error')).toBe(true);
   });
 
   it('a handler whose promise rejects yields an internal envelope', async () => {
-    const { router: r } = router({ clearKey: () => Promise.reject(new Error('boom')) });
-    const result = await r.dispatch(invokeChannel('clearKey'), TRUSTED, { provider: 'apiframe' });
+    const { router: r } = router({ removeAccount: () => Promise.reject(new Error('boom')) });
+    const result = await r.dispatch(invokeChannel('removeAccount'), TRUSTED, { provider: 'apiframe', accountId: 'default', forgetJobs: false });
     expect(result.ok ? null : result.error.kind).toBe('internal');
   });
 

@@ -5,8 +5,8 @@ import { normalizeApiframeJob, ApiframeJobWire } from './providers/apiframe';
 import type { ProviderJob } from './providers/provider';
 import { SEED_COMPLETED, SEED_FAILED, SEED_JOB_ID, SEED_PROCESSING, SEED_QUEUED } from './testing/apiframe-fixtures';
 
-const WATCHING: Job['watch'] = { state: 'watching', message: null, lastCheckedAt: '2026-03-15T10:00:05.000Z' };
-const DONE: Job['watch'] = { state: 'done', message: null, lastCheckedAt: '2026-03-15T10:00:40.000Z' };
+const WATCHING: Job['watch'] = { state: 'watching', message: null, lastCheckedAt: '2026-03-15T10:00:05.000Z', progressAt: null };
+const DONE: Job['watch'] = { state: 'done', message: null, lastCheckedAt: '2026-03-15T10:00:40.000Z', progressAt: null };
 
 function providerJob(body: Record<string, unknown>): ProviderJob {
   return normalizeApiframeJob(ApiframeJobWire.parse(body), 'default');
@@ -71,6 +71,34 @@ describe('mergeJob', () => {
     expect(merged.status).toBe('completed');
     expect(merged.progress).toBe(100);
     expect(merged.watch).toEqual(DONE);
+  });
+});
+
+describe('mergeJob with a partial (status-only) answer', () => {
+  it('takes the new status and raw status but keeps the richer fields known before', () => {
+    const previous: Job = { ...providerJob(SEED_PROCESSING), prompt: 'a lighthouse at dusk', watch: WATCHING };
+    const partial: ProviderJob = { ...providerJob({ id: SEED_JOB_ID, status: 'COMPLETED', progress: 100, result: 'https://cdn/x-1.png' }), partial: true };
+    const merged = mergeJob(previous, partial, DONE);
+    expect(merged).toMatchObject({ status: 'completed', rawStatus: 'COMPLETED', prompt: 'a lighthouse at dusk', model: 'midjourney', cost: { credits: 10, refunded: false } });
+    expect(merged.assets).toEqual(previous.assets);
+    expect(merged.watch).toEqual(DONE);
+    expect('partial' in merged).toBe(false);
+  });
+
+  it('never lowers the progress known before', () => {
+    const previous: Job = { ...providerJob(SEED_PROCESSING), watch: WATCHING };
+    expect(previous.progress).toBe(65);
+    const partial: ProviderJob = { ...providerJob({ ...SEED_PROCESSING, progress: 0 }), partial: true };
+    expect(mergeJob(previous, partial, WATCHING).progress).toBe(65);
+    const ahead: ProviderJob = { ...providerJob({ ...SEED_PROCESSING, progress: 80 }), partial: true };
+    expect(mergeJob(previous, ahead, WATCHING).progress).toBe(80);
+  });
+
+  it('with nothing known before, a partial answer is taken as is (without the partial flag)', () => {
+    const partial: ProviderJob = { ...providerJob(SEED_QUEUED), partial: true };
+    const merged = mergeJob(undefined, partial, WATCHING);
+    expect('partial' in merged).toBe(false);
+    expect(merged.status).toBe('queued');
   });
 });
 

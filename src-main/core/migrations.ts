@@ -13,6 +13,18 @@ const VERSION_KEY = 'schemaVersion';
 
 const steps: Record<number, (kv: KeyValueStore) => void> = {
   2: (kv) => {
+    // Version 2 added watch.progressAt (when progress last moved) to every job.
+    const stored = kv.get('jobs');
+    if (Array.isArray(stored)) {
+      kv.set(
+        'jobs',
+        stored.map((job: unknown) => {
+          if (!job || typeof job !== 'object' || !('watch' in job)) return job;
+          const watch = (job as { watch: unknown }).watch;
+          return watch && typeof watch === 'object' && !('progressAt' in watch) ? { ...job, watch: { ...watch, progressAt: null } } : job;
+        }),
+      );
+    }
     // Version 1 had one implicit account per provider: make it explicit.
     const jobs = kv.get('jobs');
     const providersWithJobs = new Set<string>();
@@ -29,6 +41,18 @@ const steps: Record<number, (kv: KeyValueStore) => void> = {
     );
   },
 };
+
+/**
+ * Jobs moved out of the settings store into a file of their own (large and
+ * written often); a store from before that keeps them under `jobs`.
+ */
+export function moveJobsToOwnStore(kv: KeyValueStore, jobsKv: KeyValueStore): void {
+  if (kv === jobsKv) return;
+  const legacy = kv.get('jobs');
+  if (legacy === undefined) return;
+  if (jobsKv.get('jobs') === undefined) jobsKv.set('jobs', legacy);
+  kv.delete('jobs');
+}
 
 /** Brings a store up to CURRENT_SCHEMA. A store from a newer genwatch is left untouched (and reported). */
 export function migrate(kv: KeyValueStore, logger: Logger): { from: number; to: number; warning: string | null } {

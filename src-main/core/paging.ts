@@ -19,7 +19,8 @@ export async function walkPages(
   options: {
     startCursor?: string | null;
     maxPages?: number;
-    onPage?: (page: ListPage, walk: PageWalk) => boolean | void;
+    /** Return false to stop after this page. */
+    onPage?: (page: ListPage, walk: PageWalk) => unknown;
     isCancelled?: () => boolean;
   } = {},
 ): Promise<Result<PageWalk>> {
@@ -31,6 +32,10 @@ export async function walkPages(
     const result = await fetchPage(walk.cursor ?? undefined);
     if (!result.ok) return result;
     const page = result.value;
+    // A repeated page is detected before it is counted or handed on: its jobs were seen already.
+    if (page.hasMore && page.nextCursor && (seen.has(page.nextCursor) || page.nextCursor === walk.cursor)) {
+      return err('malformed-response', 'The provider sent the same page twice; the list stopped there to avoid a loop.');
+    }
     walk.pages++;
     walk.jobs += page.jobs.length;
     const stop = options.onPage?.(page, walk) === false;
@@ -40,9 +45,6 @@ export async function walkPages(
     }
     if (!page.nextCursor) {
       return err('malformed-response', 'The provider said more jobs follow but gave no cursor to fetch them; the list stopped there.');
-    }
-    if (seen.has(page.nextCursor) || page.nextCursor === walk.cursor) {
-      return err('malformed-response', 'The provider sent the same page twice; the list stopped there to avoid a loop.');
     }
     seen.add(page.nextCursor);
     walk.cursor = page.nextCursor;

@@ -215,13 +215,20 @@ export class Poller {
       });
       return;
     }
-    const context: ProviderContext = { http: this.deps.http, clock: this.deps.clock, accountId: loop.accountId, ...credentials };
-    const options = this.options(loop);
     const counter = { requests: 0 };
+    // Counted at the port, so a cycle that failed halfway still reports what it sent.
+    const http: HttpPort = {
+      request: (request) => {
+        counter.requests++;
+        return this.deps.http.request(request);
+      },
+    };
+    const context: ProviderContext = { http, clock: this.deps.clock, accountId: loop.accountId, ...credentials };
+    const options = this.options(loop);
     loop.inFlight = true;
     let outcome: CycleOutcome;
     try {
-      outcome = await this.runCycle(loop, provider, context, options, counter);
+      outcome = await this.runCycle(loop, provider, context, options);
     } catch (error) {
       this.deps.logger.error('poll cycle failed', { provider: loop.provider, error: String(error) });
       outcome = { kind: 'error', error: { kind: 'transient', message: 'genwatch hit an unexpected error while checking jobs; it will retry.' } };
@@ -252,18 +259,13 @@ export class Poller {
     provider: ProviderAdapter,
     context: ProviderContext,
     options: AccountOptions,
-    counter: { requests: number },
   ): Promise<CycleOutcome> {
     const running = [...loop.tracked];
     const batched = provider.listRunning !== undefined && (options.discover || running.length > BATCH_THRESHOLD);
     let byId = running;
     if (batched && provider.listRunning) {
       const snapshot = await provider.listRunning(context, { scope: options.scope });
-      if (!snapshot.ok) {
-        counter.requests++;
-        return { kind: 'error', error: snapshot.error };
-      }
-      counter.requests += snapshot.value.requests;
+      if (!snapshot.ok) return { kind: 'error', error: snapshot.error };
       if (snapshot.value.channels.length > 0) this.deps.onChannels?.(loop.provider, loop.accountId, snapshot.value.channels);
       const listed = new Set<string>();
       for (const job of snapshot.value.jobs) {
@@ -276,7 +278,6 @@ export class Poller {
     for (const key of byId) {
       const job = this.deps.store.get(key);
       if (!job || !loop.tracked.has(key)) continue;
-      counter.requests++;
       const result = await provider.getJob(context, job.id);
       if (!loop.tracked.has(key)) continue; // unwatched while the request was in flight
       if (result.ok) {
@@ -290,7 +291,6 @@ export class Poller {
       return { kind: 'error', error: result.error };
     }
     if (options.discover && provider.listRecent) {
-      counter.requests++;
       const recent = await provider.listRecent(context, { scope: options.scope });
       if (!recent.ok) return { kind: 'error', error: recent.error };
       for (const job of recent.value) if (!this.deps.store.get(job.key)) this.apply(loop, job);

@@ -4,8 +4,8 @@ import type { Asset } from '../../../src-shared/job';
 import type { Result } from '../../../src-shared/result';
 import { FakeClock } from '../testing/fake-clock';
 import { jsonResponse, ScriptedHttp } from '../testing/fakes';
-import { SEED_COMPLETED, SEED_FAILED, SEED_JOB_ID, SEED_PROCESSING, SEED_QUEUED, apiframeBody } from '../testing/apiframe-fixtures';
-import { APIFRAME_INTERVALS_MS, apiframe, apiframeAssets, ApiframeJobWire, modalityFor, normalizeApiframeJob } from './apiframe';
+import { SEED_COMPLETED, SEED_FAILED, SEED_JOB_ID, SEED_PROCESSING, SEED_QUEUED, apiframeBody, listBody, listQueryOf, uuidFor } from '../testing/apiframe-fixtures';
+import { APIFRAME_INTERVALS_MS, APIFRAME_RECENT_LIMIT, apiframe, apiframeAssets, ApiframeJobWire, modalityFor, normalizeApiframeJob } from './apiframe';
 import type { ProviderContext, ProviderJob } from './provider';
 
 const BASE = 'https://api.apiframe.test';
@@ -21,7 +21,7 @@ function normalize(body: Record<string, unknown>): ProviderJob {
 
 /** The normalised job must satisfy the shared Job schema once a watch state is added. */
 function expectValidJob(job: ProviderJob): void {
-  const parsed = JobSchema.safeParse({ ...job, watch: { state: 'watching', message: null, lastCheckedAt: null } });
+  const parsed = JobSchema.safeParse({ ...job, watch: { state: 'watching', message: null, lastCheckedAt: null, progressAt: null } });
   expect(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues)).toBe(true);
 }
 
@@ -31,6 +31,18 @@ function context(http: ScriptedHttp, clock = new FakeClock(), baseUrl = BASE): P
 
 function urlsOf(assets: Asset[], kind: Asset['kind']): string[] {
   return assets.filter((a) => a.kind === kind).map((a) => a.url);
+}
+
+/** The adapter's optional list methods exist for Apiframe: fail loudly if one is missing. */
+function requireList<T>(result: Result<T> | undefined): Result<T> {
+  if (result === undefined) throw new Error('apiframe is missing a list method');
+  return result;
+}
+
+function expectOk<T>(result: Result<T> | undefined): T {
+  const r = requireList(result);
+  if (!r.ok) throw new Error(`expected ok, got ${r.error.kind}: ${r.error.message}`);
+  return r.value;
 }
 
 function expectError<T>(result: Result<T>): NonNullable<Extract<Result<T>, { ok: false }>['error']> {
@@ -354,5 +366,145 @@ describe('apiframe getJob over the HttpPort', () => {
     const error = expectError(await apiframe.getJob(context(http), SEED_JOB_ID));
     expect(error.kind).toBe('network');
     expect(error.message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('apiframe listJobs (GET /v2/jobs)', () => {
+  it('sends the query as encoded parameters on GET <base>/v2/jobs with the key header', async () => {
+    const http = new ScriptedHttp().enqueue(jsonResponse(200, listBody([])));
+    await apiframe.listJobs?.(context(http, new FakeClock(), `${BASE}/`), { status: 'COMPLETED', model: 'flux pro&x=1', limit: 50, cursor: 'abc/+=', scope: 'team' });
+    const request = http.requests[0];
+    expect(request?.method).toBe('GET');
+    const url = new URL(request?.url ?? '');
+    expect(`${url.origin}${url.pathname}`).toBe(`${BASE}/v2/jobs`);
+    expect(listQueryOf({ url: request?.url ?? '' })).toEqual({ status: 'COMPLETED', model: 'flux pro&x=1', limit: '50', cursor: 'abc/+=', scope: 'team' });
+    expect(request?.url).not.toContain('&x=1');
+    expect(request?.headers['x-api-key']).toBe(KEY);
+  });
+
+  it('leaves out parameters that are not given or empty', async () => {
+    const http = new ScriptedHttp().enqueue(jsonResponse(200, listBody([])));
+    await apiframe.listJobs?.(context(http), { limit: 20, cursor: '', model: undefined });
+    expect(listQueryOf({ url: http.requests[0]?.url ?? '' })).toEqual({ limit: '20' });
+  });
+
+  it('normalises each item, with nextCursor and hasMore', async () => {
+    const http = new ScriptedHttp().enqueue(jsonResponse(200, listBody([SEED_PROCESSING, { ...SEED_QUEUED, id: uuidFor(2) }], 'cursor-2')));
+    const page = expectOk(await apiframe.listJobs?.(context(http), {}));
+    expect(page.jobs.map((j) => [j.id, j.status, j.key])).toEqual([
+      [SEED_JOB_ID, 'running', `apiframe:default:${SEED_JOB_ID}`],
+      [uuidFor(2), 'queued', `apiframe:default:${uuidFor(2)}`],
+    ]);
+    expect(page.nextCursor).toBe('cursor-2');
+    expect(page.hasMore).toBe(true);
+  });
+
+  it('the list quirk: a string result becomes one asset flagged fromList', async () => {
+    const url = 'https://cdn2.apiframe.ai/images/x-1.png';
+    const http = new ScriptedHttp().enqueue(jsonResponse(200, listBody([{ ...SEED_COMPLETED, result: url }])));
+    const page = expectOk(await apiframe.listJobs?.(context(http), {}));
+    expect(page.jobs[0]?.assets).toEqual([expect.objectContaining({ kind: 'image', url, index: 0, meta: { fromList: true } })]);
+    expectValidJob(page.jobs[0] as ProviderJob);
+  });
+
+  it('odd items are skipped and the rest of the page is kept', async () => {
+    const items = [SEED_PROCESSING, { id: 42, status: 'QUEUED' }, null, 'x', { status: 'QUEUED' }, { ...SEED_QUEUED, id: uuidFor(3) }];
+    const http = new ScriptedHttp().enqueue(jsonResponse(200, listBody(items)));
+    const page = expectOk(await apiframe.listJobs?.(context(http), {}));
+    expect(page.jobs.map((j) => j.id)).toEqual([SEED_JOB_ID, uuidFor(3)]);
+  });
+
+  it('a missing hasMore means no more pages; a missing nextCursor is null', async () => {
+    const http = new ScriptedHttp().enqueue(jsonResponse(200, { jobs: [] }));
+    expect(expectOk(await apiframe.listJobs?.(context(http), {}))).toEqual({ jobs: [], nextCursor: null, hasMore: false });
+  });
+
+  it('a body without a jobs array is a malformed-response error', async () => {
+    for (const body of [{}, { jobs: 'none' }, [], null]) {
+      const http = new ScriptedHttp().enqueue(jsonResponse(200, JSON.stringify(body)));
+      expect(expectError(requireList(await apiframe.listJobs?.(context(http), {}))).kind, JSON.stringify(body)).toBe('malformed-response');
+    }
+  });
+
+  const cases: [number, string, RegExp][] = [
+    [400, 'invalid-input', /Invalid cursor/],
+    [401, 'auth', /key/i],
+    [402, 'payment', /credits/i],
+    [429, 'rate-limited', /rate-limit/i],
+    [503, 'transient', /503/],
+  ];
+  for (const [status, kind, message] of cases) {
+    it(`maps HTTP ${status} on the list to ${kind}`, async () => {
+      const http = new ScriptedHttp().enqueue(jsonResponse(status, { error: status === 400 ? 'Invalid cursor' : 'whatever' }));
+      const error = expectError(requireList(await apiframe.listJobs?.(context(http), { cursor: 'bad' })));
+      expect(error.kind).toBe(kind);
+      expect(error.status).toBe(status);
+      expect(error.message).toMatch(message);
+    });
+  }
+});
+
+describe('apiframe listRunning', () => {
+  it('lists QUEUED then PROCESSING, follows every page with limit 100, dedupes, and counts its requests', async () => {
+    const moving = { ...SEED_QUEUED, id: uuidFor(2) };
+    const http = new ScriptedHttp((r) => {
+      const q = listQueryOf(r);
+      if (q['status'] === 'QUEUED' && !q['cursor']) return jsonResponse(200, listBody([{ ...SEED_QUEUED, id: uuidFor(1) }, moving], 'q2'));
+      if (q['status'] === 'QUEUED' && q['cursor'] === 'q2') return jsonResponse(200, listBody([{ ...SEED_QUEUED, id: uuidFor(3) }]));
+      if (q['status'] === 'PROCESSING' && !q['cursor']) return jsonResponse(200, listBody([{ ...moving, status: 'PROCESSING', progress: 5 }, { ...SEED_PROCESSING, id: uuidFor(4) }], 'p2'));
+      if (q['status'] === 'PROCESSING' && q['cursor'] === 'p2') return jsonResponse(200, listBody([{ ...SEED_PROCESSING, id: uuidFor(5) }]));
+      return jsonResponse(500, { error: 'unexpected request' });
+    });
+    const snapshot = expectOk(await apiframe.listRunning?.(context(http), { scope: 'team' }));
+    expect(http.requests.map((r) => [listQueryOf(r)['status'], listQueryOf(r)['cursor'] ?? null])).toEqual([
+      ['QUEUED', null],
+      ['QUEUED', 'q2'],
+      ['PROCESSING', null],
+      ['PROCESSING', 'p2'],
+    ]);
+    expect(http.requests.every((r) => listQueryOf(r)['limit'] === '100' && listQueryOf(r)['scope'] === 'team')).toBe(true);
+    expect(snapshot.requests).toBe(4);
+    expect(snapshot.channels).toEqual([]);
+    expect(snapshot.jobs.map((j) => j.id).sort()).toEqual([1, 2, 3, 4, 5].map(uuidFor).sort());
+    // The later (PROCESSING) sighting of a job that moved wins.
+    expect(snapshot.jobs.find((j) => j.id === uuidFor(2))?.status).toBe('running');
+  });
+
+  it('nothing running: two requests and no jobs', async () => {
+    const http = new ScriptedHttp(() => jsonResponse(200, listBody([])));
+    const snapshot = expectOk(await apiframe.listRunning?.(context(http), { scope: 'user' }));
+    expect(snapshot).toEqual({ jobs: [], requests: 2, channels: [] });
+  });
+
+  it('an error on any page is the result (no partial snapshot that would look like finished jobs)', async () => {
+    const http = new ScriptedHttp();
+    http.enqueue(jsonResponse(200, listBody([SEED_QUEUED])), jsonResponse(503, { error: 'down' }));
+    const error = expectError(requireList(await apiframe.listRunning?.(context(http), { scope: 'user' })));
+    expect(error.kind).toBe('transient');
+  });
+
+  it('a repeated cursor in the running list is a malformed-response error', async () => {
+    const http = new ScriptedHttp(() => jsonResponse(200, listBody([SEED_QUEUED], 'same')));
+    const error = expectError(requireList(await apiframe.listRunning?.(context(http), { scope: 'user' })));
+    expect(error.kind).toBe('malformed-response');
+    expect(http.requests).toHaveLength(2);
+  });
+});
+
+describe('apiframe listRecent', () => {
+  it('asks for one small page of the newest jobs (any status) in the account scope', async () => {
+    const http = new ScriptedHttp().enqueue(jsonResponse(200, listBody([SEED_COMPLETED, { ...SEED_QUEUED, id: uuidFor(9) }], 'more')));
+    const jobs = expectOk(await apiframe.listRecent?.(context(http), { scope: 'team' }));
+    expect(http.requests).toHaveLength(1);
+    expect(listQueryOf(http.requests[0] ?? { url: BASE })).toEqual({ limit: String(APIFRAME_RECENT_LIMIT), scope: 'team' });
+    expect(jobs.map((j) => [j.id, j.status])).toEqual([
+      [SEED_JOB_ID, 'completed'],
+      [uuidFor(9), 'queued'],
+    ]);
+  });
+
+  it('passes errors through', async () => {
+    const http = new ScriptedHttp().enqueue(jsonResponse(401, { error: 'Unauthorized' }));
+    expect(expectError(requireList(await apiframe.listRecent?.(context(http), { scope: 'user' }))).kind).toBe('auth');
   });
 });

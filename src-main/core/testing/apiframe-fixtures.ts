@@ -63,3 +63,18 @@ export function uuidFor(n: number): string {
   const hex = n.toString(16).padStart(12, '0');
   return `0000${hex.slice(0, 4)}-1111-4222-8333-${hex}`;
 }
+
+/** True for a request to Apiframe's List Jobs endpoint (`GET /v2/jobs?…`), false for Get Job. */
+export function isListRequest(request: { url: string }): boolean {
+  return new URL(request.url).pathname.endsWith('/v2/jobs');
+}
+
+/** The query of a List Jobs request as a plain object. */
+export function listQueryOf(request: { url: string }): Record<string, string> {
+  return Object.fromEntries(new URL(request.url).searchParams.entries());
+}
+
+/** A List Jobs body: the items as given, and the cursor (hasMore follows the cursor unless said otherwise). */
+export function listBody(jobs: unknown[], nextCursor: string | null = null, hasMore: boolean = nextCursor !== null): Record<string, unknown> {
+  return { jobs, nextCursor, hasMore };
+}
