@@ -2,13 +2,14 @@
 /**
  * genwatch CLI: the same core as the app, headless.
  *   genwatch emulator [--port N] [--speed X]
- *   genwatch watch <provider> <jobId…> [--json] [--apiframe-url URL] [--poll-scale F]
+ *   genwatch watch <provider> <jobId…> [--json] [--apiframe-url URL] [--useapi-url URL] [--poll-scale F]
  *   genwatch list <provider> [--status S] [--model M] [--since ISO] [--scope user|team] [--json]
-      Every job of the account, newest first (all pages); --json prints one job per line in the common model.
-  genwatch demo [--speed X] [--json]
+ *   genwatch cancel <provider> <jobId> [--yes]
+ *   genwatch demo [--speed X] [--json]
  *   genwatch keys set|delete <provider>   (key read from stdin)
  *   genwatch keys status
  */
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { PROVIDER_IDS, ProviderIdSchema } from '../../src-shared/job';
 import type { ProviderId } from '../../src-shared/job';
@@ -18,7 +19,8 @@ import { isLoopbackUrl } from '../core/loopback';
 import { PROVIDERS } from '../core/providers/registry';
 import { ScaledClock, startEmulator } from '../emulator';
 import { systemClock } from '../adapters/system-clock';
-import type { ProviderAdapter } from '../core/providers/provider';
+import type { ProviderAdapter, ProviderContext } from '../core/providers/provider';
+import { cancelCommand } from './cancel';
 import { createHeadlessCore } from './compose';
 import { listJobs } from './list';
 import { runDemo } from './demo';
@@ -29,11 +31,14 @@ import { VERSION } from './version';
 const USAGE = `genwatch ${VERSION}: watch AI generation jobs from the terminal
 
 Usage:
-  genwatch watch <provider> <jobId...> [--json] [--apiframe-url URL] [--poll-scale F]
+  genwatch watch <provider> <jobId...> [--json] [--apiframe-url URL] [--useapi-url URL] [--poll-scale F]
       Poll until every job is finished. Exit 0: all completed, 1: any failed, 2: usage or key problem.
       --json prints one JSON event per line on stdout; messages go to stderr.
   genwatch list <provider> [--status S] [--model M] [--since ISO] [--scope user|team] [--json]
       Every job of the account, newest first (all pages); --json prints one job per line in the common model.
+      useapi (no history list): the jobs running right now, with each channel's load.
+  genwatch cancel <provider> <jobId> [--yes]
+      Cancel a running job (useapi). Asks for confirmation on a terminal; scripts must pass --yes.
   genwatch demo [--speed X] [--json]
       Start the built-in emulator with a scripted mix of jobs and watch them to the end.
   genwatch emulator [--port N] [--speed X]
@@ -85,10 +90,11 @@ async function cmdEmulator(values: Record<string, string | boolean | undefined>)
   const port = numberArg('port', values['port'] as string | undefined, 0, 0);
   const speed = numberArg('speed', values['speed'] as string | undefined, 1, 0.01);
   const emulator = await startEmulator({ port, clock: new ScaledClock(speed) });
-  const { apiframe } = emulator.providers;
+  const { apiframe, useapi } = emulator.providers;
   // Handlers first: a caller may send SIGTERM the moment it reads the ready line.
   const signalled = waitForSignal();
-  io.out(JSON.stringify({ url: emulator.url, providers: { apiframe: { baseUrl: apiframe.baseUrl, apiKeys: apiframe.apiKeys, jobIds: apiframe.jobIds } } }));
+  const describe = (p: { baseUrl: string; apiKeys: string[]; jobIds: string[] }): Record<string, unknown> => ({ baseUrl: p.baseUrl, apiKeys: p.apiKeys, jobIds: p.jobIds });
+  io.out(JSON.stringify({ url: emulator.url, providers: { apiframe: describe(apiframe), useapi: describe(useapi) } }));
   const signal = await signalled;
   io.err(`emulator: ${signal}, shutting down`);
   await emulator.close();
@@ -124,9 +130,16 @@ async function cmdList(values: Record<string, string | boolean | undefined>, pos
       io.err(`No ${adapter.label} key: set ${adapter.env.apiKey}, or run \`genwatch keys set ${provider}\`.`);
       return EXIT.usage;
     }
+    const context: ProviderContext = { http: headless.http, clock: systemClock, accountId: account, ...credentials };
+    if (!adapter.listJobs && adapter.listRunning) {
+      for (const flag of ['status', 'model', 'since', 'scope']) {
+        if (values[flag] !== undefined) throw new UsageError(`${adapter.label} has no job history: \`list ${provider}\` shows the running jobs only, without --${flag}.`);
+      }
+      return await listRunningJobs(adapter, context, values['json'] === true);
+    }
     return await listJobs(
       adapter,
-      { http: headless.http, clock: systemClock, accountId: account, ...credentials },
+      context,
       {
         json: values['json'] === true,
         ...(typeof values['status'] === 'string' ? { status: values['status'] } : {}),
@@ -158,8 +171,70 @@ async function cmdWatch(values: Record<string, string | boolean | undefined>, po
       io.err(`No ${adapter.label} key: set ${adapter.env.apiKey}, or run \`genwatch keys set ${provider}\`.`);
       return EXIT.usage;
     }
-    const outcome = await watchJobs(headless.core, provider, ids, { json: values['json'] === true, io });
+    // Pasted forms (URLs, %3A, quotes) are normalised here so the events match the watched keys;
+    // invalid tokens pass through unchanged and are reported by watchJobs.
+    const normalised = ids.map((id) => {
+      const parsed = adapter.parseId(id);
+      return parsed.ok ? parsed.id : id;
+    });
+    const outcome = await watchJobs(headless.core, provider, normalised, { json: values['json'] === true, io });
     return outcome.code;
+  } finally {
+    await headless.close();
+  }
+}
+
+/** `list` for providers without a history (useapi.net): the running-jobs list, one line per job. */
+async function listRunningJobs(adapter: ProviderAdapter, context: ProviderContext, json: boolean): Promise<number> {
+  const listRunning = adapter.listRunning;
+  if (!listRunning) throw new UsageError(`${adapter.label} cannot list jobs.`);
+  const snapshot = await listRunning(context, { scope: 'user' });
+  if (!snapshot.ok) {
+    io.err(snapshot.error.message);
+    return snapshot.error.kind === 'auth' ? EXIT.usage : EXIT.failed;
+  }
+  for (const job of snapshot.value.jobs) {
+    const { partial: _partial, ...rest } = job;
+    if (json) {
+      io.out(JSON.stringify({ ...rest, watch: { state: 'watching', message: null, lastCheckedAt: null, progressAt: null } }));
+      continue;
+    }
+    const raw = (job.raw ?? {}) as { channel?: unknown; elapsed?: unknown };
+    const channel = typeof raw.channel === 'string' ? `  channel ${raw.channel}` : '';
+    const elapsed = typeof raw.elapsed === 'string' ? `  elapsed ${raw.elapsed}` : '';
+    io.out(`▶ ${job.id}  ${job.modality}${channel}  created ${job.createdAt ?? '?'}${elapsed}`);
+  }
+  const count = snapshot.value.jobs.length;
+  const load = snapshot.value.channels.map((c) => `${c.id} ${c.running}/${c.maxJobs ?? '?'}`).join(', ');
+  io.err(`${count} running job${count === 1 ? '' : 's'}${load ? ` (channels: ${load})` : ''}.`);
+  return EXIT.ok;
+}
+
+async function cmdCancel(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
+  const provider = providerArg(positionals[0]);
+  const input = positionals[1];
+  if (input === undefined || positionals.length > 2) throw new UsageError('Give exactly one job id to cancel.');
+  const adapter = adapterFor(provider);
+  const headless = await createHeadlessCore({ environment: environmentWithFlags(values) });
+  try {
+    const account = headless.core.activeAccount(provider);
+    const credentials = headless.core.credentials(provider, account);
+    const context: ProviderContext | null = credentials ? { http: headless.http, clock: systemClock, accountId: account, ...credentials } : null;
+    return await cancelCommand(
+      { adapter, context, input, yes: values['yes'] === true },
+      {
+        ...io,
+        interactive: process.stdin.isTTY === true,
+        async ask(question) {
+          const prompt = createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return await prompt.question(question);
+          } finally {
+            prompt.close();
+          }
+        },
+      },
+    );
   } finally {
     await headless.close();
   }
@@ -214,6 +289,7 @@ export async function main(argv: string[]): Promise<number> {
       model: { type: 'string' },
       since: { type: 'string' },
       scope: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -236,6 +312,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdList(values, rest);
     case 'demo':
       return runDemo({ speed: numberArg('speed', values.speed, 3, 0.1), json: values.json === true, io });
+    case 'cancel':
+      return cmdCancel(values, rest);
     case 'keys':
       return cmdKeys(rest);
     default:
