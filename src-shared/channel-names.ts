@@ -15,6 +15,7 @@ export const INVOKE_METHODS = [
   'removeAccount',
   'importHistory',
   'cancelImport',
+  'resumeAccount',
   'openExternal',
 ] as const;
 export type InvokeMethod = (typeof INVOKE_METHODS)[number];

@@ -75,6 +75,8 @@ export const invokeContract = {
   /** Imports the account's whole job history (all pages); progress arrives as `accounts` events. */
   importHistory: { request: AccountRefSchema, response: AccountsStateSchema },
   cancelImport: { request: AccountRefSchema, response: AccountsStateSchema },
+  /** "Check again": a paused account (no credits, moderation hold) is polled again at once. */
+  resumeAccount: { request: AccountRefSchema, response: AccountsStateSchema },
   openExternal: {
     request: z.object({ url: z.url({ protocol: /^https$/ }).max(4096) }).strict(),
     response: z.null(),

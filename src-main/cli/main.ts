@@ -205,7 +205,7 @@ async function listRunningJobs(adapter: ProviderAdapter, context: ProviderContex
     io.out(`▶ ${job.id}  ${job.modality}${channel}  created ${job.createdAt ?? '?'}${elapsed}`);
   }
   const count = snapshot.value.jobs.length;
-  const load = snapshot.value.channels.map((c) => `${c.id} ${c.running}/${c.maxJobs ?? '?'}`).join(', ');
+  const load = (snapshot.value.channels ?? []).map((c) => `${c.id} ${c.running}/${c.maxJobs ?? '?'}`).join(', ');
   io.err(`${count} running job${count === 1 ? '' : 's'}${load ? ` (channels: ${load})` : ''}.`);
   return EXIT.ok;
 }

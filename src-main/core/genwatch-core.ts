@@ -99,7 +99,9 @@ export class GenwatchCore {
         return { scope: record?.scope ?? 'user', discover: record?.discover ?? false };
       },
       onChannels: (provider, accountId, channels) => {
-        this.accounts.channels.set(ref(provider, accountId), channels);
+        const key = ref(provider, accountId);
+        if (JSON.stringify(this.accounts.channels.get(key) ?? []) === JSON.stringify(channels)) return;
+        this.accounts.channels.set(key, channels);
         this.emitAccounts();
       },
       stalledAfterMs: () => this.settings.stalledAfterMinutes * 60_000,
@@ -309,6 +311,12 @@ export class GenwatchCore {
     if (this.imports.has(ref(provider, accountId))) return ok(this.accountsState());
     const resume = record.history.state === 'running' || record.history.state === 'cancelled' || record.history.state === 'error';
     this.runImport(adapter, record, credentials, resume && record.history.cursor ? record.history : null);
+    return ok(this.accountsState());
+  }
+
+  resumeAccount(provider: ProviderId, accountId: string): Result<AccountsState> {
+    if (!this.accounts.get(provider, accountId)) return err('not-found', 'That account does not exist.');
+    this.poller.resumeAccount(provider, accountId);
     return ok(this.accountsState());
   }
 

@@ -17,6 +17,7 @@ export function coreHandlers(core: GenwatchCore, info: { version: string; platfo
     removeAccount: ({ provider, accountId, forgetJobs }) => core.removeAccount(provider, accountId, forgetJobs),
     importHistory: ({ provider, accountId }) => core.importHistory(provider, accountId),
     cancelImport: ({ provider, accountId }) => core.cancelImport(provider, accountId),
+    resumeAccount: ({ provider, accountId }) => core.resumeAccount(provider, accountId),
     openExternal: ({ url }) => core.openExternal(url),
   };
 }

@@ -33,6 +33,7 @@ function recordingHandlers(over: Partial<IpcHandlers> = {}): { handlers: IpcHand
     removeAccount: (r) => (record('removeAccount', r), ok(ACCOUNTS)),
     importHistory: (r) => (record('importHistory', r), ok(ACCOUNTS)),
     cancelImport: (r) => (record('cancelImport', r), ok(ACCOUNTS)),
+    resumeAccount: (r) => (record('resumeAccount', r), ok(ACCOUNTS)),
     openExternal: (r) => (record('openExternal', r), ok(null)),
     ...over,
   };

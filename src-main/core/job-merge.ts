@@ -3,6 +3,7 @@
  * so a poorer answer (a list item's bare URL, a refunded cost of 0) never
  * erases a richer one we saw before.
  */
+import { isTerminalStatus } from '../../src-shared/job';
 import type { Job } from '../../src-shared/job';
 import type { ProviderJob } from './providers/provider';
 
@@ -16,8 +17,20 @@ export function mergeJob(previous: Job | undefined, incoming: ProviderJob, watch
   const { partial, ...next } = incoming;
   if (!previous) return { ...next, watch };
   if (partial) {
-    // Status-only news (a running-list entry): keep everything richer we knew.
-    return { ...previous, status: next.status, rawStatus: next.rawStatus, progress: Math.max(previous.progress, next.progress), watch };
+    // Status-only news (a running-list entry): keep everything richer we knew,
+    // including a known raw status the list cannot tell apart ("created" vs "progress"),
+    // and fill in only what we did not know yet.
+    const keepStatus = previous.rawStatus !== 'UNKNOWN' && !isTerminalStatus(previous.status) && !isTerminalStatus(next.status);
+    return {
+      ...previous,
+      status: keepStatus ? previous.status : next.status,
+      rawStatus: keepStatus ? previous.rawStatus : next.rawStatus,
+      progress: Math.max(previous.progress, next.progress),
+      modality: previous.modality === 'unknown' ? next.modality : previous.modality,
+      model: previous.model ?? next.model,
+      createdAt: previous.createdAt ?? next.createdAt,
+      watch,
+    };
   }
   const keepAssets =
     previous.assets.length > 0 && (next.assets.length === 0 || (onlyListAssets(next) && !onlyListAssets(previous)));

@@ -43,7 +43,7 @@ export interface PollerDeps {
   credentials(provider: ProviderId, accountId: string): AccountCredentials | null;
   onAccountHealth(health: AccountHealth): void;
   accountOptions?(provider: ProviderId, accountId: string): AccountOptions;
-  onChannels?(provider: ProviderId, accountId: string, channels: RunningSnapshot['channels']): void;
+  onChannels?(provider: ProviderId, accountId: string, channels: NonNullable<RunningSnapshot['channels']>): void;
   /** Called after every cycle with the number of HTTP requests it made (benchmarks). */
   onCycle?(provider: ProviderId, accountId: string, requests: number): void;
   stalledAfterMs?(): number;
@@ -55,6 +55,8 @@ export interface PollerDeps {
 export const BATCH_THRESHOLD = 2;
 /** How often an idle account that discovers new jobs looks for them. */
 export const DISCOVER_IDLE_MS = 30_000;
+/** While an account is held (no credits, moderation notice) it is probed this often. */
+export const PAUSED_RECHECK_MS = 5 * 60_000;
 /** Consecutive failed cycles after which the account shows as unreachable. */
 const UNREACHABLE_AFTER = 3;
 const DEFAULT_STALLED_MS = 10 * 60_000;
@@ -67,6 +69,8 @@ interface AccountLoop {
   dueAt: number;
   inFlight: boolean;
   failures: number;
+  /** The current cycle is a probe of a held account. */
+  probing: boolean;
 }
 
 type CycleOutcome = { kind: 'ok' } | { kind: 'error'; error: AppError };
@@ -137,7 +141,9 @@ export class Poller {
     this.suspended = false;
     for (const loop of this.loops.values()) {
       loop.failures = 0;
-      if (!this.pausedAccounts.has(loopKey(loop.provider, loop.accountId))) this.arm(loop, Math.floor(this.deps.random() * 1000));
+      const held = this.pausedAccounts.get(loopKey(loop.provider, loop.accountId));
+      if (!held) this.arm(loop, Math.floor(this.deps.random() * 1000));
+      else if (held.state === 'payment' || held.state === 'account-hold') this.scheduleProbe(loop);
     }
   }
 
@@ -170,7 +176,7 @@ export class Poller {
     const key = loopKey(provider, accountId);
     let loop = this.loops.get(key);
     if (!loop) {
-      loop = { provider, accountId, tracked: new Set(), timer: null, dueAt: 0, inFlight: false, failures: 0 };
+      loop = { provider, accountId, tracked: new Set(), timer: null, dueAt: 0, inFlight: false, failures: 0, probing: false };
       this.loops.set(key, loop);
     }
     return loop;
@@ -237,6 +243,13 @@ export class Poller {
     }
     this.deps.onCycle?.(loop.provider, loop.accountId, counter.requests);
     if (this.loops.get(loopKey(loop.provider, loop.accountId)) !== loop) return; // stopped meanwhile
+    if (loop.probing) {
+      loop.probing = false;
+      if (outcome.kind === 'ok') this.resumeAccount(loop.provider, loop.accountId);
+      else if (outcome.error.kind === 'auth' || outcome.error.kind === 'payment' || outcome.error.kind === 'account-hold') this.handleAccountError(loop, provider, outcome.error);
+      else this.scheduleProbe(loop);
+      return;
+    }
     const paused = this.pausedAccounts.get(loopKey(loop.provider, loop.accountId));
     if (paused) {
       for (const key of loop.tracked) {
@@ -266,7 +279,8 @@ export class Poller {
     if (batched && provider.listRunning) {
       const snapshot = await provider.listRunning(context, { scope: options.scope });
       if (!snapshot.ok) return { kind: 'error', error: snapshot.error };
-      if (snapshot.value.channels.length > 0) this.deps.onChannels?.(loop.provider, loop.accountId, snapshot.value.channels);
+      // Reported even when empty: a channel with nothing running drops out of the list.
+      if (snapshot.value.channels) this.deps.onChannels?.(loop.provider, loop.accountId, snapshot.value.channels);
       const listed = new Set<string>();
       for (const job of snapshot.value.jobs) {
         listed.add(job.key);
@@ -274,6 +288,7 @@ export class Poller {
       }
       // Tracked jobs no longer in the running list have finished (or are not listable): ask once by id.
       byId = running.filter((key) => !listed.has(key) && loop.tracked.has(key));
+      byId.push(...this.progressRefreshes(provider, [...listed].filter((key) => loop.tracked.has(key))));
     }
     for (const key of byId) {
       const job = this.deps.store.get(key);
@@ -298,6 +313,22 @@ export class Poller {
     return { kind: 'ok' };
   }
 
+  /** The listed jobs to refresh by id this cycle: never-fetched first, then the longest unchecked. */
+  private progressRefreshes(provider: ProviderAdapter, listed: string[]): string[] {
+    const count = provider.progressRefreshPerCycle ?? 0;
+    if (count <= 0 || listed.length === 0) return [];
+    const age = (key: string): number => {
+      const job = this.deps.store.get(key);
+      if (!job || job.rawStatus === 'UNKNOWN' || !job.watch.lastCheckedAt) return Number.NEGATIVE_INFINITY;
+      return Date.parse(job.watch.lastCheckedAt);
+    };
+    return listed
+      .map((key) => ({ key, at: age(key) }))
+      .sort((a, b) => a.at - b.at)
+      .slice(0, count)
+      .map((entry) => entry.key);
+  }
+
   /** Errors about one job (it is gone or never existed): asking again will not help. */
   private isJobLevel(error: AppError): boolean {
     return error.kind === 'not-found' || error.kind === 'expired' || error.kind === 'invalid-input';
@@ -310,10 +341,15 @@ export class Poller {
     const merged = mergeJob(previous, job, {
       state: done ? 'done' : 'watching',
       message: null,
-      lastCheckedAt: new Date(now).toISOString(),
+      // A list entry is not a full check: it does not refresh the job's age for progress refreshes.
+      lastCheckedAt: job.partial && previous ? previous.watch.lastCheckedAt : new Date(now).toISOString(),
       progressAt: previous?.watch.progressAt ?? null,
     });
-    merged.watch = trackProgress(previous, merged, now, this.deps.stalledAfterMs?.() ?? DEFAULT_STALLED_MS);
+    // Only a full answer says whether progress moved; a list entry keeps the previous verdict.
+    merged.watch =
+      job.partial && previous
+        ? { ...merged.watch, state: previous.watch.state === 'stalled' ? 'stalled' : merged.watch.state, message: previous.watch.state === 'stalled' ? previous.watch.message : null }
+        : trackProgress(previous, merged, now, this.deps.stalledAfterMs?.() ?? DEFAULT_STALLED_MS);
     if (done) loop.tracked.delete(job.key);
     else loop.tracked.add(job.key);
     // Unchanged jobs are not re-sent: 1,000 running jobs must not mean 1,000-job deltas every cycle.
@@ -377,6 +413,22 @@ export class Poller {
       const job = this.deps.store.get(key);
       if (job) this.setWatch(job, 'paused', health.message);
     }
+    // Credits get topped up and notices acknowledged outside genwatch: look again now and then.
+    // A rejected or missing key needs the user, so it waits for a new key instead.
+    if (health.state === 'payment' || health.state === 'account-hold') this.scheduleProbe(loop);
+  }
+
+  private scheduleProbe(loop: AccountLoop): void {
+    this.disarm(loop);
+    if (this.suspended) return;
+    const delay = PAUSED_RECHECK_MS * (this.deps.intervalScale ?? 1);
+    loop.dueAt = this.deps.clock.now() + delay;
+    loop.timer = this.deps.clock.setTimeout(() => {
+      loop.timer = null;
+      if (!this.pausedAccounts.has(loopKey(loop.provider, loop.accountId))) return;
+      loop.probing = true;
+      void this.cycle(loop);
+    }, delay);
   }
 
   private setWatch(job: Job, state: Job['watch']['state'], message: string | null): void {

@@ -11,7 +11,7 @@ import { createUndiciHttp } from '../adapters/undici-http';
 import { bulkScenario, makeUseapiJobId, startEmulator, TEST_USEAPI_TOKEN } from '../emulator';
 import type { RunningEmulator, Scenario, UseapiJobScript } from '../emulator';
 import { GenwatchCore } from './genwatch-core';
-import { BATCH_THRESHOLD } from './poller';
+import { BATCH_THRESHOLD, PAUSED_RECHECK_MS } from './poller';
 import { silentLogger } from './ports';
 import { useapi } from './providers/useapi';
 import { FakeClock, settleMicrotasks } from './testing/fake-clock';
@@ -243,12 +243,14 @@ describe('useapi.net through the core, over HTTP', () => {
     expect(job(w, s.jobid)).toMatchObject({ status: 'running', error: null });
     expect(job(w, s.jobid).watch.message).toMatch(/no active subscription/);
     expect(w.core.status().accounts).toEqual([expect.objectContaining({ provider: 'useapi', accountId: 'default', state: 'payment' })]);
+    // Held, not hammered: one probe request every PAUSED_RECHECK_MS, the account stays paused.
     const whilePaused = w.emu.requests.length;
-    await w.clock.advanceAndSettle(10 * 60_000, () => settle(w));
-    expect(w.emu.requests).toHaveLength(whilePaused);
+    await w.clock.advanceAndSettle(PAUSED_RECHECK_MS * 2 + 1_000, () => settle(w));
+    expect(w.emu.requests).toHaveLength(whilePaused + 2);
+    expect(job(w, s.jobid).watch.state).toBe('paused');
 
+    // Once the subscription is back, the next probe resumes the account on its own.
     w.emu.useapi.setAccountState(TEST_USEAPI_TOKEN, 'ok');
-    w.core.poller.resumeAccount('useapi', 'default');
     await runUntil(w, () => job(w, s.jobid).status === 'completed');
     expect(w.core.status().accounts).toEqual([]);
   });
@@ -275,11 +277,12 @@ describe('useapi.net through the core, over HTTP', () => {
     expect(w.core.listJobs().every((j) => j.status !== 'failed' && j.error === null)).toBe(true);
     expect(routeRequests(w, 'useapi.listRunning').at(-1)?.status).toBe(596);
     const whilePaused = w.emu.requests.length;
-    await w.clock.advanceAndSettle(10 * 60_000, () => settle(w));
+    await w.clock.advanceAndSettle(PAUSED_RECHECK_MS - 1_000, () => settle(w));
     expect(w.emu.requests).toHaveLength(whilePaused);
 
+    // "Check again" in the UI: the user acknowledged the notice and resumes at once.
     w.emu.useapi.setAccountState(TEST_USEAPI_TOKEN, 'ok');
-    w.core.poller.resumeAccount('useapi', 'default');
+    w.core.resumeAccount('useapi', 'default');
     await runUntil(w, allSettled(w));
     expect(w.core.listJobs().every((j) => j.status === 'completed')).toBe(true);
   });
@@ -297,7 +300,7 @@ describe('useapi.net through the core, over HTTP', () => {
 });
 
 describe('useapi.net batched watching (running-jobs list)', () => {
-  it('30 running jobs: one list request per cycle plus one Get Job per finished job, channels reported, all complete', async () => {
+  it('30 running jobs: one list request per cycle, one progress refresh, plus one Get Job per finished job; channels reported; all complete', async () => {
     const w = await world(bulkScenario({ provider: 'useapi', startMs: T0, running: 30, completedHistory: 0, modality: 'image' }));
     const ids = w.emu.providers.useapi.jobIds;
     expect(ids).toHaveLength(30);
@@ -313,17 +316,20 @@ describe('useapi.net batched watching (running-jobs list)', () => {
       expect(j.prompt, j.id).not.toBeNull();
     }
     expect(w.cycles.length).toBeGreaterThan(10);
-    // While more than BATCH_THRESHOLD run: exactly the list plus one Get Job per job that finished in
-    // that cycle. The last few are polled by id (at most BATCH_THRESHOLD requests a cycle).
-    for (const cycle of w.cycles) expect(cycle.requests).toBeLessThanOrEqual(Math.max(1 + cycle.finished, BATCH_THRESHOLD));
+    // While more than BATCH_THRESHOLD run: exactly the list, one listed job refreshed by id for its
+    // progress (useapi's list carries none), plus one Get Job per job that finished in that cycle.
+    // The last few are polled by id (at most BATCH_THRESHOLD requests a cycle).
+    const refresh = useapi.progressRefreshPerCycle ?? 0;
+    expect(refresh).toBe(1);
+    for (const cycle of w.cycles) expect(cycle.requests).toBeLessThanOrEqual(Math.max(1 + refresh + cycle.finished, BATCH_THRESHOLD));
     const listCycles = routeRequests(w, 'useapi.listRunning').length;
     expect(listCycles).toBeGreaterThan(10);
     const batched = w.cycles.slice(0, listCycles);
-    for (const cycle of batched) expect(cycle.requests).toBe(1 + cycle.finished);
+    for (const cycle of batched) expect(cycle.requests).toBeLessThanOrEqual(1 + refresh + cycle.finished);
     const byIdCycles = w.cycles.length - listCycles;
     const getJobs = routeRequests(w, 'useapi.getJob').length;
     expect(getJobs).toBeGreaterThanOrEqual(30);
-    expect(getJobs - batched.reduce((sum, c) => sum + c.finished, 0)).toBeLessThanOrEqual(BATCH_THRESHOLD * byIdCycles);
+    expect(getJobs - batched.reduce((sum, c) => sum + c.finished, 0)).toBeLessThanOrEqual(refresh * listCycles + BATCH_THRESHOLD * byIdCycles);
     expect(w.cycles.reduce((sum, c) => sum + c.finished, 0)).toBe(30);
 
     // The account view was told each channel's load (3 channels, 10 jobs each at the start).

@@ -464,7 +464,7 @@ describe('apiframe listRunning', () => {
     ]);
     expect(http.requests.every((r) => listQueryOf(r)['limit'] === '100' && listQueryOf(r)['scope'] === 'team')).toBe(true);
     expect(snapshot.requests).toBe(4);
-    expect(snapshot.channels).toEqual([]);
+    expect(snapshot.channels).toBeNull();
     expect(snapshot.jobs.map((j) => j.id).sort()).toEqual([1, 2, 3, 4, 5].map(uuidFor).sort());
     // The later (PROCESSING) sighting of a job that moved wins.
     expect(snapshot.jobs.find((j) => j.id === uuidFor(2))?.status).toBe('running');
@@ -473,7 +473,7 @@ describe('apiframe listRunning', () => {
   it('nothing running: two requests and no jobs', async () => {
     const http = new ScriptedHttp(() => jsonResponse(200, listBody([])));
     const snapshot = expectOk(await apiframe.listRunning?.(context(http), { scope: 'user' }));
-    expect(snapshot).toEqual({ jobs: [], requests: 2, channels: [] });
+    expect(snapshot).toEqual({ jobs: [], requests: 2, channels: null });
   });
 
   it('an error on any page is the result (no partial snapshot that would look like finished jobs)', async () => {

@@ -225,7 +225,7 @@ async function listRunning(context: ProviderContext, options: { scope: 'user' | 
     );
     if (!walk.ok) return walk;
   }
-  return ok({ jobs: [...byId.values()], requests, channels: [] });
+  return ok({ jobs: [...byId.values()], requests, channels: null });
 }
 
 export const APIFRAME_RECENT_LIMIT = 20;

@@ -46,8 +46,8 @@ export interface RunningSnapshot {
   jobs: ProviderJob[];
   /** Requests it took (for the poller's budget and the benchmarks). */
   requests: number;
-  /** Per-channel load where the provider has channels (useapi.net). */
-  channels: { id: string; running: number; maxJobs: number | null }[];
+  /** Per-channel load where the provider has channels (useapi.net); null where it has none. */
+  channels: { id: string; running: number; maxJobs: number | null }[] | null;
 }
 
 export interface ProviderAdapter {
@@ -71,6 +71,12 @@ export interface ProviderAdapter {
   cancelJob?(context: ProviderContext, id: string): Promise<Result<null>>;
   /** The newest jobs (one small page): how jobs started elsewhere are discovered. */
   listRecent?(context: ProviderContext, options: { scope: 'user' | 'team' }): Promise<Result<ProviderJob[]>>;
+  /**
+   * Listed running jobs refreshed by id each batched cycle, oldest-checked
+   * first, for providers whose running list carries no progress (useapi.net):
+   * keeps progress bars moving at a fixed, small cost per cycle.
+   */
+  readonly progressRefreshPerCycle?: number;
   /** How long to wait before checking a running job again (seed guidance). */
   pollIntervalMs(job: Pick<Job, 'modality' | 'status'>): number;
 }

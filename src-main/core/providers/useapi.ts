@@ -158,4 +158,6 @@ export const useapi: ProviderAdapter = {
   listRunning,
   cancelJob,
   pollIntervalMs: () => USEAPI_INTERVAL_MS,
+  // The running list has no progress: refresh one listed job by id per cycle.
+  progressRefreshPerCycle: 1,
 };
