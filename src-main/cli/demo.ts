@@ -1,5 +1,7 @@
 /** `genwatch demo`: the built-in emulator, a scripted mix of jobs, watched to the end. */
+import { PROVIDER_LABELS } from '../../src-shared/job';
 import type { Job } from '../../src-shared/job';
+import { demoConfig, demoJobs } from '../composition/demo-mode';
 import { ScaledClock, demoScenario, startEmulator } from '../emulator';
 import { createHeadlessCore, noSecrets } from './compose';
 import { watchJobs } from './watch';
@@ -28,16 +30,18 @@ export function summaryTable(jobs: readonly Job[]): string {
 export async function runDemo(options: { speed: number; json: boolean; io: WatchIo }): Promise<number> {
   const clock = new ScaledClock(options.speed);
   const emulator = await startEmulator({ clock, scenario: demoScenario(clock.now()) });
-  const { apiframe } = emulator.providers;
-  options.io.err(`genwatch demo: emulator at ${emulator.url}, ${apiframe.jobIds.length} Apiframe jobs, ${options.speed}× speed.`);
+  const jobs = demoJobs(emulator);
+  const described = jobs.map(([provider, ids]) => `${ids.length} ${PROVIDER_LABELS[provider]}`).join(' and ');
+  options.io.err(`genwatch demo: emulator at ${emulator.url}, ${described} jobs, ${options.speed}× speed.`);
   const headless = await createHeadlessCore({ environment: {}, secrets: noSecrets, intervalScale: 1 / options.speed });
   try {
-    headless.core.enableDemo({ providers: { apiframe: { baseUrl: apiframe.baseUrl, apiKey: apiframe.apiKeys[0] ?? '' } } });
-    const outcome = await watchJobs(headless.core, 'apiframe', apiframe.jobIds, { json: options.json, io: options.io });
-    if (!options.json) options.io.out(`\n${summaryTable(outcome.jobs)}`);
-    // A scripted failure is part of the demo; a job the watcher lost is not.
-    if (outcome.code === 2) return 2;
-    return outcome.jobs.some((job) => job.watch.state === 'error') ? 1 : 0;
+    headless.core.enableDemo(demoConfig(emulator));
+    const outcomes = await Promise.all(jobs.map(([provider, ids]) => watchJobs(headless.core, provider, ids, { json: options.json, io: options.io })));
+    const watched = outcomes.flatMap((outcome) => outcome.jobs);
+    if (!options.json) options.io.out(`\n${summaryTable(watched)}`);
+    // Scripted failures are part of the demo; a job the watcher lost is not.
+    if (outcomes.some((outcome) => outcome.code === 2)) return 2;
+    return watched.some((job) => job.watch.state === 'error') ? 1 : 0;
   } finally {
     await headless.close();
     await emulator.close();

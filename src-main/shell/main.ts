@@ -16,6 +16,7 @@ import { createIpcRouter, makeSenderCheck } from '../core/ipc-router';
 import { PROVIDERS } from '../core/providers/registry';
 import { demoScenario, ScaledClock, startEmulator } from '../emulator';
 import type { RunningEmulator } from '../emulator';
+import { demoConfig, demoJobs } from '../composition/demo-mode';
 import { registerIpc, sendEvent } from './ipc';
 import { hardenSessions, hardenWebContents } from './security';
 import { createMainWindow, rendererUrl } from './window';
@@ -70,13 +71,12 @@ async function start(): Promise<void> {
     openExternal: (url) => shell.openExternal(url),
   });
 
-  if (!core.hasUserKey('apiframe')) {
+  if (!PROVIDERS.some((provider) => core?.hasUserKey(provider.id))) {
     // Demo mode: no key yet, so show the app working against the built-in emulator.
     const clock = new ScaledClock(1);
     emulator = await startEmulator({ clock, scenario: demoScenario(clock.now()) });
-    const { apiframe } = emulator.providers;
-    core.enableDemo({ providers: { apiframe: { baseUrl: apiframe.baseUrl, apiKey: apiframe.apiKeys[0] ?? '' } } });
-    core.addJobs('apiframe', apiframe.jobIds.join('\n'));
+    core.enableDemo(demoConfig(emulator));
+    for (const [provider, ids] of demoJobs(emulator)) core.addJobs(provider, ids.join('\n'));
   }
 
   const router = createIpcRouter(coreHandlers(core, { version: app.getVersion(), platform: process.platform }), {
