@@ -1,5 +1,6 @@
 /**
- * bench:poll — genwatch's Apiframe poller against the emulator over real HTTP.
+ * bench:poll — genwatch's poller against the emulator over real HTTP, for
+ * Apiframe (paged QUEUED/PROCESSING lists) and useapi.net (one running list).
  * For N = 1, 10, 100, 1000 running jobs on one account it prints requests per
  * poll cycle (beside the naive one-request-per-job figure N), how long after
  * the emulator completed a job the core reported it (p50/p95 as a fraction
@@ -15,11 +16,12 @@ import { GenwatchCore } from '../../src-main/core/genwatch-core';
 import { memoryStore } from '../../src-main/core/memory-store';
 import type { HttpPort, SecretStore } from '../../src-main/core/ports';
 import { silentLogger } from '../../src-main/core/ports';
-import { APIFRAME_INTERVALS_MS } from '../../src-main/core/providers/apiframe';
+import type { ProviderId } from '../../src-shared/job';
 import { PROVIDERS } from '../../src-main/core/providers/registry';
 
 const SPEED = 5;
 const SIZES = (process.env['BENCH_SIZES'] ?? '1,10,100,1000').split(',').map(Number);
+const BENCH_PROVIDERS = (process.env['BENCH_PROVIDERS'] ?? 'apiframe,useapi').split(',') as ProviderId[];
 const ROOT = resolve(import.meta.dirname, '../..');
 const noSecrets: SecretStore = {
   availability: () => Promise.resolve({ available: false, message: null }),
@@ -29,6 +31,7 @@ const noSecrets: SecretStore = {
 };
 
 interface Figures {
+  provider: ProviderId;
   n: number;
   cycles: number;
   requestsPerCycle: { max: number; mean: number; maxExcludingFinished: number };
@@ -44,8 +47,8 @@ const percentile = (values: number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
 
-async function startChild(n: number, seed: number): Promise<{ baseUrl: string; key: string; finishReal: Record<string, number>; stop(): void }> {
-  const child = spawn(resolve(ROOT, 'node_modules/.bin/jiti'), [resolve(ROOT, 'scripts/bench/emulator-child.ts'), String(n), String(SPEED), String(seed)], {
+async function startChild(provider: ProviderId, n: number, seed: number): Promise<{ baseUrl: string; key: string; finishReal: Record<string, number>; stop(): void }> {
+  const child = spawn(resolve(ROOT, 'node_modules/.bin/jiti'), [resolve(ROOT, 'scripts/bench/emulator-child.ts'), String(n), String(SPEED), String(seed), provider], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((done, fail) => {
@@ -56,8 +59,10 @@ async function startChild(n: number, seed: number): Promise<{ baseUrl: string; k
   return { ...(JSON.parse(line) as { baseUrl: string; key: string; finishReal: Record<string, number> }), stop: () => child.stdin.end() };
 }
 
-async function run(n: number): Promise<Figures> {
-  const child = await startChild(n, n + 7);
+async function run(provider: ProviderId, n: number): Promise<Figures> {
+  const adapter = PROVIDERS.find((p) => p.id === provider);
+  if (!adapter) throw new Error(`unknown provider ${provider}`);
+  const child = await startChild(provider, n, n + 7);
   const real = createUndiciHttp({ connections: 4 });
   let requests = 0;
   const http: HttpPort = {
@@ -77,7 +82,7 @@ async function run(n: number): Promise<Figures> {
     kv: memoryStore(),
     logger: silentLogger,
     providers: PROVIDERS,
-    environment: { APIFRAME_API_KEY: child.key, GENWATCH_APIFRAME_URL: child.baseUrl },
+    environment: { [adapter.env.apiKey]: child.key, [adapter.env.baseUrl]: child.baseUrl },
     version: 'bench',
     platform: process.platform,
     intervalScale: 1 / SPEED,
@@ -103,18 +108,21 @@ async function run(n: number): Promise<Figures> {
     });
   });
   const cpuBefore = process.cpuUsage();
-  core.addJobs('apiframe', Object.keys(child.finishReal).join('\n'));
-  await Promise.race([finished, new Promise((r) => setTimeout(r, 30_000))]);
+  core.addJobs(provider, Object.keys(child.finishReal).join('\n'));
+  await Promise.race([finished, new Promise((r) => setTimeout(r, 45_000))]);
   const cpu = process.cpuUsage(cpuBefore);
   core.dispose();
   await real.close();
   child.stop();
   // The first cycle after adding sees every job for the first time; steady state is what we budget.
   const steady = cycles.slice(1);
-  const interval = APIFRAME_INTERVALS_MS.image / SPEED;
-  const budget = Math.ceil(n / 100) + 2;
+  const interval = adapter.pollIntervalMs({ modality: 'image', status: 'running' }) / SPEED;
+  // Apiframe: the list pages (QUEUED + PROCESSING) plus one; useapi.net: one running list plus
+  // its per-cycle progress refresh. Jobs that finished in the cycle are fetched once each on top.
+  const budget = provider === 'useapi' ? 1 + (adapter.progressRefreshPerCycle ?? 0) : Math.ceil(n / 100) + 2;
   const excess = steady.map((c) => c.requests - c.finished);
   return {
+    provider,
     n,
     cycles: cycles.length,
     requestsPerCycle: {
@@ -131,12 +139,19 @@ async function run(n: number): Promise<Figures> {
 }
 
 const results: Figures[] = [];
-for (const n of SIZES) {
-  const figures = await run(n);
+for (const provider of BENCH_PROVIDERS) for (const n of SIZES) {
+  const figures = await run(provider, n);
   results.push(figures);
   console.log(
-    `N=${String(n).padStart(4)}  requests/cycle max ${figures.requestsPerCycle.max} (mean ${figures.requestsPerCycle.mean}; minus finished ≤ ${figures.requestsPerCycle.maxExcludingFinished}, budget ${figures.budget}; naive ${n})` +
+    `${provider.padEnd(8)} N=${String(n).padStart(4)}  requests/cycle max ${figures.requestsPerCycle.max} (mean ${figures.requestsPerCycle.mean}; minus finished ≤ ${figures.requestsPerCycle.maxExcludingFinished}, budget ${figures.budget}; naive ${n})` +
       `  latency p50 ${figures.latency.p50}× p95 ${figures.latency.p95}× interval (${figures.latency.samples} jobs)  CPU ${figures.cpuMsPerCycle} ms/cycle`,
   );
 }
-console.log(JSON.stringify({ bench: 'poll', provider: 'apiframe', speed: SPEED, intervalMs: APIFRAME_INTERVALS_MS.image / SPEED, goals: { requestsPerCycle: 'ceil(N/100)+2 (+finished)', latencyP95: 1.1 }, results }));
+console.log(
+  JSON.stringify({
+    bench: 'poll',
+    speed: SPEED,
+    goals: { requestsPerCycle: { apiframe: 'ceil(N/100)+2 (+finished)', useapi: '1 list + 1 progress refresh (+finished)' }, latencyP95: 1.1 },
+    results,
+  }),
+);

@@ -53,6 +53,8 @@ export interface PollerDeps {
 
 /** Above this many running jobs an account is polled through its running-jobs list. */
 export const BATCH_THRESHOLD = 2;
+/** Jobs of one account fetched by id at the same time (each job still one request at a time). */
+export const BY_ID_CONCURRENCY = 4;
 /** How often an idle account that discovers new jobs looks for them. */
 export const DISCOVER_IDLE_MS = 30_000;
 /** While an account is held (no credits, moderation notice) it is probed this often. */
@@ -290,21 +292,23 @@ export class Poller {
       byId = running.filter((key) => !listed.has(key) && loop.tracked.has(key));
       byId.push(...this.progressRefreshes(provider, [...listed].filter((key) => loop.tracked.has(key))));
     }
-    for (const key of byId) {
-      const job = this.deps.store.get(key);
-      if (!job || !loop.tracked.has(key)) continue;
-      const result = await provider.getJob(context, job.id);
-      if (!loop.tracked.has(key)) continue; // unwatched while the request was in flight
-      if (result.ok) {
-        this.apply(loop, result.value);
-        continue;
+    // Different jobs are fetched side by side (a few at a time, never two for one job), so a
+    // cycle in which many jobs finished does not delay the next look at the others.
+    let accountError: AppError | null = null;
+    const queue = [...byId];
+    const worker = async (): Promise<void> => {
+      for (let key = queue.shift(); key !== undefined && accountError === null; key = queue.shift()) {
+        const job = this.deps.store.get(key);
+        if (!job || !loop.tracked.has(key)) continue;
+        const result = await provider.getJob(context, job.id);
+        if (!loop.tracked.has(key)) continue; // unwatched while the request was in flight
+        if (result.ok) this.apply(loop, result.value);
+        else if (this.isJobLevel(result.error)) this.failJob(loop, job, result.error);
+        else accountError ??= result.error;
       }
-      if (this.isJobLevel(result.error)) {
-        this.failJob(loop, job, result.error);
-        continue;
-      }
-      return { kind: 'error', error: result.error };
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(BY_ID_CONCURRENCY, queue.length) }, worker));
+    if (accountError) return { kind: 'error', error: accountError };
     if (options.discover && provider.listRecent) {
       const recent = await provider.listRecent(context, { scope: options.scope });
       if (!recent.ok) return { kind: 'error', error: recent.error };

@@ -1,0 +1,335 @@
+/**
+ * bench:download — genwatch's download engine against curl (and aria2c when
+ * installed) on loopback, all fetching from the emulator in its own process:
+ *   (a) 400 files of 2 MiB, (b) 4 files of 256 MiB, at the same concurrency K;
+ *   then a genwatch run of (b) SIGKILLed at ~50 % and restarted, measuring the
+ *   bytes the emulator served twice.
+ * The engine runs in a child process so its peak RSS (maxRSS) is its own.
+ * Prints per case the wall-time ratio genwatch/curl (goal ≤ 1.1) and peak
+ * RSS (goal ≤ 200 MB); the last line is one JSON object with every figure.
+ *
+ * Roles (argv[2]): none = the benchmark; 'emulator' and 'engine' are children.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SELF = resolve(import.meta.dirname, 'download.ts');
+const MiB = 1024 * 1024;
+
+// ── child: emulator ─────────────────────────────────────────────────────────
+async function emulatorChild(): Promise<void> {
+  const { ServerResponse } = await import('node:http');
+  const { startEmulator } = await import('../../src-main/emulator');
+  // Count body bytes handed to sockets (the emulator writes bodies only through res.write).
+  let served = 0;
+  const write = ServerResponse.prototype.write;
+  ServerResponse.prototype.write = function (this: InstanceType<typeof ServerResponse>, chunk: unknown, ...rest: unknown[]): boolean {
+    if (typeof chunk === 'string') served += Buffer.byteLength(chunk);
+    else if (chunk instanceof Uint8Array) served += chunk.length;
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof write;
+  const emu = await startEmulator({ scenario: { apiframe: { apiKeys: [], jobs: [] } } });
+  process.stdout.write(`${JSON.stringify({ url: emu.url })}\n`);
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    if (line === 'reset') served = 0;
+    process.stdout.write(`${JSON.stringify({ served })}\n`);
+  });
+  rl.on('close', () => void emu.close().then(() => process.exit(0)));
+}
+
+// ── child: genwatch engine ──────────────────────────────────────────────────
+async function engineChild(root: string, urlFile: string, k: number): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  const { DownloadEngine } = await import('../../src-main/core/downloads/engine');
+  const { createNodeFileSystem, nodeSha256 } = await import('../../src-main/adapters/node-fs');
+  const { createUndiciDownload } = await import('../../src-main/adapters/undici-download');
+  const { systemClock } = await import('../../src-main/adapters/system-clock');
+  const { makeAsset, makeJob } = await import('../../src-main/core/downloads/testing/fixtures');
+  const urls = JSON.parse(await readFile(urlFile, 'utf8')) as string[];
+  const undici = createUndiciDownload({ connections: k });
+  // GW_REPORT=1: one line per network chunk ("R <url> <bytes so far>"); stdout pipes are synchronous on Linux, so a SIGKILL loses none.
+  const received = new Map<string, number>();
+  const http: typeof undici = process.env['GW_REPORT'] !== '1' ? undici : {
+    close: () => undici.close(),
+    async request(req) {
+      const res = await undici.request(req);
+      const body = (async function* () {
+        for await (const c of res.body) {
+          const n = (received.get(req.url) ?? 0) + c.length;
+          received.set(req.url, n);
+          process.stdout.write(`R ${req.url} ${n}\n`);
+          yield c;
+        }
+      })();
+      return { ...res, body };
+    },
+  };
+  const created = await DownloadEngine.create(
+    { http, fs: createNodeFileSystem(), hasher: process.env['GW_HASH'] === '0' ? () => ({ update: () => undefined, digest: () => '' }) : nodeSha256, clock: systemClock, random: Math.random },
+    { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] !== '0' },
+  );
+  if (!created.ok) throw new Error(created.error.message);
+  // Four assets per job, like a Midjourney grid's upscales.
+  const items = [];
+  for (let j = 0; j * 4 < urls.length; j++) {
+    const assets = urls.slice(j * 4, j * 4 + 4).map((u, index) => makeAsset(u, { kind: 'other', index }));
+    const job = makeJob(assets, { id: `bench-${String(j).padStart(4, '0')}` });
+    for (const asset of assets) items.push({ job, asset });
+  }
+  const t0 = performance.now();
+  const batch = await created.value.enqueue(items);
+  if (!batch.ok) throw new Error(batch.error.message);
+  const summary = await batch.value.done;
+  const wallMs = performance.now() - t0;
+  await http.close();
+  process.stdout.write(`${JSON.stringify({ wallMs, done: summary.done, failed: summary.failed.length, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+}
+
+// ── the benchmark ───────────────────────────────────────────────────────────
+const BUILD = join(ROOT, '.cache/bench-download');
+const SPEC = /(from\s*|import\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\2/g;
+
+/**
+ * Children run as plain JavaScript: this file and everything it imports,
+ * transpiled once with TypeScript (relative imports get their .js). Under
+ * jiti a child would carry its ~100 MB transpiler in the RSS we measure.
+ */
+async function buildChildren(): Promise<string> {
+  const { mkdir, readFile } = await import('node:fs/promises');
+  const { dirname, relative } = await import('node:path');
+  const ts = (await import('typescript')).default;
+  const seen = new Set<string>();
+  const queue = [SELF];
+  const resolveTs = async (from: string, spec: string): Promise<string> => {
+    const bare = resolve(dirname(from), spec);
+    for (const candidate of [`${bare}.ts`, join(bare, 'index.ts'), bare]) if ((await stat(candidate).catch(() => null))?.isFile() === true) return candidate;
+    throw new Error(`cannot resolve ${spec} from ${from}`);
+  };
+  while (queue.length > 0) {
+    const file = queue.pop() ?? '';
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = await readFile(file, 'utf8');
+    const replacements = new Map<string, string>();
+    for (const m of source.matchAll(SPEC)) {
+      const spec = m[3] ?? '';
+      const target = await resolveTs(file, spec);
+      queue.push(target);
+      let rel = relative(dirname(file), target).replace(/\.ts$/, '.js');
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      replacements.set(spec, rel);
+    }
+    const rewritten = source.replace(SPEC, (all, pre: string, q: string, spec: string) => `${pre}${q}${replacements.get(spec) ?? spec}${q}`);
+    const out = ts.transpileModule(rewritten, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, verbatimModuleSyntax: true } }).outputText;
+    const dest = join(BUILD, relative(ROOT, file)).replace(/\.ts$/, '.js');
+    await mkdir(dirname(dest), { recursive: true });
+    await writeFile(dest, out);
+  }
+  return join(BUILD, relative(ROOT, SELF)).replace(/\.ts$/, '.js');
+}
+
+let childScript = '';
+function childArgs(...args: string[]): [string, string[]] {
+  return [process.execPath, [childScript, ...args]];
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((done, fail) => {
+    if (child.stdout === null) return fail(new Error('no stdout'));
+    const rl = createInterface({ input: child.stdout });
+    rl.once('line', (l) => {
+      rl.close();
+      done(l);
+    });
+    child.once('exit', (code) => fail(new Error(`child exited ${code}`)));
+  });
+}
+
+interface Emu {
+  url: string;
+  served(reset?: boolean): Promise<number>;
+  stop(): void;
+}
+
+async function startEmu(): Promise<Emu> {
+  const [cmd, args] = childArgs('emulator');
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const { url } = JSON.parse(await firstLine(child)) as { url: string };
+  const rl = createInterface({ input: child.stdout });
+  const waiting: Array<(n: number) => void> = [];
+  rl.on('line', (l) => waiting.shift()?.((JSON.parse(l) as { served: number }).served));
+  return {
+    url,
+    served: (reset = false) =>
+      new Promise((done) => {
+        waiting.push(done);
+        child.stdin.write(reset ? 'reset\n' : 'stats\n');
+      }),
+    stop: () => child.stdin.end(),
+  };
+}
+
+async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) if (e.isFile()) total += (await stat(join(dir, e.name)).catch(() => ({ size: 0 }))).size;
+  return total;
+}
+
+async function timeCommand(cmd: string, args: string[]): Promise<number> {
+  const t0 = performance.now();
+  await new Promise<void>((done, fail) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    c.once('exit', (code) => (code === 0 ? done() : fail(new Error(`${cmd} exited ${code}`))));
+  });
+  return performance.now() - t0;
+}
+
+async function runEngine(dir: string, urlFile: string, k: number, env: Record<string, string> = {}): Promise<{ wallMs: number; done: number; failed: number; maxRssMB: number }> {
+  const [cmd, args] = childArgs('engine', dir, urlFile, String(k));
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  return JSON.parse(await firstLine(child)) as { wallMs: number; done: number; failed: number; maxRssMB: number };
+}
+
+function onPath(bin: string): boolean {
+  try {
+    execFileSync('which', [bin], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface CaseFigures {
+  files: number;
+  sizeMiB: number;
+  k: number;
+  genwatchMs: number;
+  /** The same run without fsync before each rename (curl never fsyncs). */
+  genwatchNoFsyncMs: number;
+  curlMs: number;
+  aria2cMs: number | null;
+  ratio: number;
+  ratioNoFsync: number;
+  genwatchPeakRssMB: number;
+}
+
+async function benchCase(emu: Emu, work: string, name: string, files: number, size: number, k: number): Promise<CaseFigures> {
+  const urls = Array.from({ length: files }, (_, i) => `${emu.url}/assets/bench/${name}/${i}.bin?size=${size}`);
+  const urlFile = join(work, `${name}.json`);
+  await writeFile(urlFile, JSON.stringify(urls));
+  // Warm the emulator's caches and the loopback path once, so neither tool pays for it.
+  await timeCommand('curl', ['-s', '-o', '/dev/null', urls[0] ?? '']);
+
+  const curlDir = join(work, `${name}-curl`);
+  const config = urls.map((u, i) => `url = "${u}"\noutput = "${join(curlDir, `${i}.bin`)}"`).join('\n');
+  await writeFile(join(work, `${name}.curl`), config);
+  const curlMs = await timeCommand('curl', ['--parallel', '--parallel-max', String(k), '--create-dirs', '--no-progress-meter', '-K', join(work, `${name}.curl`)]);
+  await rm(curlDir, { recursive: true, force: true });
+
+  let aria2cMs: number | null = null;
+  if (onPath('aria2c')) {
+    const ariaDir = join(work, `${name}-aria`);
+    await writeFile(join(work, `${name}.aria`), urls.map((u, i) => `${u}\n  out=${i}.bin`).join('\n'));
+    aria2cMs = await timeCommand('aria2c', ['-q', '-j', String(k), '-x', '1', '--file-allocation=none', '--allow-overwrite=true', '-d', ariaDir, '-i', join(work, `${name}.aria`)]);
+    await rm(ariaDir, { recursive: true, force: true });
+  }
+
+  const gwDir = join(work, `${name}-genwatch`);
+  const gw = await runEngine(gwDir, urlFile, k);
+  if (gw.done !== files) throw new Error(`genwatch finished ${gw.done}/${files} files (${gw.failed} failed)`);
+  await rm(gwDir, { recursive: true, force: true });
+  const noSync = await runEngine(gwDir, urlFile, k, { GW_FSYNC: '0' });
+  await rm(gwDir, { recursive: true, force: true });
+  const figures: CaseFigures = { files, sizeMiB: size / MiB, k, genwatchMs: Math.round(gw.wallMs), genwatchNoFsyncMs: Math.round(noSync.wallMs), curlMs: Math.round(curlMs), aria2cMs: aria2cMs === null ? null : Math.round(aria2cMs), ratio: Number((gw.wallMs / curlMs).toFixed(3)), genwatchPeakRssMB: Math.round(Math.max(gw.maxRssMB, noSync.maxRssMB)), ratioNoFsync: Number((noSync.wallMs / curlMs).toFixed(3)) };
+  console.log(
+    `${name}: ${files} × ${size / MiB} MiB, K=${k}: genwatch ${figures.genwatchMs} ms, curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`} → ratio ${figures.ratio} (goal ≤ 1.1; ${figures.ratioNoFsync} without fsync); genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200)`,
+  );
+  return figures;
+}
+
+/** Kill the engine at ~50 % of (b), restart it, and count what the emulator served beyond one copy. */
+async function killAndResume(emu: Emu, work: string, files: number, size: number, k: number): Promise<{ files: number; killedAtBytes: number; servedBytes: number; fetchedTwiceBytes: number; fetchedTwicePerFileMax: number; receivedNotWrittenPerFileMax: number; chunkBytes: number }> {
+  const { WRITE_BATCH_BYTES } = await import('../../src-main/core/downloads/transfer');
+  const urls = Array.from({ length: files }, (_, i) => `${emu.url}/assets/bench/kill/${i}.bin?size=${size}`);
+  const urlFile = join(work, 'kill.json');
+  await writeFile(urlFile, JSON.stringify(urls));
+  const dir = join(work, 'kill-genwatch');
+  await emu.served(true);
+  const [cmd, args] = childArgs('engine', dir, urlFile, String(k));
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GW_REPORT: '1' } });
+  const received = new Map<string, number>();
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (l) => {
+    const [tag, url, n] = l.split(' ');
+    if (tag === 'R' && url !== undefined) received.set(url, Number(n));
+  });
+  const stdoutDone = new Promise<void>((done) => lines.once('close', () => done()));
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  for (;;) {
+    if ((await dirBytes(dir)) >= (files * size) / 2) {
+      child.kill('SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await exited;
+  await stdoutDone;
+  const onDiskAfterKill = await dirBytes(dir);
+  // Client side: bytes the killed engine had received but not yet written (the .part is what a resume keeps).
+  let receivedNotWrittenMax = 0;
+  for (const [i, url] of urls.entries()) {
+    const part = (await stat(join(dir, `bench-0000_${i + 1}.bin.part`)).catch(() => ({ size: 0 }))).size;
+    receivedNotWrittenMax = Math.max(receivedNotWrittenMax, (received.get(url) ?? 0) - part);
+  }
+  const firstRun = await emu.served();
+  const second = await runEngine(dir, urlFile, k);
+  if (second.done !== files) throw new Error(`resume finished ${second.done}/${files}`);
+  const served = await emu.served();
+  await rm(dir, { recursive: true, force: true });
+  const twice = served - files * size;
+  const figures = { files, killedAtBytes: onDiskAfterKill, servedBytes: served, fetchedTwiceBytes: twice, fetchedTwicePerFileMax: Math.ceil(twice / files), receivedNotWrittenPerFileMax: receivedNotWrittenMax, chunkBytes: WRITE_BATCH_BYTES };
+  console.log(
+    `kill at ~50 % and resume (${files} × ${size / MiB} MiB): killed with ${(onDiskAfterKill / MiB).toFixed(1)} MiB on disk after ${(firstRun / MiB).toFixed(1)} MiB served; fetched twice ${(twice / 1024).toFixed(0)} KiB in all (~${(figures.fetchedTwicePerFileMax / 1024).toFixed(0)} KiB per file, mostly kernel socket buffers on both ends); received by genwatch but not yet on disk: ≤ ${(receivedNotWrittenMax / 1024).toFixed(0)} KiB per file (one chunk = ${WRITE_BATCH_BYTES / 1024} KiB)`,
+  );
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'genwatch-bench-dl-'));
+  childScript = await buildChildren();
+  const emu = await startEmu();
+  const started = performance.now();
+  try {
+    const small = await benchCase(emu, work, 'small', Number(process.env['BENCH_SMALL_FILES'] ?? 400), 2 * MiB, 8);
+    const large = await benchCase(emu, work, 'large', 4, Number(process.env['BENCH_LARGE_MIB'] ?? 256) * MiB, 4);
+    const resume = await killAndResume(emu, work, 4, Number(process.env['BENCH_LARGE_MIB'] ?? 256) * MiB, 4);
+    const result = {
+      small,
+      large,
+      resume,
+      goals: {
+        ratioSmall: small.ratio <= 1.1,
+        ratioLarge: large.ratio <= 1.1,
+        peakRss: Math.max(small.genwatchPeakRssMB, large.genwatchPeakRssMB) <= 200,
+        fetchedTwiceServerSide: resume.fetchedTwicePerFileMax <= resume.chunkBytes,
+        receivedTwiceClientSide: resume.receivedNotWrittenPerFileMax <= resume.chunkBytes + 64 * 1024,
+      },
+      totalSeconds: Math.round((performance.now() - started) / 1000),
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    emu.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+const role = process.argv[2];
+if (role === 'emulator') await emulatorChild();
+else if (role === 'engine') await engineChild(process.argv[3] ?? '', process.argv[4] ?? '', Number(process.argv[5] ?? 4));
+else await main();

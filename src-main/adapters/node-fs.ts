@@ -1,0 +1,101 @@
+/**
+ * FileSystemPort over node:fs (and the SHA-256 hasher over node:crypto) for
+ * the download engine. Errors keep Node's `code` so the engine can tell a
+ * full disk from a permission problem.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { link, mkdir, open, readFile, realpath, rename, stat, statfs, unlink, utimes, appendFile } from 'node:fs/promises';
+import type { FileSystemPort, HasherFactory, WritableFile } from '../core/downloads/ports';
+
+function code(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
+}
+
+async function orNull<T>(op: Promise<T>): Promise<T | null> {
+  try {
+    return await op;
+  } catch (e) {
+    if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return null;
+    throw e;
+  }
+}
+
+export const nodeSha256: HasherFactory = () => {
+  const h = createHash('sha256');
+  return {
+    update: (chunk) => void h.update(chunk),
+    digest: () => h.digest('hex'),
+  };
+};
+
+export function createNodeFileSystem(): FileSystemPort {
+  return {
+    async open(path, mode): Promise<WritableFile> {
+      const handle = await open(path, mode === 'append' ? 'a' : 'w');
+      return {
+        async write(chunks) {
+          if (chunks.length === 1 && chunks[0] !== undefined) await handle.write(chunks[0]);
+          else if (chunks.length > 0) await handle.writev(chunks as Uint8Array[]);
+        },
+        truncate: (size) => handle.truncate(size),
+        sync: () => handle.sync(),
+        close: () => handle.close(),
+      };
+    },
+    async stat(path) {
+      const s = await orNull(stat(path));
+      return s === null ? null : { size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() };
+    },
+    readFile: (path) => orNull(readFile(path)),
+    async *readChunks(path, start) {
+      const stream = createReadStream(path, { start, highWaterMark: 1024 * 1024 });
+      for await (const chunk of stream) yield chunk as Buffer;
+    },
+    async readAt(path, position, length) {
+      const handle = await open(path, 'r');
+      try {
+        const buffer = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, position);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    },
+    appendFile: (path, data) => appendFile(path, data),
+    rename: (from, to) => rename(from, to),
+    async renameNoReplace(from, to) {
+      try {
+        // link() fails with EEXIST instead of replacing: the only portable no-clobber move.
+        await link(from, to);
+      } catch (e) {
+        const c = code(e);
+        if (c === 'EEXIST') throw e;
+        // Volumes without hard links (FAT, some network shares): check, then rename.
+        if (c === 'EPERM' || c === 'ENOTSUP' || c === 'EOPNOTSUPP' || c === 'EXDEV' || c === 'ENOSYS') {
+          if ((await orNull(stat(to))) !== null) throw Object.assign(new Error(`EEXIST: ${to}`), { code: 'EEXIST' });
+          await rename(from, to);
+          return;
+        }
+        throw e;
+      }
+      await unlink(from);
+    },
+    async unlink(path) {
+      await orNull(unlink(path));
+    },
+    async mkdirp(path) {
+      await mkdir(path, { recursive: true });
+    },
+    utimes: (path, atimeMs, mtimeMs) => utimes(path, atimeMs / 1000, mtimeMs / 1000),
+    async freeBytes(path) {
+      try {
+        const s = await statfs(path);
+        return Number(s.bavail) * Number(s.bsize);
+      } catch {
+        return null;
+      }
+    },
+    realpath: (path) => realpath(path),
+  };
+}

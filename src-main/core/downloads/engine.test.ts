@@ -1,0 +1,477 @@
+/**
+ * The engine over real HTTP (the emulator, and tiny local servers for
+ * behaviour the emulator lacks) into real temp folders through the node-fs
+ * adapter.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createNodeFileSystem, nodeSha256 } from '../../adapters/node-fs';
+import { systemClock } from '../../adapters/system-clock';
+import { createUndiciDownload } from '../../adapters/undici-download';
+import { makeUseapiJobId, ManualClock, startEmulator, TEST_USEAPI_TOKEN } from '../../emulator';
+import type { RunningEmulator } from '../../emulator';
+import type { Asset, Job } from '../../../src-shared/job';
+import type { DownloadDeps, DownloadSettings } from './engine';
+import { DownloadEngine } from './engine';
+import { readPngText } from './png-metadata';
+import type { FileSystemPort } from './ports';
+import { BROWSER_HEADERS, DEFAULT_HEADERS, isMidjourneyCdn, midjourneyCdnSource } from './sources';
+import type { AssetSource } from './sources';
+import { makeAsset, makeJob } from './testing/fixtures';
+import { binaryBytes, startLocalServer } from './testing/local-server';
+import type { LocalServer } from './testing/local-server';
+import type { DownloadEvent } from './types';
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+let emu: RunningEmulator;
+let root: string;
+let base: string;
+const closers: Array<() => Promise<void>> = [];
+
+beforeEach(async () => {
+  emu = await startEmulator({ scenario: { apiframe: { apiKeys: [], jobs: [] } } });
+  base = await mkdtemp(join(tmpdir(), 'genwatch-dl-'));
+  root = join(base, 'root');
+});
+
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+  await emu.close();
+  await rm(base, { recursive: true, force: true });
+});
+
+async function engineWith(settings: Partial<DownloadSettings> = {}, deps: Partial<DownloadDeps> = {}): Promise<DownloadEngine> {
+  const http = createUndiciDownload({ connections: 8, idleTimeoutMs: 5000 });
+  closers.push(() => http.close());
+  const created = await DownloadEngine.create(
+    { http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: () => 0.5, ...deps },
+    { root, retryBaseMs: 10, reserveBytes: 0, lowSpaceBytes: 0, fsync: false, template: '{jobId}_{kind}-{index}.{ext}', ...settings },
+  );
+  if (!created.ok) throw new Error(created.error.message);
+  return created.value;
+}
+
+async function direct(url: string, headers: Record<string, string> = {}): Promise<Buffer> {
+  return Buffer.from(await (await fetch(url, { headers })).arrayBuffer());
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath, e.name).slice(dir.length + 1));
+  return out.sort();
+}
+
+async function download(engine: DownloadEngine, items: Array<{ job: Job; asset: Asset }>, force = false) {
+  const batch = await engine.enqueue(items, { force });
+  if (!batch.ok) throw new Error(batch.error.message);
+  return { handle: batch.value, summary: await batch.value.done };
+}
+
+function jobFor(urls: string[], over: Partial<Job> = {}, assetOver: Partial<Asset> = {}): Job {
+  return makeJob(
+    urls.map((u, index) => makeAsset(u, { index, ...assetOver })),
+    over,
+  );
+}
+
+describe('downloads against the emulator', () => {
+  it('downloads files whose bytes and sha256 match a direct fetch; no .part left; ledger written', async () => {
+    const engine = await engineWith({ embedPngText: false });
+    const urls = [`${emu.url}/assets/a/one.png`, `${emu.url}/assets/a/two.mp4?size=3000000`];
+    const job = jobFor(urls, {}, {});
+    if (job.assets[1] !== undefined) job.assets[1] = { ...job.assets[1], kind: 'video', index: 0 };
+    const { summary } = await download(engine, job.assets.map((asset) => ({ job, asset })));
+    expect(summary.done).toBe(2);
+    const files = await walk(root);
+    expect(files).toEqual(['.genwatch/ledger.jsonl', '3f2c9a1e-5b7d-4c2e-9f10-2a6b8c4d0e11.json', '3f2c9a1e-5b7d-4c2e-9f10-2a6b8c4d0e11_image-1.png', '3f2c9a1e-5b7d-4c2e-9f10-2a6b8c4d0e11_video-1.mp4']);
+    const ledger = engine.ledgerEntries();
+    for (const [i, url] of urls.entries()) {
+      const expected = await direct(url);
+      const onDisk = await readFile(join(root, files[i + 2] ?? ''));
+      expect(sha(onDisk)).toBe(sha(expected));
+      expect(ledger.find((e) => e.path === files[i + 2])?.sha256).toBe(sha(expected));
+    }
+  });
+
+  it('a truncated body is retried (resumed) and the file is correct', async () => {
+    const engine = await engineWith();
+    emu.faults.add({ route: 'asset', times: 1, fault: { kind: 'truncate' } });
+    const url = `${emu.url}/assets/t/big.bin?size=2000000`;
+    const job = jobFor([url], {}, { kind: 'other' });
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset(url) }]);
+    expect(summary.done).toBe(1);
+    const [file] = (await walk(root)).filter((f) => f.endsWith('.bin'));
+    expect(sha(await readFile(join(root, file ?? '')))).toBe(sha(await direct(url)));
+    expect(emu.requests.filter((r) => r.route === 'asset').length).toBe(3); // truncated + resumed + direct()
+  });
+
+  it('a connection reset is retried', async () => {
+    const engine = await engineWith();
+    emu.faults.add({ route: 'asset', times: 2, fault: { kind: 'reset' } });
+    const url = `${emu.url}/assets/r/x.mp4?size=500000`;
+    const job = jobFor([url], {}, { kind: 'video' });
+    const { summary, handle } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset(url) }]);
+    expect(summary.done).toBe(1);
+    expect(engine.snapshot().find((f) => f.id === handle.files[0]?.id)?.attempts).toBe(3);
+    expect(sha(await readFile(join(root, `${job.id}_video-1.mp4`)))).toBe(sha(await direct(url)));
+  });
+
+  it('403/404/410 → refreshUrl once, then the fresh URL is used', async () => {
+    for (const status of [403, 404, 410]) {
+      await rm(root, { recursive: true, force: true });
+      const calls: string[] = [];
+      const fresh = `${emu.url}/assets/fresh/${status}.png`;
+      const engine = await engineWith({
+        refreshUrl: (job, asset) => {
+          calls.push(`${job.id}/${asset.index}`);
+          return Promise.resolve(fresh);
+        },
+      });
+      emu.faults.add({ route: 'asset', times: 1, fault: { kind: 'status', status } });
+      const job = jobFor([`${emu.url}/assets/old/${status}.png`]);
+      const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+      expect(summary.done, String(status)).toBe(1);
+      expect(calls).toEqual([`${job.id}/0`]);
+      expect(engine.snapshot()[0]?.url).toBe(fresh);
+    }
+  });
+
+  it('an expired link that stays expired fails with reason "expired" after one refresh', async () => {
+    let calls = 0;
+    const engine = await engineWith({ refreshUrl: () => Promise.resolve(++calls > 0 ? `${emu.url}/assets/still/gone.png` : null) });
+    emu.faults.add({ route: 'asset', fault: { kind: 'status', status: 410 } });
+    const job = jobFor([`${emu.url}/assets/gone.png`]);
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(calls).toBe(1);
+    expect(summary.failed[0]?.failure?.reason).toBe('expired');
+    expect(await walk(root)).toEqual([]);
+  });
+
+  it('an HTML error page where an image was expected is an error and nothing is saved', async () => {
+    const engine = await engineWith();
+    emu.faults.add({ route: 'asset', fault: { kind: 'status', status: 200, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html><body>Access denied</body></html>' } });
+    const job = jobFor([`${emu.url}/assets/page.png`]);
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(summary.failed[0]?.failure?.reason).toBe('error-page');
+    expect(summary.failed[0]?.failure?.error.message).toBe('The server sent an error page instead of the file.');
+    expect(await walk(root)).toEqual([]);
+  });
+
+  it('hostile names and URLs land inside the root or are refused', async () => {
+    const engine = await engineWith({ template: '{model}/{jobId}/{prompt}_{index}.{ext}' });
+    const prompt = `${'🏰 château '.repeat(30)}${'x'.repeat(300)}`;
+    const items = [
+      jobFor([`${emu.url}/assets/h/1.png`], { id: '../../etc/passwd', model: 'CON', prompt }),
+      jobFor([`${emu.url}/assets/h/2.png`], { id: '/abs/olute', model: 'C:\\Windows', prompt: '..' }),
+      jobFor([`${emu.url}/assets/h/3.png`], { id: 'j1023141520123456789i-u12345-c1234567890123456789-bot:midjourney', provider: 'useapi', model: 'aux.png' }),
+      jobFor(['file:///etc/passwd'], { id: 'f1' }),
+      jobFor(['javascript:alert(1)'], { id: 'f2' }),
+      jobFor(['http://example.com/a.png'], { id: 'f3' }),
+    ].map((job) => ({ job, asset: job.assets[0] ?? makeAsset('') }));
+    const { summary } = await download(engine, items);
+    expect(summary.done).toBe(3);
+    expect(summary.failed.map((f) => f.failure?.reason)).toEqual(['url-refused', 'url-refused', 'url-refused']);
+    const files = (await walk(root)).filter((f) => f.endsWith('.png'));
+    expect(files).toHaveLength(3);
+    for (const f of files) {
+      expect(f.split('/').every((seg) => seg !== '..' && Buffer.byteLength(seg) <= 200)).toBe(true);
+      expect(f.split('/').some((seg) => /^(con|aux)(\.|$)/i.test(seg))).toBe(false);
+    }
+    expect(files.some((f) => f.startsWith('_CON/_._.._etc_passwd/'))).toBe(true);
+    expect(files.some((f) => f.includes('bot_midjourney'))).toBe(true);
+    expect(await readdir(base)).toEqual(['root']);
+  });
+
+  it('dedupes through the ledger: a deleted file is not brought back unless forced, even by a new engine', async () => {
+    const engine = await engineWith();
+    const job = jobFor([`${emu.url}/assets/d/1.png`]);
+    const item = { job, asset: job.assets[0] ?? makeAsset('') };
+    expect((await download(engine, [item])).summary.done).toBe(1);
+    const requests = (): number => emu.requests.filter((r) => r.route === 'asset').length;
+    expect(requests()).toBe(1);
+    expect((await download(engine, [item])).summary.skipped).toBe(1);
+    await rm(join(root, `${job.id}_image-1.png`));
+    const again = await engineWith(); // "reinstall": same folder, fresh engine
+    const skipped = await download(again, [item]);
+    expect(skipped.summary.skipped).toBe(1);
+    expect(skipped.handle.files[0]?.skipReason).toBe('deleted-by-user');
+    expect(requests()).toBe(1);
+    expect((await download(again, [item], true)).summary.done).toBe(1);
+    expect(requests()).toBe(2);
+  });
+
+  it('writes a sidecar and PNG text, sets mtime to completion time; privacy drops source URLs', async () => {
+    for (const privacy of [false, true]) {
+      await rm(root, { recursive: true, force: true });
+      const engine = await engineWith({ privacy });
+      const url = `${emu.url}/assets/m/${String(privacy)}.png`;
+      const job = jobFor([url], { prompt: 'un château 🏰', model: 'midjourney' });
+      await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+      const file = join(root, `${job.id}_image-1.png`);
+      const png = await readFile(file);
+      const text = readPngText(png);
+      expect(text['Description']).toBe('un château 🏰');
+      expect(text['genwatch.jobId']).toBe(job.id);
+      expect(text['Source']).toBe(privacy ? undefined : url);
+      expect((await stat(file)).mtimeMs).toBe(Date.parse(job.completedAt ?? ''));
+      const sidecar = JSON.parse(await readFile(join(root, `${job.id}.json`), 'utf8')) as { prompt: string; jobId: string; files: Array<{ file: string; sha256: string; sourceUrl?: string }> };
+      expect(sidecar.prompt).toBe('un château 🏰');
+      expect(sidecar.files[0]?.file).toBe(`${job.id}_image-1.png`);
+      expect(sidecar.files[0]?.sha256).toBe(sha(png));
+      expect(sidecar.files[0]?.sourceUrl).toBe(privacy ? undefined : url);
+      const entry = engine.ledgerEntries()[0];
+      expect(entry?.sha256).toBe(sha(png));
+      expect(entry?.sourceSha256).toBe(sha(await direct(url)));
+    }
+  });
+
+  it('resolves name collisions without overwriting a user file', async () => {
+    const engine = await engineWith({ template: 'same.{ext}', writeSidecar: false });
+    await rm(root, { recursive: true, force: true });
+    await (await import('node:fs/promises')).mkdir(root, { recursive: true });
+    await writeFile(join(root, 'same.png'), 'mine');
+    const job = jobFor([`${emu.url}/assets/c/1.png`, `${emu.url}/assets/c/2.png`]);
+    const { summary } = await download(engine, job.assets.map((asset) => ({ job, asset })));
+    expect(summary.failed.map((f) => f.failure?.error.message)).toEqual([]);
+    expect(summary.done).toBe(2);
+    expect(await readFile(join(root, 'same.png'), 'utf8')).toBe('mine');
+    expect((await walk(root)).filter((f) => f.endsWith('.png'))).toEqual(['same (2).png', 'same (3).png', 'same.png']);
+  });
+
+  it('refuses a batch whose known size does not fit in the free space', async () => {
+    const fs = createNodeFileSystem();
+    const engine = await engineWith({ reserveBytes: 1000 }, { fs: { ...fs, freeBytes: () => Promise.resolve(5000) } });
+    const job = jobFor([`${emu.url}/assets/s/1.png`], {}, { size: 4500 });
+    const r = await engine.enqueue([{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.message).toMatch(/Not enough free space/);
+  });
+});
+
+describe('useapi CDN strategies', () => {
+  const C1 = '1234567890123456789';
+  const T0 = Date.parse('2026-03-15T10:00:00.000Z');
+  let cdnUrl = '';
+  let apiBase = '';
+  let mj: RunningEmulator;
+
+  beforeEach(async () => {
+    const clock = new ManualClock(T0);
+    const jobid = makeUseapiJobId(T0, 'image', { channel: C1 });
+    mj = await startEmulator({ clock, scenario: { apiframe: { apiKeys: [], jobs: [] }, useapi: { tokens: [TEST_USEAPI_TOKEN], jobs: [{ jobid, token: TEST_USEAPI_TOKEN, channel: C1, verb: 'imagine', jobType: 'image', prompt: 'a cat', startAt: T0, createdMs: 1000, progressMs: 5000, outcome: 'completed' }] } } });
+    clock.advance(10_000);
+    apiBase = mj.providers.useapi.baseUrl;
+    const res = await fetch(`${apiBase}/v3/midjourney/jobs/${encodeURIComponent(jobid)}`, { headers: { authorization: `Bearer ${TEST_USEAPI_TOKEN}` } });
+    const body = (await res.json()) as { response?: { imageUx?: Array<{ url: string }> } };
+    cdnUrl = body.response?.imageUx?.[0]?.url ?? '';
+    expect(cdnUrl).toContain('/cdn-midjourney/');
+  });
+  afterEach(() => mj.close());
+
+  it('plain requests get the HTML 403; browser-like headers succeed; the proxy fallback carries the token to the API host only', async () => {
+    const job = jobFor([cdnUrl], { provider: 'useapi' });
+    const item = { job, asset: job.assets[0] ?? makeAsset('') };
+    const plain = await download(await engineWith(), [item]);
+    expect(plain.summary.failed[0]?.failure?.reason).toBe('expired');
+
+    const browser = await download(await engineWith({ sources: [midjourneyCdnSource()] }), [item], true);
+    expect(browser.summary.done).toBe(1);
+
+    const seen: Array<{ url: string; headers: Record<string, string> }> = [];
+    const http = createUndiciDownload();
+    closers.push(() => http.close());
+    const spy: DownloadDeps['http'] = { request: (req) => (seen.push({ url: req.url, headers: req.headers }), http.request(req)) };
+    const proxyOnly: AssetSource = { name: 'no-browser', matches: isMidjourneyCdn, headers: () => ({ ...DEFAULT_HEADERS }), fallback: midjourneyCdnSource({ proxy: { apiBase, token: TEST_USEAPI_TOKEN } }).fallback ?? (() => null) };
+    const viaProxy = await download(await engineWith({ sources: [proxyOnly] }, { http: spy }), [item], true);
+    expect(viaProxy.summary.done).toBe(1);
+    expect(mj.requests.some((r) => r.route === 'useapi.proxy' && r.status === 200)).toBe(true);
+    expect(seen[0]?.headers['authorization']).toBeUndefined();
+    expect(seen[1]?.url.startsWith(`${apiBase}/v3/proxy/cdn-midjourney/?cdnUrl=`)).toBe(true);
+    expect(seen[1]?.headers['authorization']).toBe(`Bearer ${TEST_USEAPI_TOKEN}`);
+    expect(BROWSER_HEADERS['user-agent']).toContain('Chrome/');
+  });
+});
+
+describe('servers that misbehave on resume', () => {
+  const SIZE = 1_000_000;
+  let server: LocalServer;
+  let requests: Array<{ range: string | undefined; ifRange: string | undefined }>;
+
+  /** First request: half the body then a reset. Later: `later(req)` decides. */
+  async function start(later: (range: string | undefined, ifRange: string | undefined) => { status: number; etag: string; body: Buffer; headers?: Record<string, string> }) {
+    requests = [];
+    server = await startLocalServer((req, res) => {
+      const range = typeof req.headers['range'] === 'string' ? req.headers['range'] : undefined;
+      const ifRange = typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : undefined;
+      requests.push({ range, ifRange });
+      if (requests.length === 1) {
+        const body = binaryBytes(SIZE, 1);
+        res.writeHead(200, { 'content-length': SIZE, etag: '"v1"', 'content-type': 'application/octet-stream' });
+        res.write(body.subarray(0, SIZE / 2), () => res.socket?.destroy());
+        return;
+      }
+      const r = later(range, ifRange);
+      res.writeHead(r.status, { 'content-length': r.body.length, etag: r.etag, ...(r.headers ?? {}) });
+      res.end(r.body);
+    });
+    closers.push(() => server.close());
+  }
+
+  it('a server ignoring Range (200 to a resume) restarts from zero: correct file, nothing spliced', async () => {
+    await start(() => ({ status: 200, etag: '"v1"', body: binaryBytes(SIZE, 1) }));
+    const engine = await engineWith();
+    const job = jobFor([`${server.url}/file.bin`], {}, { kind: 'other' });
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(summary.done).toBe(1);
+    expect(requests[1]).toEqual({ range: `bytes=${SIZE / 2}-`, ifRange: '"v1"' });
+    expect(sha(await readFile(join(root, `${job.id}_other-1.bin`)))).toBe(sha(binaryBytes(SIZE, 1)));
+  });
+
+  it('a changed ETag on resume (200 with new content) restarts from zero with the new file', async () => {
+    await start((_range, ifRange) => (ifRange === '"v2"' ? { status: 206, etag: '"v2"', body: Buffer.alloc(0) } : { status: 200, etag: '"v2"', body: binaryBytes(SIZE, 2) }));
+    const engine = await engineWith();
+    const job = jobFor([`${server.url}/file.bin`], {}, { kind: 'other' });
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(summary.done).toBe(1);
+    expect(sha(await readFile(join(root, `${job.id}_other-1.bin`)))).toBe(sha(binaryBytes(SIZE, 2)));
+  });
+
+  it('a 206 whose Content-Range does not start at the .part size is not trusted', async () => {
+    await start((range) => {
+      if (range === undefined) return { status: 200, etag: '"v1"', body: binaryBytes(SIZE, 1) };
+      const body = binaryBytes(SIZE, 1).subarray(100);
+      return { status: 206, etag: '"v1"', body, headers: { 'content-range': `bytes 100-${SIZE - 1}/${SIZE}` } };
+    });
+    const engine = await engineWith();
+    const job = jobFor([`${server.url}/file.bin`], {}, { kind: 'other' });
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(summary.done).toBe(1);
+    expect(requests.map((r) => r.range)).toEqual([undefined, `bytes=${SIZE / 2}-`, undefined]);
+    expect(sha(await readFile(join(root, `${job.id}_other-1.bin`)))).toBe(sha(binaryBytes(SIZE, 1)));
+  });
+
+  it('respects global and per-host concurrency (counted at the server)', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const perHost = new Map<string, number>();
+    let maxPerHost = 0;
+    const slow = await startLocalServer(async (req, res) => {
+      const host = req.headers.host ?? '';
+      inFlight++;
+      perHost.set(host, (perHost.get(host) ?? 0) + 1);
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      maxPerHost = Math.max(maxPerHost, perHost.get(host) ?? 0);
+      await new Promise((r) => setTimeout(r, 40));
+      res.writeHead(200, { 'content-length': 4096 });
+      res.end(binaryBytes(4096, 3), () => {
+        inFlight--;
+        perHost.set(host, (perHost.get(host) ?? 1) - 1);
+      });
+    });
+    closers.push(() => slow.close());
+    const port = new URL(slow.url).port;
+    const engine = await engineWith({ concurrency: 3, perHostConcurrency: 2 });
+    const urls = Array.from({ length: 12 }, (_, i) => `http://${i % 2 === 0 ? '127.0.0.1' : 'localhost'}:${port}/f${i}.bin`);
+    const job = jobFor(urls, {}, { kind: 'other' });
+    const { summary } = await download(engine, job.assets.map((asset) => ({ job, asset })));
+    expect(summary.done).toBe(12);
+    expect(maxInFlight).toBe(3);
+    expect(maxPerHost).toBe(2);
+  });
+});
+
+describe('file-system failures (fake port over the real one)', () => {
+  it('disk full while writing → typed "disk-full" error, no final file, .part kept for a resume', async () => {
+    const real = createNodeFileSystem();
+    let written = 0;
+    const full: FileSystemPort = {
+      ...real,
+      async open(path, mode) {
+        const file = await real.open(path, mode);
+        return {
+          ...file,
+          async write(chunks) {
+            written += chunks.reduce((n, c) => n + c.length, 0);
+            if (path.endsWith('.part') && written > 600_000) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+            await file.write(chunks);
+          },
+        };
+      },
+    };
+    const events: DownloadEvent[] = [];
+    const engine = await engineWith({ writeSidecar: false }, { fs: full });
+    engine.onEvent((e) => events.push(e));
+    const url = `${emu.url}/assets/full/x.mp4?size=2000000`;
+    const job = jobFor([url], {}, { kind: 'video' });
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(summary.failed[0]?.failure?.reason).toBe('disk-full');
+    expect(summary.failed[0]?.failure?.error.message).toBe('The disk is full: free some space, then retry.');
+    const files = await walk(root);
+    expect(files.filter((f) => f.endsWith('.mp4'))).toEqual([]);
+    expect(files).toContain(`${job.id}_video-1.mp4.part`);
+    expect(events.some((e) => e.type === 'file' && e.file.state === 'failed')).toBe(true);
+  });
+
+  it('permission denied → typed "permission" error and the .part removed', async () => {
+    const real = createNodeFileSystem();
+    const denied: FileSystemPort = { ...real, open: () => Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) };
+    const engine = await engineWith({}, { fs: denied });
+    const job = jobFor([`${emu.url}/assets/p/x.png`]);
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(summary.failed[0]?.failure?.reason).toBe('permission');
+    expect(await walk(root)).toEqual([]);
+  });
+});
+
+describe('pause, resume, cancel', () => {
+  async function slowServer(size: number): Promise<LocalServer> {
+    const body = binaryBytes(size, 7);
+    const server = await startLocalServer(async (req, res) => {
+      const m = /bytes=(\d+)-/.exec(req.headers['range'] ?? '');
+      const start = m === null ? 0 : Number(m[1]);
+      res.writeHead(start > 0 ? 206 : 200, { 'content-length': size - start, etag: '"s"', ...(start > 0 ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}) });
+      for (let at = start; at < size && !res.destroyed; at += 32 * 1024) {
+        res.write(body.subarray(at, Math.min(size, at + 32 * 1024)));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      res.end();
+    });
+    closers.push(() => server.close());
+    return server;
+  }
+
+  it('pauses mid-file (keeping the .part), resumes with a Range request, and cancel removes everything', async () => {
+    const size = 2_000_000;
+    const server = await slowServer(size);
+    const engine = await engineWith();
+    const job = jobFor([`${server.url}/a.bin`, `${server.url}/b.bin`], {}, { kind: 'other' });
+    const states: string[] = [];
+    let paused = false;
+    engine.onEvent((e) => {
+      if (e.type !== 'file') return;
+      states.push(`${e.file.assetKey}:${e.file.state}`);
+      if (!paused && e.file.assetKey === 'other:0' && e.file.bytes > 300_000) {
+        paused = true;
+        engine.pause(e.file.id);
+      }
+    });
+    const batch = await engine.enqueue(job.assets.map((asset) => ({ job, asset })));
+    if (!batch.ok) throw new Error(batch.error.message);
+    const [a, b] = batch.value.files;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(engine.snapshot().find((f) => f.id === a?.id)?.state).toBe('paused');
+    expect((await stat(join(root, `${job.id}_other-1.bin.part`))).size).toBeGreaterThan(300_000);
+    engine.cancel(b?.id ?? '');
+    engine.resume(a?.id ?? '');
+    const summary = await batch.value.done;
+    expect(summary.done).toBe(1);
+    expect(summary.cancelled).toBe(1);
+    expect(sha(await readFile(join(root, `${job.id}_other-1.bin`)))).toBe(sha(binaryBytes(size, 7)));
+    expect((await walk(root)).filter((f) => f.includes('other-2'))).toEqual([]);
+    expect(states).toContain('other:0:paused');
+  });
+});

@@ -1,0 +1,793 @@
+/**
+ * The download queue: bounded concurrency (global and per host), retries
+ * with backoff, pause/resume/cancel, progress, ledger dedupe, naming,
+ * free-space holds and the finishing steps (PNG text, atomic rename, file
+ * times, sidecar). One engine per download root.
+ */
+import type { Asset, Job } from '../../../src-shared/job';
+import type { Result } from '../../../src-shared/result';
+import { err, ok } from '../../../src-shared/result';
+import { backoffDelay } from '../backoff';
+import type { Clock, Logger, Random, TimerHandle } from '../ports';
+import { silentLogger } from '../ports';
+import type { DownloadFailure } from './errors';
+import { diskFailure, failure, TransferError } from './errors';
+import type { LedgerEntry } from './ledger';
+import { assetKeyOf, DownloadLedger, ledgerKeyFor } from './ledger';
+import { DEFAULT_TEMPLATE, extensionFromContentType, inferExtension, renderName, validateTemplate } from './naming';
+import { endsWithIend, IEND_CHUNK, isPng, pngTextChunks } from './png-metadata';
+import type { DownloadHttpPort, FileSystemPort, HasherFactory } from './ports';
+import { etaMs, SpeedMeter } from './progress';
+import { baseNameOf, isInsideRoot, joinInsideRoot, parentOf, sanitiseSegment } from './sanitise';
+import { buildSidecar, mergeSidecarFiles, pngTextFor } from './sidecar';
+import type { SidecarFile } from './sidecar';
+import { expectedMedia } from './sniff';
+import type { AssetSource } from './sources';
+import type { TransferResult } from './transfer';
+import { readPartMeta, transfer, writeFileAtomic } from './transfer';
+import type { AggregateProgress, BatchHandle, BatchSummary, DownloadEvent, DownloadItem, EnqueueOptions, FileSnapshot, FileState } from './types';
+import { isFinished } from './types';
+import { hostOf, isAllowedDownloadUrl } from './url-safety';
+
+export interface DownloadDeps {
+  http: DownloadHttpPort;
+  fs: FileSystemPort;
+  hasher: HasherFactory;
+  clock: Clock;
+  random: Random;
+  logger?: Logger;
+}
+
+export interface DownloadSettings {
+  /** Absolute folder every file lands under. */
+  root: string;
+  template: string;
+  concurrency: number;
+  perHostConcurrency: number;
+  /** Attempts per file for retryable failures (network, 5xx, truncation). */
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** Leave source URLs out of sidecars and PNG text. */
+  privacy: boolean;
+  embedPngText: boolean;
+  writeSidecar: boolean;
+  /** Set each file's mtime to the job's completion time. */
+  setFileTimes: boolean;
+  /** fsync each finished file before its rename (durable across power loss). */
+  fsync: boolean;
+  /** A batch is refused when free space < its known size + this margin. */
+  reserveBytes: number;
+  /** Downloads are held while free space is below this, and resume above 1.5× it. */
+  lowSpaceBytes: number;
+  progressIntervalMs: number;
+  sources: readonly AssetSource[];
+  /**
+   * Called at most once per file when its URL answers 403/404/410: return a
+   * fresh URL for the same asset (re-fetch the job), or null.
+   */
+  refreshUrl: ((job: Job, asset: Asset) => Promise<string | null>) | null;
+}
+
+export const DEFAULT_SETTINGS: Omit<DownloadSettings, 'root'> = {
+  template: DEFAULT_TEMPLATE,
+  concurrency: 6,
+  perHostConcurrency: 6,
+  maxAttempts: 5,
+  retryBaseMs: 500,
+  privacy: false,
+  embedPngText: true,
+  writeSidecar: true,
+  setFileTimes: true,
+  fsync: true,
+  reserveBytes: 256 * 1024 * 1024,
+  lowSpaceBytes: 128 * 1024 * 1024,
+  progressIntervalMs: 100,
+  sources: [],
+  refreshUrl: null,
+};
+
+const SPACE_CHECK_BYTES = 64 * 1024 * 1024;
+const SPACE_CHECK_MS = 2_000;
+const SPACE_RECHECK_MS = 5_000;
+const MAX_COLLISIONS = 999;
+
+type AbortReason = 'pause' | 'cancel' | 'hold';
+
+interface Task {
+  snap: FileSnapshot;
+  item: DownloadItem;
+  force: boolean;
+  refreshed: boolean;
+  controller: AbortController | null;
+  abortReason: AbortReason | null;
+  retryTimer: TimerHandle | null;
+  host: string;
+  meter: SpeedMeter;
+  lastEmit: number;
+  finalPath: string | null;
+  extConfident: boolean;
+  ext: string;
+}
+
+interface Batch {
+  id: string;
+  tasks: Task[];
+  resolve(summary: BatchSummary): void;
+  settled: boolean;
+}
+
+/** Why a failure keeps its .part: a later retry resumes it (network trouble, a full disk). */
+function keepsPart(f: DownloadFailure): boolean {
+  return f.retryable || f.reason === 'disk-full';
+}
+
+function completionMs(job: Job): number | null {
+  for (const iso of [job.completedAt, job.updatedAt, job.createdAt]) {
+    const ms = iso === null ? Number.NaN : Date.parse(iso);
+    if (Number.isFinite(ms)) return ms;
+  }
+  return null;
+}
+
+function withSuffix(relative: string, n: number): string {
+  if (n <= 1) return relative;
+  const slash = relative.lastIndexOf('/');
+  const dir = relative.slice(0, slash + 1);
+  const name = relative.slice(slash + 1);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? `${dir}${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${dir}${name} (${n})`;
+}
+
+export class DownloadEngine {
+  private settings: DownloadSettings;
+  private readonly logger: Logger;
+  private readonly tasks: Task[] = [];
+  private readonly batches = new Map<string, Batch>();
+  private readonly listeners = new Set<(event: DownloadEvent) => void>();
+  private readonly hostActive = new Map<string, number>();
+  /** Final paths chosen by live tasks (lower-cased: case-insensitive volumes collide too). */
+  private readonly reserved = new Set<string>();
+  private readonly sidecarLocks = new Map<string, Promise<void>>();
+  /** Sidecar entries waiting for the next write of their file: files finishing together share one write. */
+  private readonly sidecarPending = new Map<string, SidecarFile[]>();
+  /** Folders already created and checked to be inside the root (saves syscalls per file). */
+  private readonly checkedDirs = new Set<string>();
+  private active = 0;
+  private nextId = 1;
+  private allPaused = false;
+  private lowSpace = false;
+  private spaceCheck: { bytes: number; at: number; running: boolean; timer: TimerHandle | null } = { bytes: 0, at: 0, running: false, timer: null };
+  private lastAggregate = 0;
+  private readonly aggregateMeter = new SpeedMeter();
+  private finishedBytes = 0;
+
+  private constructor(
+    private readonly deps: DownloadDeps,
+    settings: DownloadSettings,
+    private readonly ledger: DownloadLedger,
+    private readonly rootReal: string,
+  ) {
+    this.settings = settings;
+    this.logger = deps.logger ?? silentLogger;
+  }
+
+  /** Creates the root if needed and loads its ledger. */
+  static async create(deps: DownloadDeps, settings: Partial<DownloadSettings> & { root: string }): Promise<Result<DownloadEngine>> {
+    const full: DownloadSettings = { ...DEFAULT_SETTINGS, ...settings };
+    const template = validateTemplate(full.template);
+    if (!template.ok) return template;
+    if (!/^([A-Za-z]:)?[/\\]/.test(full.root)) return err('invalid-input', 'The download folder must be an absolute path.');
+    try {
+      await deps.fs.mkdirp(full.root);
+      const rootReal = await deps.fs.realpath(full.root);
+      const ledger = await DownloadLedger.open(deps.fs, full.root);
+      return ok(new DownloadEngine(deps, full, ledger, rootReal));
+    } catch (e) {
+      return { ok: false, error: diskFailure(e).error };
+    }
+  }
+
+  get root(): string {
+    return this.settings.root;
+  }
+
+  /** Changes everything but the root (a new root needs a new engine: the ledger lives in it). */
+  configure(patch: Partial<Omit<DownloadSettings, 'root'>>): Result<void> {
+    if (patch.template !== undefined) {
+      const v = validateTemplate(patch.template);
+      if (!v.ok) return v;
+    }
+    this.settings = { ...this.settings, ...patch };
+    this.pump();
+    return ok(undefined);
+  }
+
+  onEvent(listener: (event: DownloadEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  ledgerEntries(): LedgerEntry[] {
+    return this.ledger.all();
+  }
+
+  /** Whether this asset was downloaded before (per the ledger), whatever is on disk now. */
+  isDownloaded(job: Job, asset: Asset): boolean {
+    return this.ledger.get(ledgerKeyFor(job, asset)) !== undefined;
+  }
+
+  /**
+   * Queues assets. Ledger hits are skipped (unless `force`), refused URLs fail
+   * at once, and the batch is refused when the known sizes do not fit in the
+   * free space (plus `reserveBytes`).
+   */
+  async enqueue(items: readonly DownloadItem[], options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
+    const batchId = `b${this.nextId++}`;
+    const force = options.force === true;
+    const tasks: Task[] = [];
+    const live = new Set(this.tasks.filter((t) => !isFinished(t.snap.state)).map((t) => ledgerKeyFor(t.item.job, t.item.asset)));
+    const seen = new Set<string>();
+    let neededBytes = 0;
+    for (const item of items) {
+      const key = ledgerKeyFor(item.job, item.asset);
+      if (seen.has(key) || live.has(key)) continue; // already queued: one download per asset
+      seen.add(key);
+      const task = this.newTask(batchId, item, force);
+      const entry = force ? undefined : this.ledger.get(key);
+      if (entry !== undefined) {
+        const onDisk = await this.deps.fs.stat(`${this.settings.root.replace(/[/\\]+$/, '')}/${entry.path}`).catch(() => null);
+        task.snap.state = 'skipped';
+        task.snap.skipReason = onDisk === null ? 'deleted-by-user' : 'already-downloaded';
+        task.snap.path = entry.path;
+        task.snap.bytes = entry.size;
+        task.snap.total = entry.size;
+      } else if (!isAllowedDownloadUrl(item.asset.url)) {
+        task.snap.state = 'failed';
+        task.snap.failure = failure('url-refused', 'Only https links (or http to this computer) are downloaded; this one was refused.');
+      } else {
+        neededBytes += item.asset.size ?? 0;
+      }
+      tasks.push(task);
+    }
+    const free = await this.deps.fs.freeBytes(this.settings.root).catch(() => null);
+    if (free !== null && neededBytes > 0 && neededBytes + this.settings.reserveBytes > free) {
+      const mb = (n: number): string => `${Math.ceil(n / (1024 * 1024))} MB`;
+      return err('invalid-input', `Not enough free space in the download folder: ${mb(neededBytes + this.settings.reserveBytes)} needed, ${mb(free)} free.`);
+    }
+    let resolve: (s: BatchSummary) => void = () => undefined;
+    const done = new Promise<BatchSummary>((r) => (resolve = r));
+    const batch: Batch = { id: batchId, tasks, resolve, settled: false };
+    this.batches.set(batchId, batch);
+    for (const task of tasks) {
+      if (task.snap.state === 'queued' && this.allPaused) task.snap.state = 'paused';
+      this.tasks.push(task);
+      this.emitFile(task, true);
+    }
+    this.checkBatch(batch);
+    this.pump();
+    this.emitAggregate(true);
+    return ok({ batchId, files: tasks.map((t) => ({ ...t.snap })), done });
+  }
+
+  /** The failed items of a batch, for "retry failed". */
+  failures(batchId: string): DownloadItem[] {
+    return (this.batches.get(batchId)?.tasks ?? []).filter((t) => t.snap.state === 'failed').map((t) => t.item);
+  }
+
+  retryFailed(batchId: string, options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
+    return this.enqueue(this.failures(batchId), options);
+  }
+
+  snapshot(): FileSnapshot[] {
+    return this.tasks.map((t) => ({ ...t.snap }));
+  }
+
+  /** Drops finished files from `snapshot()` (the ledger keeps the record). */
+  clearFinished(): void {
+    for (let i = this.tasks.length - 1; i >= 0; i--) {
+      const t = this.tasks[i];
+      if (t !== undefined && isFinished(t.snap.state) && this.batches.get(t.snap.batchId)?.settled === true) this.tasks.splice(i, 1);
+    }
+  }
+
+  pause(id: string): boolean {
+    const task = this.find(id);
+    if (task === undefined || isFinished(task.snap.state) || task.snap.state === 'paused') return false;
+    this.stopTask(task, 'pause');
+    return true;
+  }
+
+  resume(id: string): boolean {
+    const task = this.find(id);
+    if (task === undefined || task.snap.state !== 'paused') return false;
+    this.setState(task, 'queued');
+    this.pump();
+    return true;
+  }
+
+  /** Cancels a file: its .part is deleted and nothing is saved. */
+  cancel(id: string): boolean {
+    const task = this.find(id);
+    if (task === undefined || isFinished(task.snap.state)) return false;
+    this.stopTask(task, 'cancel');
+    return true;
+  }
+
+  pauseAll(): void {
+    this.allPaused = true;
+    for (const t of this.tasks) if (!isFinished(t.snap.state) && t.snap.state !== 'paused') this.stopTask(t, 'pause');
+  }
+
+  resumeAll(): void {
+    this.allPaused = false;
+    for (const t of this.tasks) if (t.snap.state === 'paused') this.setState(t, 'queued');
+    this.pump();
+  }
+
+  cancelAll(): void {
+    for (const t of this.tasks) if (!isFinished(t.snap.state)) this.stopTask(t, 'cancel');
+  }
+
+  aggregate(): AggregateProgress {
+    const files = { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 };
+    let bytes = this.finishedBytes;
+    let totalBytes = this.finishedBytes;
+    for (const t of this.tasks) {
+      files.total++;
+      const s = t.snap.state;
+      if (s === 'retrying') files.queued++;
+      else files[s]++;
+      if (s === 'done' || s === 'skipped' || s === 'cancelled' || s === 'failed') continue;
+      bytes += t.snap.bytes;
+      totalBytes += t.snap.total ?? t.snap.bytes;
+    }
+    const now = this.deps.clock.now();
+    const speed = this.aggregateMeter.speed(now);
+    return { files, bytes, totalBytes, speed, etaMs: etaMs(totalBytes - bytes, speed), hold: this.lowSpace ? 'low-space' : null };
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────
+
+  private newTask(batchId: string, item: DownloadItem, force: boolean): Task {
+    const { ext, confident } = inferExtension(item.asset);
+    return {
+      snap: {
+        id: `${batchId}:${this.nextId++}`,
+        batchId,
+        jobKey: item.job.key,
+        provider: item.job.provider,
+        accountId: item.job.accountId,
+        jobId: item.job.id,
+        assetKey: assetKeyOf(item.asset),
+        kind: item.asset.kind,
+        url: item.asset.url,
+        state: 'queued',
+        bytes: 0,
+        total: item.asset.size,
+        speed: 0,
+        etaMs: null,
+        path: null,
+        attempts: 0,
+        failure: null,
+        skipReason: null,
+      },
+      item,
+      force,
+      refreshed: false,
+      controller: null,
+      abortReason: null,
+      retryTimer: null,
+      host: '',
+      meter: new SpeedMeter(),
+      lastEmit: 0,
+      finalPath: null,
+      extConfident: confident,
+      ext,
+    };
+  }
+
+  private find(id: string): Task | undefined {
+    return this.tasks.find((t) => t.snap.id === id);
+  }
+
+  private emit(event: DownloadEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        this.logger.warn('download listener threw', { error: String(e) });
+      }
+    }
+  }
+
+  private emitFile(task: Task, force: boolean): void {
+    const now = this.deps.clock.now();
+    if (!force && now - task.lastEmit < this.settings.progressIntervalMs) return;
+    task.lastEmit = now;
+    this.emit({ type: 'file', file: { ...task.snap } });
+  }
+
+  private emitAggregate(force: boolean): void {
+    const now = this.deps.clock.now();
+    if (!force && now - this.lastAggregate < this.settings.progressIntervalMs) return;
+    this.lastAggregate = now;
+    this.emit({ type: 'aggregate', progress: this.aggregate() });
+  }
+
+  private setState(task: Task, state: FileState): void {
+    task.snap.state = state;
+    if (state !== 'active') {
+      task.snap.speed = 0;
+      task.snap.etaMs = null;
+      task.meter.reset();
+    }
+    if (state === 'done') this.finishedBytes += task.snap.bytes;
+    this.emitFile(task, true);
+    this.emitAggregate(true);
+    const batch = this.batches.get(task.snap.batchId);
+    if (batch !== undefined && isFinished(state)) this.checkBatch(batch);
+  }
+
+  private checkBatch(batch: Batch): void {
+    if (batch.settled || !batch.tasks.every((t) => isFinished(t.snap.state))) return;
+    batch.settled = true;
+    const count = (s: FileState): number => batch.tasks.filter((t) => t.snap.state === s).length;
+    const summary: BatchSummary = {
+      batchId: batch.id,
+      done: count('done'),
+      skipped: count('skipped'),
+      cancelled: count('cancelled'),
+      failed: batch.tasks.filter((t) => t.snap.state === 'failed').map((t) => ({ ...t.snap })),
+      bytes: batch.tasks.filter((t) => t.snap.state === 'done').reduce((n, t) => n + t.snap.bytes, 0),
+    };
+    batch.resolve(summary);
+    this.emit({ type: 'batch-done', summary });
+  }
+
+  private stopTask(task: Task, reason: AbortReason): void {
+    if (task.retryTimer !== null) {
+      this.deps.clock.clearTimeout(task.retryTimer);
+      task.retryTimer = null;
+    }
+    if (task.snap.state === 'active' && task.controller !== null) {
+      // The running attempt notices the abort and settles the state.
+      task.abortReason = reason;
+      task.controller.abort(new Error(`download ${reason}`));
+      return;
+    }
+    if (reason === 'cancel') {
+      void this.discardPart(task).finally(() => this.setState(task, 'cancelled'));
+      task.snap.state = 'cancelled';
+    } else if (reason === 'pause') this.setState(task, 'paused');
+  }
+
+  private pump(): void {
+    if (this.lowSpace) return;
+    for (const task of this.tasks) {
+      if (this.active >= this.settings.concurrency) return;
+      if (task.snap.state !== 'queued') continue;
+      const host = hostOf(task.snap.url);
+      if ((this.hostActive.get(host) ?? 0) >= this.settings.perHostConcurrency) continue;
+      this.active++;
+      this.hostActive.set(host, (this.hostActive.get(host) ?? 0) + 1);
+      task.host = host;
+      task.snap.state = 'active';
+      void this.run(task).finally(() => {
+        this.active--;
+        const n = (this.hostActive.get(host) ?? 1) - 1;
+        if (n <= 0) this.hostActive.delete(host);
+        else this.hostActive.set(host, n);
+        this.pump();
+      });
+    }
+  }
+
+  private async run(task: Task): Promise<void> {
+    const controller = new AbortController();
+    task.controller = controller;
+    task.abortReason = null;
+    task.snap.attempts++;
+    this.emitFile(task, true);
+    let outcome: { ok: true; result: TransferResult } | { ok: false; failure: DownloadFailure } | { ok: 'aborted' };
+    try {
+      if (task.finalPath === null) await this.plan(task);
+      const result = await transfer(this.transferDeps(task, controller.signal), this.target(task));
+      outcome = { ok: true, result };
+    } catch (e) {
+      if (controller.signal.aborted) outcome = { ok: 'aborted' };
+      else if (e instanceof TransferError) outcome = { ok: false, failure: e.failure };
+      else outcome = { ok: false, failure: failure('filesystem', `The download failed unexpectedly (${e instanceof Error ? e.message : String(e)}).`) };
+    }
+    task.controller = null;
+    if (outcome.ok === true) {
+      try {
+        await this.finish(task, outcome.result);
+        this.setState(task, 'done');
+      } catch (e) {
+        const f = e instanceof TransferError ? e.failure : diskFailure(e);
+        await this.fail(task, f);
+      }
+      return;
+    }
+    if (outcome.ok === 'aborted') {
+      const reason = task.abortReason;
+      task.abortReason = null;
+      if (reason === 'cancel') {
+        await this.discardPart(task);
+        this.setState(task, 'cancelled');
+      } else if (reason === 'pause') this.setState(task, 'paused');
+      else this.setState(task, 'queued');
+      return;
+    }
+    const f = outcome.failure;
+    if (f.reason === 'expired' && !task.refreshed && this.settings.refreshUrl !== null) {
+      task.refreshed = true;
+      const fresh = await this.settings.refreshUrl(task.item.job, task.item.asset).catch(() => null);
+      if (fresh !== null && isAllowedDownloadUrl(fresh)) {
+        this.logger.info('download URL refreshed', { job: task.snap.jobId, asset: task.snap.assetKey });
+        task.snap.url = fresh;
+        task.snap.attempts = Math.max(0, task.snap.attempts - 1);
+        this.setState(task, 'queued');
+        return;
+      }
+    }
+    if (f.reason === 'disk-full') void this.checkSpace(true);
+    if (f.retryable && task.snap.attempts < this.settings.maxAttempts) {
+      task.snap.failure = f;
+      this.setState(task, 'retrying');
+      const delay = backoffDelay(this.settings.retryBaseMs, task.snap.attempts - 1, this.deps.random);
+      task.retryTimer = this.deps.clock.setTimeout(() => {
+        task.retryTimer = null;
+        if (task.snap.state === 'retrying') {
+          this.setState(task, 'queued');
+          this.pump();
+        }
+      }, delay);
+      return;
+    }
+    await this.fail(task, f);
+  }
+
+  private async fail(task: Task, f: DownloadFailure): Promise<void> {
+    task.snap.failure = f;
+    if (!keepsPart(f)) await this.discardPart(task);
+    this.release(task);
+    this.logger.warn('download failed', { job: task.snap.jobId, asset: task.snap.assetKey, reason: f.reason });
+    this.setState(task, 'failed');
+  }
+
+  private async discardPart(task: Task): Promise<void> {
+    if (task.finalPath !== null) {
+      await this.deps.fs.unlink(`${task.finalPath}.part`).catch(() => undefined);
+      await this.deps.fs.unlink(`${task.finalPath}.part.json`).catch(() => undefined);
+    }
+    this.release(task);
+  }
+
+  private release(task: Task): void {
+    if (task.finalPath !== null) this.reserved.delete(task.finalPath.toLowerCase());
+  }
+
+  private target(task: Task): { key: string; url: string; partPath: string; metaPath: string; expected: ReturnType<typeof expectedMedia> } {
+    const finalPath = task.finalPath ?? '';
+    return { key: ledgerKeyFor(task.item.job, task.item.asset), url: task.snap.url, partPath: `${finalPath}.part`, metaPath: `${finalPath}.part.json`, expected: expectedMedia(task.item.asset.kind) };
+  }
+
+  private transferDeps(task: Task, signal: AbortSignal): Parameters<typeof transfer>[0] {
+    return {
+      http: this.deps.http,
+      fs: this.deps.fs,
+      hasher: this.deps.hasher,
+      sources: this.settings.sources,
+      fsync: this.settings.fsync,
+      signal,
+      onBytes: (bytes, total) => this.progress(task, bytes, total),
+      onRestart: (why) => this.logger.info('download restarted from zero', { job: task.snap.jobId, asset: task.snap.assetKey, why }),
+    };
+  }
+
+  private progress(task: Task, bytes: number, total: number | null): void {
+    const now = this.deps.clock.now();
+    const delta = bytes - task.snap.bytes;
+    task.snap.bytes = bytes;
+    task.snap.total = total ?? task.snap.total;
+    task.meter.add(now, bytes);
+    task.snap.speed = task.meter.speed(now);
+    task.snap.etaMs = etaMs(task.snap.total === null ? null : task.snap.total - bytes, task.snap.speed);
+    if (delta > 0) {
+      this.aggregateBytes += delta;
+      this.aggregateMeter.add(now, this.aggregateBytes);
+      this.spaceCheck.bytes += delta;
+      if (this.spaceCheck.bytes >= SPACE_CHECK_BYTES || now - this.spaceCheck.at >= SPACE_CHECK_MS) void this.checkSpace(false);
+    }
+    this.emitFile(task, false);
+    this.emitAggregate(false);
+  }
+
+  private aggregateBytes = 0;
+
+  /** Holds every download while free space is below `lowSpaceBytes`; rechecks until it recovers. */
+  private async checkSpace(force: boolean): Promise<void> {
+    if (this.spaceCheck.running && !force) return;
+    this.spaceCheck.running = true;
+    this.spaceCheck.bytes = 0;
+    this.spaceCheck.at = this.deps.clock.now();
+    try {
+      const free = await this.deps.fs.freeBytes(this.settings.root).catch(() => null);
+      if (free === null) return;
+      const threshold = this.settings.lowSpaceBytes;
+      if (!this.lowSpace && free < threshold) {
+        this.lowSpace = true;
+        this.emit({ type: 'space', state: 'low', freeBytes: free });
+        for (const t of this.tasks) if (t.snap.state === 'active') this.stopTask(t, 'hold');
+        this.emitAggregate(true);
+      } else if (this.lowSpace && free >= threshold * 1.5) {
+        this.lowSpace = false;
+        this.emit({ type: 'space', state: 'ok', freeBytes: free });
+        this.emitAggregate(true);
+        this.pump();
+      }
+      if (this.lowSpace && this.spaceCheck.timer === null) {
+        this.spaceCheck.timer = this.deps.clock.setTimeout(() => {
+          this.spaceCheck.timer = null;
+          void this.checkSpace(true);
+        }, SPACE_RECHECK_MS);
+      }
+    } finally {
+      this.spaceCheck.running = false;
+    }
+  }
+
+  /** Chooses the final path: template → sanitised → inside the root → first free name (or the one whose .part is ours). */
+  private async plan(task: Task): Promise<void> {
+    const rendered = renderName(this.settings.template, task.item.job, task.item.asset, task.ext);
+    if (!rendered.ok) throw new TransferError(failure('name-refused', rendered.error.message));
+    const key = ledgerKeyFor(task.item.job, task.item.asset);
+    task.finalPath = await this.claim(rendered.value, key);
+    task.snap.path = task.finalPath.slice(this.settings.root.replace(/[/\\]+$/, '').length + 1);
+  }
+
+  private async claim(relative: string, key: string): Promise<string> {
+    const fs = this.deps.fs;
+    for (let n = 1; n <= MAX_COLLISIONS; n++) {
+      const joined = joinInsideRoot(this.settings.root, withSuffix(relative, n));
+      if (!joined.ok) throw new TransferError(failure('name-refused', joined.error.message));
+      const path = joined.value.path;
+      const lower = path.toLowerCase();
+      if (this.reserved.has(lower)) continue;
+      // Reserved before the first await, so concurrent tasks never pick the same name.
+      this.reserved.add(lower);
+      const dir = parentOf(path);
+      try {
+        if (!this.checkedDirs.has(dir)) {
+          await fs.mkdirp(dir);
+          // A symlinked folder inside the root could point anywhere: check where it really is.
+          const real = await fs.realpath(dir);
+          if (!isInsideRoot(this.rootReal, real)) throw new TransferError(failure('name-refused', 'That folder leads outside the download folder, so it was refused.'));
+          this.checkedDirs.add(dir);
+        }
+        const meta = await readPartMeta(fs, `${path}.part.json`);
+        if (meta !== null && meta.key === key) return path; // our own unfinished download: resume it
+        const [file, part] = await Promise.all([fs.stat(path), fs.stat(`${path}.part`)]);
+        if (file === null && part === null && meta === null) return path;
+      } catch (e) {
+        this.reserved.delete(lower);
+        if (e instanceof TransferError) throw e;
+        throw new TransferError(diskFailure(e));
+      }
+      this.reserved.delete(lower);
+    }
+    throw new TransferError(failure('name-refused', 'Too many files already have this name.'));
+  }
+
+  /** PNG text, atomic no-replace rename, sidecar cleanup, file times, ledger, job sidecar. */
+  private async finish(task: Task, result: TransferResult): Promise<void> {
+    const fs = this.deps.fs;
+    const job = task.item.job;
+    const asset = task.item.asset;
+    const partPath = `${task.finalPath ?? ''}.part`;
+    let sha256 = result.sha256;
+    let sourceSha256: string | undefined;
+    let size = result.size;
+    let ext = task.ext;
+    if (!task.extConfident) {
+      const fromType = extensionFromContentType(result.contentType);
+      if (fromType !== null) ext = fromType;
+    }
+    if (this.settings.embedPngText && ext === 'png' && size >= 20) {
+      const head = await fs.readAt(partPath, 0, 8);
+      const tail = await fs.readAt(partPath, size - 12, 12);
+      if (isPng(head) && endsWithIend(tail)) {
+        const text = pngTextChunks(pngTextFor(job, result.url, this.settings.privacy));
+        const file = await fs.open(partPath, 'append');
+        try {
+          await file.truncate(size - 12);
+          await file.write([text, IEND_CHUNK]);
+          if (this.settings.fsync) await file.sync();
+        } finally {
+          await file.close();
+        }
+        sourceSha256 = sha256;
+        const h = this.deps.hasher();
+        size = 0;
+        for await (const chunk of fs.readChunks(partPath, 0)) {
+          h.update(chunk);
+          size += chunk.length;
+        }
+        sha256 = h.digest();
+      }
+    }
+    const metaPath = `${task.finalPath ?? ''}.part.json`;
+    const rendered = renderName(this.settings.template, job, asset, ext);
+    let relative = rendered.ok ? rendered.value : (task.snap.path ?? '_');
+    let finalPath = task.finalPath ?? '';
+    if (ext !== task.ext) {
+      this.release(task);
+      finalPath = await this.claim(relative, `${ledgerKeyFor(job, asset)}:final`);
+    }
+    // Never overwrite: if something appeared under our name meanwhile, take the next free one.
+    for (let n = 2; ; n++) {
+      try {
+        await fs.renameNoReplace(partPath, finalPath);
+        break;
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 'EEXIST' || n > MAX_COLLISIONS) throw e;
+        this.reserved.delete(finalPath.toLowerCase());
+        finalPath = await this.claim(withSuffix(relative, n), `${ledgerKeyFor(job, asset)}:final`);
+      }
+    }
+    this.release(task);
+    task.finalPath = finalPath;
+    relative = finalPath.slice(this.settings.root.replace(/[/\\]+$/, '').length + 1);
+    task.snap.path = relative;
+    task.snap.bytes = size;
+    task.snap.total = size;
+    const when = completionMs(job);
+    const entry: LedgerEntry = { provider: job.provider, account: job.accountId, jobId: job.id, assetKey: assetKeyOf(asset), path: relative, size, sha256, at: new Date(this.deps.clock.now()).toISOString() };
+    if (sourceSha256 !== undefined) entry.sourceSha256 = sourceSha256;
+    const sidecarFile: SidecarFile = { file: baseNameOf(finalPath), kind: asset.kind, index: asset.index, size, sha256, contentType: result.contentType, width: asset.width, height: asset.height, sourceUrl: result.url };
+    // Independent steps, run together: each is a few system calls through the thread pool.
+    await Promise.all([
+      fs.unlink(metaPath).catch(() => undefined),
+      this.settings.setFileTimes && when !== null ? fs.utimes(finalPath, when, when).catch((e: unknown) => this.logger.warn('could not set file time', { error: String(e) })) : undefined,
+      this.ledger.record(entry),
+      this.settings.writeSidecar ? this.writeSidecar(job, parentOf(finalPath), sidecarFile, when).catch((e: unknown) => this.logger.warn('could not write sidecar', { error: String(e) })) : undefined,
+    ]);
+  }
+
+  /** `<dir>/<jobId>.json`, read-merge-written atomically, one writer per file at a time; queued entries are merged into one write. */
+  private writeSidecar(job: Job, dir: string, file: SidecarFile, when: number | null): Promise<void> {
+    const path = `${dir}/${sanitiseSegment(`${job.id}.json`)}`;
+    const queued = this.sidecarPending.get(path);
+    if (queued !== undefined) {
+      queued.push(file);
+      return this.sidecarLocks.get(path) ?? Promise.resolve();
+    }
+    const batch = [file];
+    this.sidecarPending.set(path, batch);
+    const previous = this.sidecarLocks.get(path) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      this.sidecarPending.delete(path);
+      const existing = await this.deps.fs.readFile(path).catch(() => null);
+      let parsed: unknown = null;
+      if (existing !== null) {
+        try {
+          parsed = JSON.parse(new TextDecoder().decode(existing));
+        } catch {
+          parsed = null;
+        }
+      }
+      let files = mergeSidecarFiles(parsed, batch[0] ?? file);
+      for (const f of batch.slice(1)) files = mergeSidecarFiles({ files }, f);
+      const sidecar = buildSidecar(job, files, this.settings.privacy);
+      await writeFileAtomic(this.deps.fs, path, new TextEncoder().encode(`${JSON.stringify(sidecar, null, 2)}\n`), this.settings.fsync);
+      if (this.settings.setFileTimes && when !== null) await this.deps.fs.utimes(path, when, when).catch(() => undefined);
+    });
+    const settled = next.catch(() => undefined);
+    this.sidecarLocks.set(path, settled);
+    void settled.then(() => {
+      if (this.sidecarLocks.get(path) === settled) this.sidecarLocks.delete(path);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * What was downloaded, kept as JSON lines in `<root>/.genwatch/ledger.jsonl`
+ * so it lives with the files and survives a reinstall that reuses the
+ * folder. An asset in the ledger is never fetched again — even when the user
+ * deleted the file — unless the caller forces it.
+ */
+import type { Asset, Job } from '../../../src-shared/job';
+import type { FileSystemPort } from './ports';
+
+export const LEDGER_DIR = '.genwatch';
+export const LEDGER_FILE = 'ledger.jsonl';
+
+export interface LedgerEntry {
+  provider: string;
+  account: string;
+  jobId: string;
+  /** `<kind>:<index>`: stable while the provider's URLs change (they expire and get re-signed). */
+  assetKey: string;
+  /** Relative to the root, forward slashes. */
+  path: string;
+  size: number;
+  /** Of the file as saved (after metadata was embedded). */
+  sha256: string;
+  /** Of the bytes the server sent, when they differ from the saved file. */
+  sourceSha256?: string;
+  /** ISO time of the download. */
+  at: string;
+}
+
+export function assetKeyOf(asset: Pick<Asset, 'kind' | 'index'>): string {
+  return `${asset.kind}:${asset.index}`;
+}
+
+export function ledgerKey(provider: string, account: string, jobId: string, assetKey: string): string {
+  return JSON.stringify([provider, account, jobId, assetKey]);
+}
+
+export function ledgerKeyFor(job: Pick<Job, 'provider' | 'accountId' | 'id'>, asset: Pick<Asset, 'kind' | 'index'>): string {
+  return ledgerKey(job.provider, job.accountId, job.id, assetKeyOf(asset));
+}
+
+function parseEntry(line: string): LedgerEntry | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const e = v as Record<string, unknown>;
+  const str = (k: string): string | null => (typeof e[k] === 'string' ? e[k] : null);
+  const provider = str('provider');
+  const account = str('account');
+  const jobId = str('jobId');
+  const assetKey = str('assetKey');
+  const path = str('path');
+  const sha256 = str('sha256');
+  const at = str('at');
+  const size = e['size'];
+  if (provider === null || account === null || jobId === null || assetKey === null || path === null || sha256 === null || at === null || typeof size !== 'number') return null;
+  const entry: LedgerEntry = { provider, account, jobId, assetKey, path, size, sha256, at };
+  const source = str('sourceSha256');
+  if (source !== null) entry.sourceSha256 = source;
+  return entry;
+}
+
+export class DownloadLedger {
+  private readonly entries = new Map<string, LedgerEntry>();
+  private writes: Promise<void> = Promise.resolve();
+  private dirReady = false;
+
+  private constructor(
+    private readonly fs: FileSystemPort,
+    readonly path: string,
+  ) {}
+
+  /** Reads the ledger under `root` (missing = empty; malformed or half-written lines are skipped). */
+  static async open(fs: FileSystemPort, root: string): Promise<DownloadLedger> {
+    const dir = `${root.replace(/[/\\]+$/, '')}/${LEDGER_DIR}`;
+    const ledger = new DownloadLedger(fs, `${dir}/${LEDGER_FILE}`);
+    const bytes = await fs.readFile(ledger.path);
+    if (bytes !== null) {
+      for (const line of new TextDecoder().decode(bytes).split('\n')) {
+        const entry = line.trim().length > 0 ? parseEntry(line) : null;
+        if (entry !== null) ledger.entries.set(ledgerKey(entry.provider, entry.account, entry.jobId, entry.assetKey), entry);
+      }
+    }
+    return ledger;
+  }
+
+  get(key: string): LedgerEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  all(): LedgerEntry[] {
+    return [...this.entries.values()];
+  }
+
+  /** Appends one line; appends are serialised so lines never interleave. */
+  record(entry: LedgerEntry): Promise<void> {
+    this.entries.set(ledgerKey(entry.provider, entry.account, entry.jobId, entry.assetKey), entry);
+    const line = new TextEncoder().encode(`${JSON.stringify(entry)}\n`);
+    const dir = this.path.slice(0, this.path.lastIndexOf('/'));
+    const next = this.writes.then(async () => {
+      if (!this.dirReady) await this.fs.mkdirp(dir);
+      this.dirReady = true;
+      await this.fs.appendFile(this.path, line);
+    });
+    this.writes = next.catch(() => undefined);
+    return next;
+  }
+}

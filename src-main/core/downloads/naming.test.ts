@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { makeAsset, makeJob } from './testing/fixtures';
+import { inferExtension, previewName, promptSlug, renderName, validateTemplate } from './naming';
+import { isInsideRoot, joinInsideRoot, MAX_SEGMENT_BYTES, sanitiseRelativePath, sanitiseSegment, truncateUtf8, utf8Length } from './sanitise';
+
+describe('sanitise', () => {
+  it('defuses reserved Windows device names with any extension, case-insensitively', () => {
+    for (const name of ['CON', 'con.png', 'Prn.txt', 'AUX', 'nul.tar.gz', 'COM1.png', 'lpt9', 'COM¹.png']) {
+      expect(sanitiseSegment(name)).toBe(`_${name}`);
+    }
+    expect(sanitiseSegment('CONSOLE.png')).toBe('CONSOLE.png');
+  });
+
+  it('replaces illegal and control characters, trailing dots and spaces, leading dots', () => {
+    expect(sanitiseSegment('a<b>c:d"e|f?g*h\u0001i.png')).toBe('a_b_c_d_e_f_g_h_i.png');
+    expect(sanitiseSegment('name. . ')).toBe('name');
+    expect(sanitiseSegment('..')).toBe('_');
+    expect(sanitiseSegment('.hidden')).toBe('_hidden');
+    expect(sanitiseSegment('   ')).toBe('_');
+  });
+
+  it('keeps useapi ids (with ":") safe', () => {
+    expect(sanitiseSegment('j1023141520123456789i-u12345-c1234567890123456789-bot:midjourney_1.png')).toBe('j1023141520123456789i-u12345-c1234567890123456789-bot_midjourney_1.png');
+  });
+
+  it('normalises to NFC and bounds bytes without cutting a code point, keeping the extension', () => {
+    expect(sanitiseSegment('cafe\u0301.png')).toBe('caf\u00e9.png');
+    const long = `${'é'.repeat(150)}🙂🙂.png`;
+    const out = sanitiseSegment(long);
+    expect(utf8Length(out)).toBeLessThanOrEqual(MAX_SEGMENT_BYTES);
+    expect(out.endsWith('.png')).toBe(true);
+    expect(out).not.toContain('\uFFFD');
+    expect(truncateUtf8('a🙂b', 4)).toBe('a');
+  });
+
+  it('never lets a relative path climb out or be absolute', () => {
+    expect(sanitiseRelativePath('../../etc/passwd')).toBe('_/_/etc/passwd');
+    expect(sanitiseRelativePath('/etc/passwd')).toBe('etc/passwd');
+    expect(sanitiseRelativePath('C:\\Windows\\system32\\x.dll')).toBe('C_/Windows/system32/x.dll');
+    expect(sanitiseRelativePath('\\\\server\\share\\x')).toBe('server/share/x');
+    expect(sanitiseRelativePath('a/./b//c')).toBe('a/b/c');
+  });
+
+  it('bounds the whole relative path', () => {
+    const deep = Array.from({ length: 20 }, () => 'd'.repeat(150)).join('/') + '/file.png';
+    const out = sanitiseRelativePath(deep);
+    expect(utf8Length(out)).toBeLessThanOrEqual(600);
+    expect(out.endsWith('file.png')).toBe(true);
+  });
+
+  it('checks containment after normalisation', () => {
+    expect(isInsideRoot('/r', '/r/a/b')).toBe(true);
+    expect(isInsideRoot('/r', '/r/../etc')).toBe(false);
+    expect(isInsideRoot('/r', '/rx/a')).toBe(false);
+    expect(isInsideRoot('C:\\Users\\me', 'c:/users/me/x.png')).toBe(true);
+    const joined = joinInsideRoot('/root/dl', '../../etc/passwd');
+    expect(joined.ok && joined.value.path).toBe('/root/dl/_/_/etc/passwd');
+    expect(joinInsideRoot('', 'x').ok).toBe(false);
+  });
+});
+
+describe('naming', () => {
+  const job = makeJob([makeAsset('https://cdn.example.com/a/0.png'), makeAsset('https://cdn.example.com/a/1', { index: 1, contentType: 'image/webp' })]);
+
+  it('renders the template with every variable', () => {
+    const asset = job.assets[0];
+    if (asset === undefined) throw new Error('fixture');
+    const r = renderName('{provider}/{account}/{date}/{time}/{jobId}/{shortId}/{index}/{n}/{kind}/{model}/{modality}/{prompt}.{ext}', job, asset, 'png');
+    expect(r).toEqual({ ok: true, value: 'apiframe/default/2026-03-14/09-01-00/3f2c9a1e-5b7d-4c2e-9f10-2a6b8c4d0e11/3f2c9a1e/1/1/image/midjourney/image/a-lighthouse-at-dusk.png' });
+  });
+
+  it('previews with a sample job and rejects unknown variables', () => {
+    expect(previewName('{provider}/{date}/{jobId}_{index}.{ext}')).toEqual({ ok: true, value: 'apiframe/2026-03-15/3f2c9a1e-5b7d-4c2e-9f10-2a6b8c4d0e11_1.png' });
+    expect(validateTemplate('{nope}.{ext}').ok).toBe(false);
+    expect(validateTemplate('{jobId.{ext}').ok).toBe(false);
+    expect(validateTemplate('').ok).toBe(false);
+  });
+
+  it('variables never create folders or escape the root', () => {
+    const hostile = makeJob([makeAsset('https://x.example/a.png')], { id: '../../etc/passwd', prompt: '/etc/shadow ../..', model: 'C:\\evil' });
+    const asset = hostile.assets[0];
+    if (asset === undefined) throw new Error('fixture');
+    const r = renderName('{model}/{jobId}_{prompt}.{ext}', hostile, asset, 'png');
+    expect(r.ok && r.value).toBe('C__evil/_._.._etc_passwd_etc-shadow.png');
+  });
+
+  it('slugs prompts: Midjourney params and URLs dropped, emoji removed, length bounded', () => {
+    expect(promptSlug('A Cat 🐱 in a hat --ar 16:9 --v 7 https://s.mj.run/x')).toBe('a-cat-in-a-hat');
+    expect(utf8Length(promptSlug('word '.repeat(60)))).toBeLessThanOrEqual(60);
+    expect(promptSlug('🙂🙂')).toBe('no-prompt');
+    expect(promptSlug('日本の城')).toBe('日本の城');
+  });
+
+  it('picks the extension from the URL, then the filename, then Content-Type, then the kind', () => {
+    expect(inferExtension(makeAsset('https://x/a/b.JPEG?sig=1'))).toEqual({ ext: 'jpg', confident: true });
+    expect(inferExtension(makeAsset('https://x/a/b', { filename: 'grid.webp' }))).toEqual({ ext: 'webp', confident: true });
+    expect(inferExtension(makeAsset('https://x/a/b', { contentType: 'video/mp4' }))).toEqual({ ext: 'mp4', confident: true });
+    expect(inferExtension(makeAsset('https://x/a/b.php', { kind: 'audio' }))).toEqual({ ext: 'mp3', confident: false });
+    expect(inferExtension(makeAsset('https://x/a/b'), 'image/gif')).toEqual({ ext: 'gif', confident: true });
+  });
+});

@@ -1,0 +1,340 @@
+/**
+ * One file, one attempt: request (with the caller's source strategy and
+ * checked redirects), decide between resume and restart, stream to
+ * `<final>.part`, verify the byte count. Only the engine renames a finished
+ * .part; nothing here ever writes under the final name.
+ *
+ * Resume rules: a `.part` is only continued when its `.part.json` (written
+ * before the first byte) names the same asset and a validator (strong ETag,
+ * else Last-Modified) to send as If-Range; only a 206 whose Content-Range
+ * starts exactly at the .part size and whose total matches is appended.
+ * A 200 to a Range request (server ignored it, or the ETag changed) restarts
+ * the file from zero by truncating — bytes are never spliced.
+ */
+import type { DownloadFailure } from './errors';
+import { diskFailure, failure, networkFailure, TransferError } from './errors';
+import type { DownloadHttpPort, DownloadResponse, FileSystemPort, HasherFactory, WritableFile } from './ports';
+import type { Expected } from './sniff';
+import { checkBody, SNIFF_BYTES } from './sniff';
+import type { AssetRequest, AssetSource } from './sources';
+import { requestsFor } from './sources';
+import { isAllowedDownloadUrl, MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget, sameOrigin } from './url-safety';
+
+/** Received bytes are written in batches of about this size: the most a killed process can lose. */
+export const WRITE_BATCH_BYTES = 256 * 1024;
+const MAX_RESTARTS = 3;
+
+export interface PartMeta {
+  v: 1;
+  /** Which asset this .part belongs to (ledger key). */
+  key: string;
+  url: string;
+  etag: string | null;
+  lastModified: string | null;
+  total: number | null;
+}
+
+export interface TransferDeps {
+  http: DownloadHttpPort;
+  fs: FileSystemPort;
+  hasher: HasherFactory;
+  sources: readonly AssetSource[];
+  fsync: boolean;
+  signal: AbortSignal;
+  /** Running byte count of the .part (including resumed bytes) and the expected total. */
+  onBytes(bytes: number, total: number | null): void;
+  /** A resume was refused and the .part restarted from zero (for logs and tests). */
+  onRestart?(why: string): void;
+}
+
+export interface TransferTarget {
+  key: string;
+  url: string;
+  partPath: string;
+  metaPath: string;
+  expected: Expected;
+}
+
+export interface TransferResult {
+  size: number;
+  sha256: string;
+  contentType: string | null;
+  /** The URL that finally answered (after redirects / fallback). */
+  url: string;
+  resumedFrom: number;
+}
+
+async function onDisk<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    throw new TransferError(diskFailure(e));
+  }
+}
+
+export function httpFailure(status: number): DownloadFailure {
+  if (status === 403 || status === 404 || status === 410) return failure('expired', `The link no longer works (HTTP ${status}).`, { status });
+  if (status === 408 || status === 429 || status >= 500) return failure('http', `The server had trouble (HTTP ${status}).`, { status, retryable: true });
+  return failure('http', `The server refused the download (HTTP ${status}).`, { status });
+}
+
+export function parseContentRange(value: string | undefined): { start: number; end: number; total: number } | null {
+  const m = /^\s*bytes\s+(\d+)-(\d+)\/(\d+)\s*$/i.exec(value ?? '');
+  if (m === null) return null;
+  const [start, end, total] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return end >= start && total > end ? { start, end, total } : null;
+}
+
+function unsatisfiedTotal(value: string | undefined): number | null {
+  const m = /^\s*bytes\s+\*\/(\d+)\s*$/i.exec(value ?? '');
+  return m === null ? null : Number(m[1]);
+}
+
+function contentLength(headers: Record<string, string>): number | null {
+  const v = headers['content-length'];
+  return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : null;
+}
+
+/** Only strong ETags make a byte-exact If-Range. */
+function validatorOf(meta: PartMeta): string | null {
+  if (meta.etag !== null && !meta.etag.startsWith('W/')) return meta.etag;
+  return meta.lastModified;
+}
+
+export async function readPartMeta(fs: FileSystemPort, metaPath: string): Promise<PartMeta | null> {
+  const bytes = await fs.readFile(metaPath).catch(() => null);
+  if (bytes === null) return null;
+  try {
+    const v = JSON.parse(new TextDecoder().decode(bytes)) as Partial<PartMeta>;
+    if (v.v !== 1 || typeof v.key !== 'string' || typeof v.url !== 'string') return null;
+    return { v: 1, key: v.key, url: v.url, etag: typeof v.etag === 'string' ? v.etag : null, lastModified: typeof v.lastModified === 'string' ? v.lastModified : null, total: typeof v.total === 'number' ? v.total : null };
+  } catch {
+    return null;
+  }
+}
+
+/** Small files replaced atomically: temp file, optional fsync, rename. */
+export async function writeFileAtomic(fs: FileSystemPort, path: string, data: Uint8Array, sync: boolean): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const file = await fs.open(tmp, 'truncate');
+  try {
+    await file.write([data]);
+    if (sync) await file.sync();
+  } finally {
+    await file.close();
+  }
+  await fs.rename(tmp, path);
+}
+
+/** GET with manual redirects: every hop must be an allowed URL; caller headers only go to the origin they were made for. */
+async function fetchChecked(deps: TransferDeps, req: AssetRequest, extra: Record<string, string>): Promise<{ response: DownloadResponse; url: string }> {
+  let url = req.url;
+  for (let hop = 0; ; hop++) {
+    if (!isAllowedDownloadUrl(url)) throw new TransferError(failure('url-refused', 'Only https links (or http to this computer) are downloaded; this one was refused.'));
+    const headers = hop === 0 || sameOrigin(url, req.url) ? req.headers : requestsFor(url, deps.sources).direct.headers;
+    let response: DownloadResponse;
+    try {
+      response = await deps.http.request({ url, headers: { ...headers, ...extra }, signal: deps.signal });
+    } catch (e) {
+      if (deps.signal.aborted) throw e;
+      throw new TransferError(networkFailure(e));
+    }
+    if (!REDIRECT_STATUSES.has(response.status)) return { response, url };
+    await response.discard().catch(() => undefined);
+    const next = redirectTarget(url, response.headers['location']);
+    if (next === null) throw new TransferError(failure('url-refused', 'The server redirected to a link that is not allowed.'));
+    if (hop + 1 > MAX_REDIRECTS) throw new TransferError(failure('http', 'The server redirected too many times.'));
+    url = next;
+  }
+}
+
+/** Direct request, then the source's fallback when the host refuses. */
+async function fetchAsset(deps: TransferDeps, url: string, extra: Record<string, string>): Promise<{ response: DownloadResponse; url: string }> {
+  const { direct, fallback } = requestsFor(url, deps.sources);
+  const first = await fetchChecked(deps, direct, extra);
+  const s = first.response.status;
+  if (fallback === null || !(s === 401 || s === 403 || s === 429)) return first;
+  await first.response.discard().catch(() => undefined);
+  return fetchChecked(deps, fallback, extra);
+}
+
+async function hashFile(deps: TransferDeps, path: string, upTo: number): Promise<{ sha256: string; size: number }> {
+  const h = deps.hasher();
+  let size = 0;
+  await onDisk(async () => {
+    for await (const chunk of deps.fs.readChunks(path, 0)) {
+      const piece = size + chunk.length > upTo ? chunk.subarray(0, upTo - size) : chunk;
+      h.update(piece);
+      size += piece.length;
+      if (size >= upTo) break;
+    }
+  });
+  return { sha256: h.digest(), size };
+}
+
+async function dropPart(deps: TransferDeps, target: TransferTarget): Promise<void> {
+  await onDisk(() => deps.fs.unlink(target.partPath));
+  await onDisk(() => deps.fs.unlink(target.metaPath));
+}
+
+/** How much of an existing .part may be resumed (0 = start over; a stale .part is removed). */
+async function resumablePart(deps: TransferDeps, target: TransferTarget): Promise<{ size: number; meta: PartMeta | null }> {
+  const [stat, meta] = await Promise.all([onDisk(() => deps.fs.stat(target.partPath)), readPartMeta(deps.fs, target.metaPath)]);
+  if (stat === null) return { size: 0, meta: null };
+  if (meta === null || meta.key !== target.key || validatorOf(meta) === null || !stat.isFile) {
+    await dropPart(deps, target);
+    return { size: 0, meta: null };
+  }
+  if (meta.total !== null && stat.size > meta.total) {
+    await dropPart(deps, target);
+    return { size: 0, meta: null };
+  }
+  return { size: stat.size, meta };
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function receive(deps: TransferDeps, target: TransferTarget, response: DownloadResponse, offset: number, total: number | null): Promise<{ size: number; sha256: string }> {
+  const hasher = deps.hasher();
+  if (offset > 0) {
+    // The running hash must cover the bytes already on disk: read them back once (page cache, fast).
+    let fed = 0;
+    await onDisk(async () => {
+      for await (const chunk of deps.fs.readChunks(target.partPath, 0)) {
+        const piece = fed + chunk.length > offset ? chunk.subarray(0, offset - fed) : chunk;
+        hasher.update(piece);
+        fed += piece.length;
+        if (fed >= offset) break;
+      }
+    });
+    if (fed !== offset) throw new TransferError(failure('filesystem', 'The partial file changed while resuming.', { retryable: true }));
+  }
+  const file: WritableFile = await onDisk(() => deps.fs.open(target.partPath, offset > 0 ? 'append' : 'truncate'));
+  let bytes = offset;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let sniffed = offset > 0;
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (pendingBytes === 0) return;
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    await onDisk(() => file.write(batch));
+  };
+  const take = (chunk: Uint8Array): void => {
+    hasher.update(chunk);
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    bytes += chunk.length;
+  };
+  const sniff = (complete: boolean): void => {
+    const problem = checkBody(target.expected, concatBytes(head), complete, response.headers['content-type']);
+    if (problem !== null) throw new TransferError(failure('error-page', problem));
+    sniffed = true;
+    for (const h of head) take(h);
+    head.length = 0;
+  };
+  let closed = false;
+  try {
+    try {
+      for await (const chunk of response.body) {
+        if (chunk.length === 0) continue;
+        if (!sniffed) {
+          head.push(chunk);
+          headBytes += chunk.length;
+          if (headBytes < SNIFF_BYTES) continue;
+          sniff(false);
+        } else take(chunk);
+        if (total !== null && bytes > total) throw new TransferError(failure('integrity', 'The server sent more bytes than it announced.', { retryable: true }));
+        deps.onBytes(bytes, total);
+        if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+      }
+    } catch (e) {
+      if (e instanceof TransferError) throw e;
+      // The body broke (reset, truncation, pause/cancel): keep every valid byte so a resume re-fetches nothing.
+      if (sniffed) await flush();
+      if (deps.signal.aborted) throw e;
+      throw new TransferError(networkFailure(e));
+    }
+    if (!sniffed) sniff(true);
+    await flush();
+    deps.onBytes(bytes, total);
+    if (total !== null && bytes !== total) {
+      throw new TransferError(failure('network', `The download was cut short (${bytes} of ${total} bytes).`, { retryable: true }));
+    }
+    if (deps.fsync) await onDisk(() => file.sync());
+    closed = true;
+    await onDisk(() => file.close());
+  } finally {
+    if (!closed) await file.close().catch(() => undefined);
+  }
+  return { size: bytes, sha256: hasher.digest() };
+}
+
+/** Runs one attempt. Throws TransferError (classified) or, when `deps.signal` aborted, whatever the abort raised. */
+export async function transfer(deps: TransferDeps, target: TransferTarget): Promise<TransferResult> {
+  let { size: partSize, meta } = await resumablePart(deps, target);
+  for (let restarts = 0; ; restarts++) {
+    if (restarts > MAX_RESTARTS) throw new TransferError(failure('integrity', 'The server kept changing the file while it was downloading.', { retryable: true }));
+    const validator = meta === null ? null : validatorOf(meta);
+    const extra: Record<string, string> = partSize > 0 && validator !== null ? { range: `bytes=${partSize}-`, 'if-range': validator } : {};
+    const { response, url } = await fetchAsset(deps, target.url, extra);
+    const status = response.status;
+    const restart = async (why: string): Promise<void> => {
+      await response.discard().catch(() => undefined);
+      await dropPart(deps, target);
+      deps.onRestart?.(why);
+      partSize = 0;
+      meta = null;
+    };
+    if (status === 416 && partSize > 0) {
+      const total = unsatisfiedTotal(response.headers['content-range']);
+      if (meta !== null && total === partSize && meta.total === total) {
+        await response.discard().catch(() => undefined);
+        const done = await hashFile(deps, target.partPath, partSize);
+        return { size: done.size, sha256: done.sha256, contentType: null, url, resumedFrom: partSize };
+      }
+      await restart('416 for a .part that is not complete');
+      continue;
+    }
+    if (status === 206) {
+      const range = parseContentRange(response.headers['content-range']);
+      const ok = partSize > 0 && meta !== null && range !== null && range.start === partSize && range.end === range.total - 1 && (meta.total === null || meta.total === range.total);
+      if (!ok || range === null) {
+        await restart(`206 with Content-Range "${response.headers['content-range'] ?? ''}" does not continue a ${partSize}-byte .part`);
+        continue;
+      }
+      const got = await receive(deps, target, response, partSize, range.total);
+      return { ...got, contentType: response.headers['content-type'] ?? null, url, resumedFrom: partSize };
+    }
+    if (status !== 200) {
+      await response.discard().catch(() => undefined);
+      throw new TransferError(httpFailure(status));
+    }
+    if (partSize > 0) deps.onRestart?.('200 to a Range request: restarting from zero');
+    const total = contentLength(response.headers);
+    const fresh: PartMeta = { v: 1, key: target.key, url, etag: response.headers['etag'] ?? null, lastModified: response.headers['last-modified'] ?? null, total };
+    // Written before the first byte, so any .part on disk has one. Not atomic on purpose: a torn
+    // .part.json does not parse, which only costs a restart from zero.
+    await onDisk(async () => {
+      const file = await deps.fs.open(target.metaPath, 'truncate');
+      try {
+        await file.write([new TextEncoder().encode(JSON.stringify(fresh))]);
+      } finally {
+        await file.close();
+      }
+    });
+    const got = await receive(deps, target, response, 0, total);
+    return { ...got, contentType: response.headers['content-type'] ?? null, url, resumedFrom: 0 };
+  }
+}

@@ -1,0 +1,78 @@
+/** The engine's public value types: what callers enqueue, and what its events and summaries carry. */
+import type { Asset, Job } from '../../../src-shared/job';
+import type { DownloadFailure } from './errors';
+
+export interface DownloadItem {
+  job: Job;
+  asset: Asset;
+}
+
+export interface EnqueueOptions {
+  /** Fetch even when the ledger says this asset was already downloaded (deleted files come back). */
+  force?: boolean;
+}
+
+export type FileState = 'queued' | 'active' | 'retrying' | 'paused' | 'done' | 'skipped' | 'failed' | 'cancelled';
+
+export function isFinished(state: FileState): boolean {
+  return state === 'done' || state === 'skipped' || state === 'failed' || state === 'cancelled';
+}
+
+export interface FileSnapshot {
+  id: string;
+  batchId: string;
+  jobKey: string;
+  provider: string;
+  accountId: string;
+  jobId: string;
+  /** `<kind>:<index>` */
+  assetKey: string;
+  kind: Asset['kind'];
+  /** The URL currently used (a refreshed one after an expiry). */
+  url: string;
+  state: FileState;
+  bytes: number;
+  total: number | null;
+  /** Bytes per second over the last few seconds. */
+  speed: number;
+  etaMs: number | null;
+  /** Relative to the root (forward slashes) once a name was chosen. */
+  path: string | null;
+  attempts: number;
+  failure: DownloadFailure | null;
+  /** Why a file was skipped: it is in the ledger (and still on disk, or deleted by the user). */
+  skipReason: 'already-downloaded' | 'deleted-by-user' | null;
+}
+
+export interface AggregateProgress {
+  files: { total: number; queued: number; active: number; paused: number; done: number; skipped: number; failed: number; cancelled: number };
+  bytes: number;
+  /** Sum of the known totals (files with unknown size count their bytes so far). */
+  totalBytes: number;
+  speed: number;
+  etaMs: number | null;
+  /** 'low-space' while the engine holds downloads because the disk is nearly full. */
+  hold: 'low-space' | null;
+}
+
+export interface BatchSummary {
+  batchId: string;
+  done: number;
+  skipped: number;
+  cancelled: number;
+  failed: FileSnapshot[];
+  bytes: number;
+}
+
+export type DownloadEvent =
+  | { type: 'file'; file: FileSnapshot }
+  | { type: 'aggregate'; progress: AggregateProgress }
+  | { type: 'batch-done'; summary: BatchSummary }
+  | { type: 'space'; state: 'low' | 'ok'; freeBytes: number | null };
+
+export interface BatchHandle {
+  batchId: string;
+  files: FileSnapshot[];
+  /** Resolves when every file of the batch is done, skipped, failed or cancelled. */
+  done: Promise<BatchSummary>;
+}

@@ -1,0 +1,62 @@
+/**
+ * Which URLs the engine may fetch: `https:` anywhere, `http:` only to
+ * loopback (the emulator, tests, a user's local proxy). Everything else —
+ * `file:`, `javascript:`, `data:`, plain http to the network, credentials in
+ * the URL — is refused before any request, and so is every redirect hop.
+ */
+
+const MAX_URL_LENGTH = 8192;
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === 'localhost' || host === '[::1]' || host === '::1') return true;
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m !== null && m.slice(1).every((part) => Number(part) <= 255);
+}
+
+function parse(url: string): URL | null {
+  if (url.length === 0 || url.length > MAX_URL_LENGTH) return null;
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
+/** Pure: true only for URLs the engine is allowed to request. */
+export function isAllowedDownloadUrl(url: string): boolean {
+  const parsed = parse(url);
+  if (parsed === null) return false;
+  // user:pass@host would be sent as Basic auth to whoever the host is.
+  if (parsed.username !== '' || parsed.password !== '') return false;
+  if (parsed.protocol === 'https:') return parsed.hostname.length > 0;
+  if (parsed.protocol === 'http:') return isLoopbackHost(parsed.hostname);
+  return false;
+}
+
+/** The next hop of a redirect, or null when it is missing or not allowed. */
+export function redirectTarget(from: string, location: string | undefined): string | null {
+  if (location === undefined || location.length === 0) return null;
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    return null;
+  }
+  next.hash = '';
+  const href = next.href;
+  return isAllowedDownloadUrl(href) ? href : null;
+}
+
+export function sameOrigin(a: string, b: string): boolean {
+  const x = parse(a);
+  const y = parse(b);
+  return x !== null && y !== null && x.origin === y.origin;
+}
+
+export function hostOf(url: string): string {
+  return parse(url)?.host ?? '';
+}
+
+export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+export const MAX_REDIRECTS = 5;
