@@ -7,6 +7,7 @@ import { _electron as electron, expect, test } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import type { GenwatchTestHooks } from '../src-main/shell/test-hooks';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -34,6 +35,62 @@ test.describe('Electron app', () => {
       expect(await window.evaluate(() => Object.keys((globalThis as unknown as { genwatch: object }).genwatch).includes('invoke'))).toBe(false);
       expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
       await expect(window.locator('[data-testid="job-row"][data-status="completed"]').first()).toBeVisible({ timeout: 60_000 });
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('tray menu and notifications follow an emulator job to completion (test hooks in main)', async () => {
+    test.setTimeout(180_000);
+    const app = await electron.launch({
+      args: [join(ROOT, 'out/main/index.js')],
+      env: { ...process.env, APIFRAME_API_KEY: '', GENWATCH_TEST_HOOKS: '1' },
+    });
+    type HookGlobal = { __genwatchTest?: GenwatchTestHooks };
+    try {
+      await app.firstWindow({ timeout: 30_000 });
+      await expect.poll(() => app.evaluate(() => typeof (globalThis as HookGlobal).__genwatchTest), { timeout: 30_000 }).toBe('object');
+      // The window has focus under test; popups are quiet while it does, so turn that off.
+      await app.evaluate(() => (globalThis as HookGlobal).__genwatchTest?.updateSettings({ notifications: { quietWhenFocused: false } }));
+
+      // The demo jobs run on the built-in emulator; wait for completions to reach the tray.
+      await expect
+        .poll(() => app.evaluate(() => (globalThis as HookGlobal).__genwatchTest?.trayMenu().counts.completedToday ?? 0), { timeout: 90_000 })
+        .toBeGreaterThanOrEqual(1);
+      const tray = await app.evaluate(() => (globalThis as HookGlobal).__genwatchTest?.trayMenu());
+      const ids = (tray?.menu ?? []).map((item) => item.id);
+      expect(ids).toEqual(expect.arrayContaining(['summary', 'open-window', 'pause-polling', 'acknowledge-failures', 'quit']));
+      expect(ids.some((id) => id.startsWith('job:'))).toBe(true);
+      expect(tray?.tooltip).toMatch(/^genwatch — \d+ running · \d+ completed today · \d+ failed/);
+
+      // A notification was asked of the OS (whether the headless desktop could show it or not).
+      await expect
+        .poll(() => app.evaluate(() => (globalThis as HookGlobal).__genwatchTest?.notifications().length ?? 0), { timeout: 60_000 })
+        .toBeGreaterThanOrEqual(1);
+      const [first] = (await app.evaluate(() => (globalThis as HookGlobal).__genwatchTest?.notifications())) ?? [];
+      expect(first?.model.title).toMatch(/^(Job completed|Job failed|\d+ jobs? (completed|failed))/);
+      expect(first?.model.jobKeys.length).toBeGreaterThanOrEqual(1);
+
+      // Clicking it focuses the job (or the filtered list for a summary).
+      const id = first?.model.id ?? '';
+      expect(await app.evaluate((_electron, notificationId) => (globalThis as HookGlobal).__genwatchTest?.clickNotification(notificationId), id)).toBe(true);
+      const navigations = await app.evaluate(() => (globalThis as HookGlobal).__genwatchTest?.navigations() ?? []);
+      expect(navigations.at(-1)?.kind).toMatch(/^(job|jobs)$/);
+
+      // Tray actions are reachable from the menu: pause flips to resume.
+      expect(await app.evaluate(() => (globalThis as HookGlobal).__genwatchTest?.clickTrayItem('pause-polling'))).toBe(true);
+      const paused = await app.evaluate(() => (globalThis as HookGlobal).__genwatchTest?.trayMenu().menu.map((item) => item.id) ?? []);
+      expect(paused).toContain('resume-polling');
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('test hooks are absent unless GENWATCH_TEST_HOOKS=1', async () => {
+    const app = await electron.launch({ args: [join(ROOT, 'out/main/index.js')], env: { ...process.env, APIFRAME_API_KEY: '', GENWATCH_TEST_HOOKS: '' } });
+    try {
+      await app.firstWindow({ timeout: 30_000 });
+      expect(await app.evaluate(() => typeof (globalThis as { __genwatchTest?: unknown }).__genwatchTest)).toBe('undefined');
     } finally {
       await app.close();
     }

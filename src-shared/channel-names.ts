@@ -17,10 +17,18 @@ export const INVOKE_METHODS = [
   'cancelImport',
   'resumeAccount',
   'openExternal',
+  'chooseDownloadFolder',
+  'previewFileName',
+  'downloadJobs',
+  'getDownloads',
+  'controlDownloads',
+  'retryFailedDownloads',
+  'revealFile',
+  'openFile',
 ] as const;
 export type InvokeMethod = (typeof INVOKE_METHODS)[number];
 
-export const EVENT_NAMES = ['jobsDelta', 'appStatus', 'accounts'] as const;
+export const EVENT_NAMES = ['jobsDelta', 'appStatus', 'accounts', 'downloads', 'settings', 'navigate'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** The wire channel for a method or event: the only place the prefix exists. */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { EventName, InvokeMethod } from './channel-names';
 import { JobSchema, ProviderIdSchema } from './job';
 import { AccountIdSchema, AccountRefSchema, AccountsStateSchema, HEALTH_STATES, SaveAccountSchema } from './accounts';
+import { DownloadsStateSchema } from './downloads';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
 
 const Empty = z.object({}).strict();
@@ -81,6 +82,29 @@ export const invokeContract = {
     request: z.object({ url: z.url({ protocol: /^https$/ }).max(4096) }).strict(),
     response: z.null(),
   },
+  /** Opens the system folder picker; the chosen folder becomes the download root. */
+  chooseDownloadFolder: { request: Empty, response: z.object({ root: z.string().nullable() }) },
+  /** What a naming template makes of a sample job (live preview in settings). */
+  previewFileName: { request: z.object({ template: z.string().max(300) }).strict(), response: z.object({ path: z.string() }) },
+  /** Downloads every asset of these jobs (skipping what is already on disk unless `force`). */
+  downloadJobs: {
+    request: z.object({ keys: z.array(z.string().max(400)).min(1).max(100_000), force: z.boolean().optional() }).strict(),
+    response: z.object({ batchId: z.string(), files: z.number().int(), skipped: z.number().int(), failed: z.number().int() }),
+  },
+  getDownloads: { request: Empty, response: DownloadsStateSchema },
+  /** Pause, resume or cancel one file (`id`) or everything (no id); `clear` drops finished rows. */
+  controlDownloads: {
+    request: z.object({ action: z.enum(['pause', 'resume', 'cancel', 'clear']), id: z.string().max(200).optional() }).strict(),
+    response: DownloadsStateSchema,
+  },
+  retryFailedDownloads: {
+    request: z.object({ batchId: z.string().max(200) }).strict(),
+    response: z.object({ batchId: z.string(), files: z.number().int(), skipped: z.number().int(), failed: z.number().int() }),
+  },
+  /** Shows a downloaded file in the system file manager (only files inside the download folder). */
+  revealFile: { request: z.object({ path: z.string().max(4096) }).strict(), response: z.null() },
+  /** Opens a downloaded file with its default app (only files inside the download folder). */
+  openFile: { request: z.object({ path: z.string().max(4096) }).strict(), response: z.null() },
 } as const satisfies Record<InvokeMethod, { request: z.ZodType; response: z.ZodType }>;
 
 export const JobsDeltaSchema = z.object({
@@ -89,10 +113,23 @@ export const JobsDeltaSchema = z.object({
 });
 export type JobsDelta = z.infer<typeof JobsDeltaSchema>;
 
+/** Main asks the window to show something (a notification or tray click, a menu shortcut). */
+export const NavigationRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('view'), view: z.enum(['jobs', 'downloads', 'credits', 'settings']) }),
+  z.object({ kind: z.literal('job'), key: z.string() }),
+  z.object({ kind: z.literal('jobs'), keys: z.array(z.string()) }),
+  z.object({ kind: z.literal('add-jobs') }),
+]);
+export type NavigationRequest = z.infer<typeof NavigationRequestSchema>;
+
 export const eventContract = {
   jobsDelta: JobsDeltaSchema,
   appStatus: AppStatusSchema,
   accounts: AccountsStateSchema,
+  downloads: DownloadsStateSchema,
+  /** Settings changed outside the window (tray mutes, test hooks): the window re-reads them. */
+  settings: SettingsSchema,
+  navigate: NavigationRequestSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type InvokeContract = typeof invokeContract;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DOWNLOAD_SETTINGS, DownloadSettingsSchema } from './downloads';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 
@@ -45,6 +46,7 @@ export const SettingsSchema = z.object({
   stalledAfterMinutes: z.number().int().min(STALLED_MINUTES.min).max(STALLED_MINUTES.max),
   notifications: NotificationSettingsSchema,
   desktop: DesktopSettingsSchema,
+  downloads: DownloadSettingsSchema,
   providers: z.object({
     apiframe: ProviderSettingsSchema,
     useapi: ProviderSettingsSchema,
@@ -58,6 +60,7 @@ export const SettingsPatchSchema = z
     stalledAfterMinutes: z.number().int().min(STALLED_MINUTES.min).max(STALLED_MINUTES.max).optional(),
     notifications: NotificationSettingsSchema.partial().strict().optional(),
     desktop: DesktopSettingsSchema.partial().strict().optional(),
+    downloads: DownloadSettingsSchema.partial().strict().optional(),
     providers: z
       .object({
         apiframe: ProviderSettingsSchema.optional(),
@@ -74,5 +77,6 @@ export const DEFAULT_SETTINGS: Settings = {
   stalledAfterMinutes: STALLED_MINUTES.default,
   notifications: { enabled: true, onCompleted: true, onFailed: true, quietWhenFocused: true, perAccount: {}, mutedUntil: {} },
   desktop: { closeToTray: true, launchAtLogin: false, startHidden: false },
+  downloads: DEFAULT_DOWNLOAD_SETTINGS,
   providers: { apiframe: { baseUrl: null }, useapi: { baseUrl: null } },
 };

@@ -11,6 +11,8 @@ import { eventChannel } from '../../src-shared/channel-names';
 import type { EventName } from '../../src-shared/channel-names';
 import { systemClock } from '../../src-main/adapters/system-clock';
 import { createUndiciHttp } from '../../src-main/adapters/undici-http';
+import { createUndiciDownload } from '../../src-main/adapters/undici-download';
+import { createNodeFileSystem, nodeSha256 } from '../../src-main/adapters/node-fs';
 import { GenwatchCore } from '../../src-main/core/genwatch-core';
 import { coreHandlers } from '../../src-main/core/ipc-handlers';
 import { createIpcRouter, makeSenderCheck } from '../../src-main/core/ipc-router';
@@ -83,6 +85,8 @@ export interface HarnessOptions {
   mode: 'key' | 'demo';
   /** Shortens provider intervals so the suite stays quick; the emulator clock is driven by the test. */
   intervalScale?: number;
+  /** A real folder downloads go to; the folder picker "chooses" it. */
+  downloadRoot?: string;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -90,6 +94,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const emulator = await startEmulator({ clock, scenario: options.scenario });
   const site = await serveDirectory(RENDERER_DIR);
   const http = createUndiciHttp();
+  const downloadHttp = createUndiciDownload();
   const { apiframe, useapi } = emulator.providers;
   const secrets = memorySecrets();
   const environment: Record<string, string> =
@@ -112,7 +117,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     version: '0.0.0-e2e',
     platform: process.platform,
     intervalScale: options.intervalScale ?? 0.04,
+    downloads: {
+      engine: { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
+      pickFolder: () => Promise.resolve(options.downloadRoot ?? null),
+    },
   });
+  if (options.downloadRoot) await core.updateSettings({ downloads: { root: options.downloadRoot } });
   if (options.mode === 'demo') {
     core.enableDemo({
       providers: {
@@ -141,6 +151,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   core.onJobsDelta((delta) => emit('jobsDelta', delta));
   core.onStatus((status) => emit('appStatus', status));
   core.onAccounts((accounts) => emit('accounts', accounts));
+  core.downloads?.onState((state) => emit('downloads', state));
 
   return {
     appUrl,
@@ -161,6 +172,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       pages.clear();
       core.dispose();
       await http.close();
+      await downloadHttp.close();
       await site.close();
       await emulator.close();
     },

@@ -415,7 +415,9 @@ describe('GenwatchCore settings and persistence', () => {
     const kv = new RecordingKv();
     const { core } = await setup({ kv });
     expect(core.getSettings()).toEqual(DEFAULT_SETTINGS);
-    const updated = core.updateSettings({ theme: 'dark', providers: { apiframe: { baseUrl: 'http://127.0.0.1:4010/apiframe' } } });
+    const result = await core.updateSettings({ theme: 'dark', providers: { apiframe: { baseUrl: 'http://127.0.0.1:4010/apiframe' } } });
+    if (!result.ok) throw new Error(result.error.message);
+    const updated = result.value;
     expect(updated.theme).toBe('dark');
     expect(updated.providers.apiframe.baseUrl).toBe('http://127.0.0.1:4010/apiframe');
     expect(updated.providers.useapi).toEqual(DEFAULT_SETTINGS.providers.useapi);
@@ -504,7 +506,7 @@ describe('GenwatchCore settings: stalledAfterMinutes', () => {
     const kv = new RecordingKv();
     const { core } = await setup({ kv });
     expect(core.getSettings().stalledAfterMinutes).toBe(STALLED_MINUTES.default);
-    expect(core.updateSettings({ stalledAfterMinutes: 30 }).stalledAfterMinutes).toBe(30);
+    expect(await core.updateSettings({ stalledAfterMinutes: 30 })).toMatchObject({ ok: true, value: { stalledAfterMinutes: 30 } });
     expect(kv.get('settings')).toMatchObject({ stalledAfterMinutes: 30 });
     const { core: second } = await setup({ kv });
     expect(second.getSettings().stalledAfterMinutes).toBe(30);
@@ -537,8 +539,8 @@ describe('GenwatchCore settings: stalledAfterMinutes', () => {
 
   it('a patch without it keeps the current value', async () => {
     const { core } = await setup();
-    core.updateSettings({ stalledAfterMinutes: 5 });
-    expect(core.updateSettings({ theme: 'light' }).stalledAfterMinutes).toBe(5);
+    await core.updateSettings({ stalledAfterMinutes: 5 });
+    expect(await core.updateSettings({ theme: 'light' })).toMatchObject({ ok: true, value: { stalledAfterMinutes: 5 } });
   });
 });
 

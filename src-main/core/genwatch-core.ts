@@ -24,6 +24,8 @@ import type { AccountCredentials } from './poller';
 import type { Clock, HttpPort, KeyValueStore, Logger, Random, SecretStore, TimerHandle } from './ports';
 import type { ProviderAdapter, ProviderContext, ProviderJob } from './providers/provider';
 import { applySettingsPatch, loadSettings, saveSettings } from './settings-store';
+import { DownloadService } from './download-service';
+import type { DownloadRequestResult, DownloadServiceDeps } from './download-service';
 
 export { DEFAULT_ACCOUNT, DEMO_ACCOUNT } from './keys';
 const JOBS_KEY = 'jobs';
@@ -52,6 +54,8 @@ export interface CoreDeps {
   /** Notices to show the user from start-up (e.g. a store that was moved aside). */
   warnings?: string[];
   onCycle?: (provider: ProviderId, accountId: string, requests: number) => void;
+  /** Downloads: the engine's ports and the desktop's folder picker / reveal / open. */
+  downloads?: Pick<DownloadServiceDeps, 'engine' | 'reveal' | 'open'> & { pickFolder?(): Promise<string | null> };
 }
 
 export class GenwatchCore {
@@ -59,12 +63,15 @@ export class GenwatchCore {
   readonly poller: Poller;
   readonly keys: KeyRing;
   readonly accounts: AccountBook;
+  readonly downloads: DownloadService | null;
+  private readonly autoQueue: Job[] = [];
   private readonly providers: ReadonlyMap<ProviderId, ProviderAdapter>;
   private settings: Settings;
   private demo: DemoConfig | null = null;
   private readonly warnings: string[];
   private readonly statusListeners = new Set<(status: AppStatus) => void>();
   private readonly accountListeners = new Set<(state: AccountsState) => void>();
+  private readonly settingsListeners = new Set<(settings: Settings) => void>();
   private readonly imports = new Map<string, ImportRun>();
   private persistTimer: TimerHandle | null = null;
   private readonly jobsKv: KeyValueStore;
@@ -108,10 +115,22 @@ export class GenwatchCore {
       ...(deps.onCycle ? { onCycle: deps.onCycle } : {}),
       ...(deps.intervalScale === undefined ? {} : { intervalScale: deps.intervalScale }),
     });
+    this.downloads = deps.downloads
+      ? new DownloadService({
+          engine: deps.downloads.engine,
+          clock: deps.clock,
+          refetchJob: (job) => this.refetchJob(job),
+          useapiProxy: () => this.useapiProxy(),
+          ...(deps.downloads.reveal ? { reveal: deps.downloads.reveal } : {}),
+          ...(deps.downloads.open ? { open: deps.downloads.open } : {}),
+        })
+      : null;
+    this.downloads?.setJobSource(() => this.store.all());
     this.store.onDelta(() => {
       this.schedulePersist();
       this.emitStatus();
     });
+    this.store.onChange((previous, next) => this.noteTransition(previous, next));
   }
 
   static async create(deps: CoreDeps): Promise<GenwatchCore> {
@@ -122,6 +141,7 @@ export class GenwatchCore {
     for (const { provider } of defaults) if (core.keys.resolve(provider, DEFAULT_ACCOUNT)) core.accounts.ensure(provider, DEFAULT_ACCOUNT);
     core.restoreJobs();
     core.resumeInterruptedImports();
+    await core.downloads?.configure(core.settings.downloads);
     for (const record of core.accounts.list()) if (record.discover) core.poller.refreshAccount(record.provider, record.id);
     return core;
   }
@@ -167,6 +187,11 @@ export class GenwatchCore {
   onStatus(listener: (status: AppStatus) => void): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
+  }
+
+  onSettings(listener: (settings: Settings) => void): () => void {
+    this.settingsListeners.add(listener);
+    return () => this.settingsListeners.delete(listener);
   }
 
   onAccounts(listener: (state: AccountsState) => void): () => void {
@@ -239,15 +264,87 @@ export class GenwatchCore {
     return result;
   }
 
-  updateSettings(patch: SettingsPatch): Settings {
+  async updateSettings(patch: SettingsPatch): Promise<Result<Settings>> {
     const before = this.settings;
-    this.settings = applySettingsPatch(before, patch);
+    const next = applySettingsPatch(before, patch);
+    if (patch.downloads && this.downloads) {
+      // A folder or template the engine refuses is not saved.
+      const configured = await this.downloads.configure(next.downloads);
+      if (!configured.ok) return configured;
+    }
+    this.settings = next;
     saveSettings(this.deps.kv, this.settings);
+    for (const listener of this.settingsListeners) listener(this.settings);
     for (const provider of PROVIDER_IDS) {
       if (before.providers[provider].baseUrl === this.settings.providers[provider].baseUrl) continue;
       for (const record of this.accounts.list()) if (record.provider === provider && record.id !== DEMO_ACCOUNT) this.poller.resumeAccount(provider, record.id);
     }
-    return this.settings;
+    return ok(this.settings);
+  }
+
+  // ---- downloads -----------------------------------------------------------
+
+  async chooseDownloadFolder(): Promise<Result<{ root: string | null }>> {
+    const pick = this.deps.downloads?.pickFolder;
+    if (!pick) return err('internal', 'Choosing a folder is not available here.');
+    const root = await pick();
+    if (root === null) return ok({ root: this.settings.downloads.root });
+    const saved = await this.updateSettings({ downloads: { root } });
+    return saved.ok ? ok({ root }) : saved;
+  }
+
+  async downloadJobs(keys: readonly string[], force: boolean): Promise<Result<DownloadRequestResult>> {
+    if (!this.downloads) return err('internal', 'Downloads are not available here.');
+    const jobs = keys.flatMap((key) => {
+      const job = this.store.get(key);
+      return job && job.status === 'completed' ? [job] : [];
+    });
+    if (jobs.length === 0) return err('invalid-input', 'None of these jobs has completed yet, so there is nothing to download.');
+    return this.downloads.download(jobs, this.settings.downloads.images, force);
+  }
+
+  /**
+   * A job genwatch saw running (a real provider status, not the placeholder of a
+   * just-added id) that is now completed gets its results downloaded, per the
+   * settings. Jobs already finished when first seen (history, pasted old ids) do not.
+   */
+  private noteTransition(previous: Job | undefined, next: Job): void {
+    if (next.status !== 'completed' || !previous || previous.status === 'completed' || previous.status === 'failed') return;
+    if (previous.rawStatus === 'UNKNOWN') return;
+    const settings = this.settings.downloads;
+    const perAccount = settings.autoPerAccount[`${next.provider}:${next.accountId}`];
+    const modality = next.modality === 'unknown' ? 'image' : next.modality;
+    if (!(perAccount ?? settings.auto) || !settings.autoModalities[modality] || !this.downloads || !settings.root) return;
+    this.autoQueue.push(next);
+    // Jobs finishing in the same moment go out as one batch.
+    queueMicrotask(() => {
+      const ready = this.autoQueue.splice(0);
+      if (ready.length === 0 || !this.downloads) return;
+      void this.downloads.download(ready, settings.images, false).then((result) => {
+        if (!result.ok) this.deps.logger.warn('automatic download refused', { message: result.error.message });
+      });
+    });
+  }
+
+  private async refetchJob(job: Job): Promise<Job | null> {
+    const adapter = this.providers.get(job.provider);
+    const credentials = this.credentials(job.provider, job.accountId);
+    if (!adapter || !credentials) return null;
+    const fresh = await adapter.getJob({ http: this.deps.http, clock: this.deps.clock, accountId: job.accountId, ...credentials }, job.id);
+    if (!fresh.ok) return null;
+    const current = this.store.get(job.key) ?? job;
+    const merged = mergeJob(current, fresh.value, current.watch);
+    this.store.upsert(merged);
+    return merged;
+  }
+
+  private useapiProxy(): { apiBase: string; token: string } | null {
+    for (const record of this.accounts.list()) {
+      if (record.provider !== 'useapi') continue;
+      const credentials = this.credentials('useapi', record.id);
+      if (credentials) return { apiBase: credentials.baseUrl, token: credentials.apiKey };
+    }
+    return null;
   }
 
   async saveAccount(request: SaveAccount): Promise<Result<AccountsState>> {
@@ -275,6 +372,7 @@ export class GenwatchCore {
       this.poller.resumeAccount(updated.provider, updated.id);
     }
     this.poller.refreshAccount(updated.provider, updated.id);
+    if (updated.provider === 'useapi') this.downloads?.refreshSources();
     this.emitStatus();
     this.emitAccounts();
     return ok(this.accountsState());
@@ -336,6 +434,7 @@ export class GenwatchCore {
   dispose(): void {
     for (const run of this.imports.values()) run.cancel();
     this.poller.stop();
+    this.downloads?.dispose();
     this.store.flush();
     if (this.persistTimer !== null) this.deps.clock.clearTimeout(this.persistTimer);
     this.persistTimer = null;

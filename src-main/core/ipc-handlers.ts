@@ -1,9 +1,13 @@
 /** The IPC handler table: each method of the contract mapped onto the core. */
-import { ok } from '../../src-shared/result';
+import { err, ok } from '../../src-shared/result';
+import type { Result } from '../../src-shared/result';
+import type { DownloadService } from './download-service';
 import type { GenwatchCore } from './genwatch-core';
 import type { IpcHandlers } from './ipc-router';
 
 export function coreHandlers(core: GenwatchCore, info: { version: string; platform: string }): IpcHandlers {
+  const withDownloads = <T>(run: (downloads: DownloadService) => Result<T> | Promise<Result<T>>): Result<T> | Promise<Result<T>> =>
+    core.downloads ? run(core.downloads) : err('internal', 'Downloads are not available here.');
   return {
     getAppInfo: () => ok({ version: info.version, platform: info.platform, status: core.status() }),
     listJobs: () => ok(core.listJobs()),
@@ -11,7 +15,7 @@ export function coreHandlers(core: GenwatchCore, info: { version: string; platfo
     removeJobs: ({ keys }) => ok({ removed: core.removeJobs(keys) }),
     cancelJob: ({ key }) => core.cancelJob(key),
     getSettings: () => ok(core.getSettings()),
-    updateSettings: (patch) => ok(core.updateSettings(patch)),
+    updateSettings: (patch) => core.updateSettings(patch),
     listAccounts: () => ok(core.accountsState()),
     saveAccount: (request) => core.saveAccount(request),
     removeAccount: ({ provider, accountId, forgetJobs }) => core.removeAccount(provider, accountId, forgetJobs),
@@ -19,5 +23,13 @@ export function coreHandlers(core: GenwatchCore, info: { version: string; platfo
     cancelImport: ({ provider, accountId }) => core.cancelImport(provider, accountId),
     resumeAccount: ({ provider, accountId }) => core.resumeAccount(provider, accountId),
     openExternal: ({ url }) => core.openExternal(url),
+    chooseDownloadFolder: () => core.chooseDownloadFolder(),
+    previewFileName: ({ template }) => withDownloads((d) => d.previewName(template)),
+    downloadJobs: ({ keys, force }) => core.downloadJobs(keys, force ?? false),
+    getDownloads: () => withDownloads((d) => ok(d.state())),
+    controlDownloads: ({ action, id }) => withDownloads((d) => ok(d.control(action, id))),
+    retryFailedDownloads: ({ batchId }) => withDownloads((d) => d.retryFailed(batchId)),
+    revealFile: ({ path }) => withDownloads((d) => d.reveal(path)),
+    openFile: ({ path }) => withDownloads((d) => d.open(path)),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INVOKE_METHODS, invokeChannel } from '../../src-shared/channel-names';
+import type { DownloadsState } from '../../src-shared/downloads';
 import type { AccountsState } from '../../src-shared/accounts';
 import { AppStatusSchema } from '../../src-shared/ipc-contract';
 import { err, ok } from '../../src-shared/result';
@@ -13,6 +14,14 @@ const APP_URL = 'file:///opt/genwatch/resources/app/out/renderer/index.html';
 const TRUSTED: IpcSender = { url: `${APP_URL}#/jobs` };
 const UNTRUSTED: IpcSender = { url: 'https://evil.example/index.html' };
 
+const DOWNLOADS: DownloadsState = {
+  root: null,
+  problem: 'Choose a download folder first.',
+  files: [],
+  aggregate: { files: { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 }, bytes: 0, totalBytes: 0, speed: 0, etaMs: null, hold: null },
+  failedBatches: [],
+  atRisk: { count: 0, keys: [] },
+};
 const ACCOUNTS: AccountsState = { keychain: { available: true, message: null }, accounts: [] };
 const STATUS = AppStatusSchema.parse({ demoMode: false, accounts: [], counts: { queued: 0, running: 0, completed: 0, failed: 0 }, warnings: [] });
 
@@ -35,6 +44,14 @@ function recordingHandlers(over: Partial<IpcHandlers> = {}): { handlers: IpcHand
     cancelImport: (r) => (record('cancelImport', r), ok(ACCOUNTS)),
     resumeAccount: (r) => (record('resumeAccount', r), ok(ACCOUNTS)),
     openExternal: (r) => (record('openExternal', r), ok(null)),
+    chooseDownloadFolder: (r) => (record('chooseDownloadFolder', r), ok({ root: null })),
+    previewFileName: (r) => (record('previewFileName', r), ok({ path: 'apiframe/2026-03-15/x_image-1.png' })),
+    downloadJobs: (r) => (record('downloadJobs', r), ok({ batchId: 'b1', files: 0, skipped: 0, failed: 0 })),
+    getDownloads: (r) => (record('getDownloads', r), ok(DOWNLOADS)),
+    controlDownloads: (r) => (record('controlDownloads', r), ok(DOWNLOADS)),
+    retryFailedDownloads: (r) => (record('retryFailedDownloads', r), ok({ batchId: 'b2', files: 0, skipped: 0, failed: 0 })),
+    revealFile: (r) => (record('revealFile', r), ok(null)),
+    openFile: (r) => (record('openFile', r), ok(null)),
     ...over,
   };
   return { handlers, calls };

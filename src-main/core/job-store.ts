@@ -14,6 +14,7 @@ export class JobStore {
   private readonly removed = new Set<string>();
   private flushTimer: TimerHandle | null = null;
   private readonly listeners = new Set<(delta: JobsDelta) => void>();
+  private readonly changeListeners = new Set<(previous: Job | undefined, next: Job) => void>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -30,7 +31,9 @@ export class JobStore {
   }
 
   upsert(job: Job): void {
+    const previous = this.jobs.get(job.key);
     this.jobs.set(job.key, job);
+    for (const listener of this.changeListeners) listener(previous, job);
     this.removed.delete(job.key);
     this.upserted.add(job.key);
     this.scheduleFlush();
@@ -47,6 +50,15 @@ export class JobStore {
   onDelta(listener: (delta: JobsDelta) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Every single change, synchronously, with the job before it: for logic that
+   * must see each transition (a delta coalesces several changes into one).
+   */
+  onChange(listener: (previous: Job | undefined, next: Job) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Emits pending changes now (also used on shutdown and by the CLI before exit). */

@@ -21,6 +21,7 @@ export function applySettingsPatch(current: Settings, patch: SettingsPatch): Set
     stalledAfterMinutes: patch.stalledAfterMinutes ?? current.stalledAfterMinutes,
     notifications: { ...current.notifications, ...patch.notifications },
     desktop: { ...current.desktop, ...patch.desktop },
+    downloads: { ...current.downloads, ...patch.downloads },
     providers: {
       apiframe: patch.providers?.apiframe ?? current.providers.apiframe,
       useapi: patch.providers?.useapi ?? current.providers.useapi,

@@ -1,48 +1,99 @@
 /**
  * Electron entry: the composition root. It wires the Electron-free core to the
- * real adapters and applies what the core decides; nothing here is logic worth
- * testing on its own.
+ * real adapters and the desktop integration (desktop.ts) to the app's
+ * lifecycle; nothing here is logic worth testing on its own.
  */
-import { app, BrowserWindow, powerMonitor, shell } from 'electron';
+import { app, dialog, powerMonitor, shell } from 'electron';
+import type { BrowserWindow } from 'electron';
 import ElectronStore from 'electron-store';
 import { consoleLogger, openConfStore } from '../adapters/conf-store';
 import type { ConfLike } from '../adapters/conf-store';
 import { createKeytarSecrets } from '../adapters/keytar-secrets';
 import { systemClock } from '../adapters/system-clock';
 import { createUndiciHttp } from '../adapters/undici-http';
+import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
+import { createUndiciDownload } from '../adapters/undici-download';
+import { demoConfig, demoJobs } from '../composition/demo-mode';
 import { GenwatchCore } from '../core/genwatch-core';
 import { coreHandlers } from '../core/ipc-handlers';
 import { createIpcRouter, makeSenderCheck } from '../core/ipc-router';
 import { PROVIDERS } from '../core/providers/registry';
 import { demoScenario, ScaledClock, startEmulator } from '../emulator';
 import type { RunningEmulator } from '../emulator';
-import { demoConfig, demoJobs } from '../composition/demo-mode';
+import { APP_ID, PROTOCOL_SCHEME, TOAST_ACTIVATOR_CLSID } from './app-identity';
+import { Desktop } from './desktop';
 import { registerIpc, sendEvent } from './ipc';
+import { parseLaunchArgs, parseProtocolUrl } from './launch-args';
+import type { AddRequest } from './launch-args';
+import { openedAtLogin } from './login-item';
 import { hardenSessions, hardenWebContents } from './security';
+import { installTestHooks } from './test-hooks';
 import { createMainWindow, rendererUrl } from './window';
 
-const APP_ID = 'net.genwatch.app';
+// Windows routes toasts by AppUserModelID and delivers clicks through a fixed
+// activator CLSID: both must be set before anything can show a notification.
+if (process.platform === 'win32') {
+  app.setToastActivatorCLSID(TOAST_ACTIVATOR_CLSID);
+  // In development the AUMID must be the Electron executable (pinned to Start) for toasts to appear.
+  app.setAppUserModelId(app.isPackaged ? APP_ID : process.execPath);
+}
+
+const launch = parseLaunchArgs(process.argv);
 let mainWindow: BrowserWindow | null = null;
 let emulator: RunningEmulator | null = null;
 let core: GenwatchCore | null = null;
+let desktop: Desktop | null = null;
+let quitting = false;
+/** Job ids handed over before the core was ready (argv, an early open-url). */
+const pendingAdds: AddRequest[] = [...launch.add];
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.setAppUserModelId(APP_ID);
-  app.on('second-instance', () => focusWindow());
+  // A second launch focuses this one and hands over the job ids on its command line.
+  app.on('second-instance', (_event, argv) => {
+    showWindow();
+    addJobs(parseLaunchArgs(argv).add);
+  });
+  // macOS delivers genwatch:// links here (possibly before ready).
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    const request = parseProtocolUrl(url);
+    if (request) addJobs([request]);
+  });
   hardenWebContents(rendererUrl);
   void app.whenReady().then(start);
 }
 
-function focusWindow(): void {
-  if (!mainWindow || mainWindow.isDestroyed()) {
-    mainWindow = createMainWindow();
-    return;
-  }
+function openWindow(show: boolean): BrowserWindow {
+  const userData = app.getPath('userData');
+  const window = createMainWindow({ show, userData, hideOnClose: () => !quitting && (core?.getSettings().desktop.closeToTray ?? false) });
+  window.on('closed', () => {
+    if (mainWindow === window) mainWindow = null;
+  });
+  desktop?.attachWindow(window);
+  return window;
+}
+
+function showWindow(): BrowserWindow {
+  if (!mainWindow || mainWindow.isDestroyed()) mainWindow = openWindow(true);
   if (mainWindow.isMinimized()) mainWindow.restore();
   mainWindow.show();
   mainWindow.focus();
+  return mainWindow;
+}
+
+function addJobs(requests: readonly AddRequest[]): void {
+  if (!core || !desktop) {
+    pendingAdds.push(...requests);
+    return;
+  }
+  for (const request of requests) {
+    const result = core.addJobs(request.provider ?? 'apiframe', request.input);
+    if (result.ok) consoleLogger.info('jobs handed over', { added: result.value.added.length, rejected: result.value.rejected.length });
+    else consoleLogger.warn('handed-over jobs refused', { message: result.error.message });
+  }
+  if (requests.length > 0) desktop.navigator.go({ kind: 'view', view: 'jobs' });
 }
 
 async function start(): Promise<void> {
@@ -55,7 +106,7 @@ async function start(): Promise<void> {
   const jobsStore = open('jobs');
   const warnings = [settingsStore.recovered, jobsStore.recovered].filter((w): w is string => w !== null);
   const http = createUndiciHttp();
-  core = await GenwatchCore.create({
+  const ready = await GenwatchCore.create({
     http,
     clock: systemClock,
     random: Math.random,
@@ -69,39 +120,79 @@ async function start(): Promise<void> {
     version: app.getVersion(),
     platform: process.platform,
     openExternal: (url) => shell.openExternal(url),
+    downloads: {
+      engine: { http: createUndiciDownload(), fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, logger: consoleLogger },
+      pickFolder: async () => {
+        const options = { title: 'Choose where genwatch saves results', properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
+        const picked = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        return picked.canceled ? null : (picked.filePaths[0] ?? null);
+      },
+      reveal: (path) => shell.showItemInFolder(path),
+      open: async (path) => {
+        const failure = await shell.openPath(path);
+        if (failure) consoleLogger.warn('could not open file', { failure });
+      },
+    },
   });
+  core = ready;
 
-  if (!PROVIDERS.some((provider) => core?.hasUserKey(provider.id))) {
+  if (!PROVIDERS.some((provider) => ready.hasUserKey(provider.id))) {
     // Demo mode: no key yet, so show the app working against the built-in emulator.
     const clock = new ScaledClock(1);
     emulator = await startEmulator({ clock, scenario: demoScenario(clock.now()) });
-    core.enableDemo(demoConfig(emulator));
-    for (const [provider, ids] of demoJobs(emulator)) core.addJobs(provider, ids.join('\n'));
+    ready.enableDemo(demoConfig(emulator));
+    for (const [provider, ids] of demoJobs(emulator)) ready.addJobs(provider, ids.join('\n'));
   }
 
-  const router = createIpcRouter(coreHandlers(core, { version: app.getVersion(), platform: process.platform }), {
+  const router = createIpcRouter(coreHandlers(ready, { version: app.getVersion(), platform: process.platform }), {
     isTrustedSender: (sender) => makeSenderCheck(rendererUrl())(sender),
     logger: consoleLogger,
   });
   registerIpc(router);
-  core.onJobsDelta((delta) => sendEvent(mainWindow, 'jobsDelta', delta));
-  core.onStatus((status) => sendEvent(mainWindow, 'appStatus', status));
-  core.onAccounts((accounts) => sendEvent(mainWindow, 'accounts', accounts));
-
-  powerMonitor.on('suspend', () => core?.poller.suspend());
-  powerMonitor.on('resume', () => core?.poller.resume());
-
-  mainWindow = createMainWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow();
+  ready.onJobsDelta((delta) => sendEvent(mainWindow, 'jobsDelta', delta));
+  ready.onStatus((status) => sendEvent(mainWindow, 'appStatus', status));
+  ready.onAccounts((accounts) => sendEvent(mainWindow, 'accounts', accounts));
+  ready.onSettings((settings) => {
+    sendEvent(mainWindow, 'settings', settings);
+    desktop?.settingsChanged();
   });
+  ready.downloads?.onState((state) => {
+    sendEvent(mainWindow, 'downloads', state);
+    desktop?.downloadsChanged(state);
+  });
+
+  desktop = new Desktop({
+    core: ready,
+    platform: process.platform,
+    userData,
+    roots: { packaged: app.isPackaged, resourcesPath: process.resourcesPath, appPath: app.getAppPath() },
+    window: () => mainWindow,
+    showWindow,
+    quit: () => app.quit(),
+    log: (message, fields) => consoleLogger.info(message, fields),
+  });
+  desktop.start();
+  installTestHooks(desktop, (patch) => void ready.updateSettings(patch));
+
+  powerMonitor.on('suspend', () => desktop?.suspend());
+  powerMonitor.on('resume', () => desktop?.resume());
+  if (app.isPackaged) app.setAsDefaultProtocolClient(PROTOCOL_SCHEME);
+
+  const { desktop: prefs } = ready.getSettings();
+  const hidden = launch.hidden || prefs.startHidden || openedAtLogin(process.platform);
+  mainWindow = openWindow(!hidden);
+  addJobs(pendingAdds.splice(0));
+  app.on('activate', () => showWindow());
 }
 
 app.on('window-all-closed', () => {
+  // With close-to-tray the window only hides, so this means "really closed".
   if (process.platform !== 'darwin') app.quit();
 });
 
 app.on('before-quit', () => {
+  quitting = true;
+  desktop?.dispose();
   core?.dispose();
   void emulator?.close();
 });

@@ -1,32 +1,50 @@
 import { join } from 'node:path';
-import { BrowserWindow, session } from 'electron';
+import { BrowserWindow, nativeTheme, screen, session } from 'electron';
 import { contentSecurityPolicy } from '../../src-shared/csp';
+import { loadWindowState, MIN_SIZE, restoreBounds, saveWindowState } from './window-state';
 
 const PRELOAD = join(import.meta.dirname, '../preload/index.cjs');
 const RENDERER_HTML = join(import.meta.dirname, '../renderer/index.html');
+const SAVE_DELAY_MS = 500;
 
 /** The dev server URL electron-vite provides in `dev`; absent in builds. */
 export function rendererUrl(): string {
   return process.env['ELECTRON_RENDERER_URL'] ?? new URL(`file://${RENDERER_HTML}`).href;
 }
 
-export function createMainWindow(): BrowserWindow {
+let devCspInstalled = false;
+
+export interface MainWindowOptions {
+  /** false: load in the background and stay in the tray (start hidden). */
+  show: boolean;
+  /** Where bounds are remembered (userData). */
+  userData: string;
+  /** Closing hides the window instead (close to tray) while this says so. */
+  hideOnClose: () => boolean;
+}
+
+export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   const devUrl = process.env['ELECTRON_RENDERER_URL'] ?? null;
-  if (devUrl) {
+  if (devUrl && !devCspInstalled) {
     // The dev server sends no CSP of its own; apply the same policy (plus HMR) as a header.
+    devCspInstalled = true;
     const origin = new URL(devUrl).origin;
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy({ devServerOrigin: origin })] } });
     });
   }
+  const restored = restoreBounds(
+    loadWindowState(options.userData),
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   const window = new BrowserWindow({
-    width: 1200,
-    height: 780,
-    minWidth: 760,
-    minHeight: 480,
+    ...(restored ? restored.bounds : { width: 1200, height: 780 }),
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     show: false,
     title: 'genwatch',
-    backgroundColor: '#101114',
+    // Matches the renderer's background so there is no white flash in dark mode.
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#101114' : '#f7f7f8',
     autoHideMenuBar: true,
     webPreferences: {
       preload: PRELOAD,
@@ -37,8 +55,35 @@ export function createMainWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
-  window.once('ready-to-show', () => window.show());
+  if (restored?.maximized) window.maximize();
+  if (options.show) window.once('ready-to-show', () => window.show());
+  rememberBounds(window, options.userData);
+  window.on('close', (event) => {
+    if (!options.hideOnClose()) return;
+    event.preventDefault();
+    window.hide();
+  });
   if (devUrl) void window.loadURL(devUrl);
   else void window.loadFile(RENDERER_HTML);
   return window;
+}
+
+function rememberBounds(window: BrowserWindow, userData: string): void {
+  let timer: NodeJS.Timeout | null = null;
+  const save = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (window.isDestroyed() || window.isMinimized()) return;
+    // Normal bounds, so un-maximising later returns to the size the user chose.
+    saveWindowState(userData, { bounds: window.getNormalBounds(), maximized: window.isMaximized() });
+  };
+  const later = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(save, SAVE_DELAY_MS);
+  };
+  window.on('resize', later);
+  window.on('move', later);
+  window.on('maximize', save);
+  window.on('unmaximize', save);
+  window.on('close', save);
 }

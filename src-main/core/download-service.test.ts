@@ -1,0 +1,200 @@
+/**
+ * Downloads inside the core: which assets a job yields, the retention flag,
+ * and, over real HTTP into a real temp folder, automatic download on
+ * completion plus explicit bulk download with ledger dedupe.
+ */
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Job } from '../../src-shared/job';
+import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
+import { systemClock } from '../adapters/system-clock';
+import { createUndiciDownload } from '../adapters/undici-download';
+import { createUndiciHttp } from '../adapters/undici-http';
+import { ManualClock, startEmulator } from '../emulator';
+import type { ApiframeJobScript, RunningEmulator } from '../emulator';
+import { assetsToDownload, jobsAtRisk } from './download-service';
+import { GenwatchCore } from './genwatch-core';
+import { memoryStore } from './memory-store';
+import { silentLogger } from './ports';
+import { PROVIDERS } from './providers/registry';
+import { MemorySecretStore } from './testing/fakes';
+
+const T0 = Date.parse('2026-03-15T10:00:00.000Z');
+const KEY = 'afk_download_key_0001';
+const DAY = 86_400_000;
+
+function job(over: Partial<Job>): Job {
+  return {
+    key: 'apiframe:default:x',
+    provider: 'apiframe',
+    accountId: 'default',
+    id: 'x',
+    status: 'completed',
+    rawStatus: 'COMPLETED',
+    modality: 'image',
+    model: 'midjourney',
+    prompt: null,
+    progress: 100,
+    assets: [
+      { kind: 'image', url: 'https://cdn.example/1.png', index: 0, filename: null, contentType: null, size: null, width: null, height: null, meta: {} },
+      { kind: 'image', url: 'https://cdn.example/2.png', index: 1, filename: null, contentType: null, size: null, width: null, height: null, meta: {} },
+      { kind: 'grid', url: 'https://cdn.example/grid.png', index: 0, filename: null, contentType: null, size: null, width: null, height: null, meta: {} },
+    ],
+    error: null,
+    cost: null,
+    webhookStatus: null,
+    createdAt: new Date(T0).toISOString(),
+    updatedAt: null,
+    completedAt: new Date(T0).toISOString(),
+    watch: { state: 'done', message: null, lastCheckedAt: null, progressAt: null },
+    raw: null,
+    ...over,
+  };
+}
+
+describe('assetsToDownload', () => {
+  it('all, only the grid, or only the individual images of an image job', () => {
+    expect(assetsToDownload(job({}), 'all').map((a) => a.kind)).toEqual(['image', 'image', 'grid']);
+    expect(assetsToDownload(job({}), 'grid').map((a) => a.kind)).toEqual(['grid']);
+    expect(assetsToDownload(job({}), 'individual').map((a) => a.kind)).toEqual(['image', 'image']);
+  });
+
+  it('a job without a grid still yields its images when only grids are wanted; other modalities are untouched', () => {
+    const noGrid = job({ assets: job({}).assets.filter((a) => a.kind !== 'grid') });
+    expect(assetsToDownload(noGrid, 'grid')).toHaveLength(2);
+    const video = job({ modality: 'video', assets: [{ ...noGrid.assets[0], kind: 'video', url: 'https://cdn.example/v.mp4' } as Job['assets'][number]] });
+    expect(assetsToDownload(video, 'grid').map((a) => a.kind)).toEqual(['video']);
+  });
+});
+
+describe('jobsAtRisk', () => {
+  const now = T0 + 100 * DAY;
+  const at = (days: number, over: Partial<Job> = {}) => job({ key: `k${days}${over.provider ?? ''}`, completedAt: new Date(now - days * DAY).toISOString(), ...over });
+
+  it('flags completed jobs within 7 days of the provider limit (useapi 62 days, Apiframe 90) that are not on disk', () => {
+    const flagged = jobsAtRisk([at(50), at(84), at(89), at(91), at(56, { provider: 'useapi' }), at(40, { provider: 'useapi' })], () => false, now);
+    expect(flagged.map((j) => j.key)).toEqual(['k84', 'k89', 'k56useapi']);
+  });
+
+  it('never flags jobs already on disk, failed jobs, jobs without results or demo jobs', () => {
+    const jobs = [at(85), at(86, { status: 'failed' }), at(87, { assets: [] }), at(88, { accountId: 'demo' })];
+    expect(jobsAtRisk(jobs, () => true, now)).toEqual([]);
+    expect(jobsAtRisk(jobs, () => false, now).map((j) => j.key)).toEqual(['k85']);
+  });
+});
+
+describe('downloads through the core (real HTTP, real folder)', () => {
+  let emulator: RunningEmulator | null = null;
+  let core: GenwatchCore | null = null;
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    core?.dispose();
+    for (const close of closers.splice(0)) await close();
+    await emulator?.close();
+    emulator = null;
+    core = null;
+  });
+
+  const script = (id: string, over: Partial<ApiframeJobScript> = {}): ApiframeJobScript => ({
+    id,
+    apiKey: KEY,
+    model: 'flux-pro',
+    modality: 'image',
+    startAt: T0 - 60_000,
+    queuedMs: 1_000,
+    processingMs: 10_000,
+    outcome: 'completed',
+    creditCost: 4,
+    imageCount: 2,
+    ...over,
+  });
+
+  async function setup(jobs: ApiframeJobScript[]): Promise<{ root: string; clock: ManualClock }> {
+    const clock = new ManualClock(T0);
+    emulator = await startEmulator({ clock, scenario: { apiframe: { apiKeys: [KEY], jobs } } });
+    const http = createUndiciHttp();
+    const downloadHttp = createUndiciDownload();
+    closers.push(() => http.close(), () => downloadHttp.close());
+    const root = mkdtempSync(join(tmpdir(), 'genwatch-dl-'));
+    core = await GenwatchCore.create({
+      http,
+      clock: systemClock,
+      random: Math.random,
+      secrets: new MemorySecretStore(),
+      kv: memoryStore(),
+      logger: silentLogger,
+      providers: PROVIDERS,
+      environment: { APIFRAME_API_KEY: KEY, GENWATCH_APIFRAME_URL: emulator.providers.apiframe.baseUrl },
+      version: 'test',
+      platform: process.platform,
+      intervalScale: 0.01,
+      downloads: { engine: { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random } },
+    });
+    const saved = await core.updateSettings({ downloads: { root } });
+    expect(saved.ok).toBe(true);
+    return { root, clock };
+  }
+
+  const filesUnder = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .map((name) => join(dir, name))
+      .filter((path) => statSync(path).isFile() && !path.includes('.genwatch'));
+
+  async function until(condition: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
+    if (!condition()) throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it('a watched job that completes is downloaded automatically: real PNGs plus a sidecar inside the folder', async () => {
+    const id = '11111111-1111-4111-8111-111111111111';
+    const { root, clock } = await setup([script(id, { startAt: T0, processingMs: 5_000 })]);
+    const live = core;
+    if (!live) throw new Error('no core');
+    live.addJobs('apiframe', id);
+    await until(() => live.listJobs()[0]?.status === 'running' || live.listJobs()[0]?.rawStatus === 'QUEUED', 'first poll');
+    clock.advance(10_000);
+    await until(() => live.downloads?.state().aggregate.files.done === 2, 'two files downloaded');
+    const files = filesUnder(root);
+    const pngs = files.filter((f) => f.endsWith('.png'));
+    expect(pngs).toHaveLength(2);
+    for (const png of pngs) expect(readFileSync(png).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(files.some((f) => f.endsWith(`${id}.json`))).toBe(true);
+    expect(files.every((f) => f.startsWith(root))).toBe(true);
+  });
+
+  it('jobs that were already complete are not auto-downloaded; an explicit download gets them once, then skips them', async () => {
+    const ids = ['22222222-2222-4222-8222-222222222222', '33333333-3333-4333-8333-333333333333'];
+    const { root } = await setup(ids.map((id) => script(id)));
+    const live = core;
+    if (!live) throw new Error('no core');
+    live.addJobs('apiframe', ids.join('\n'));
+    await until(() => live.listJobs().every((j) => j.status === 'completed'), 'jobs completed');
+    // Completed at their first look: nothing was seen finishing, so nothing downloads by itself.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(filesUnder(root)).toEqual([]);
+
+    const first = await live.downloadJobs(live.listJobs().map((j) => j.key), false);
+    expect(first.ok && first.value.files).toBe(4);
+    await until(() => live.downloads?.state().aggregate.files.done === 4, 'four files');
+    expect(filesUnder(root).filter((f) => f.endsWith('.png'))).toHaveLength(4);
+
+    const again = await live.downloadJobs(live.listJobs().map((j) => j.key), false);
+    expect(again.ok && again.value.skipped).toBe(4);
+  });
+
+  it('a file path from the renderer always resolves inside the download folder, or is refused', async () => {
+    const { root } = await setup([]);
+    const downloads = core?.downloads;
+    if (!downloads) throw new Error('no downloads');
+    for (const hostile of ['../../etc/passwd', '/etc/passwd', 'a/../../../x.png', 'C:\\Windows\\system.ini', '..']) {
+      const resolved = downloads.resolveInside(hostile);
+      if (resolved.ok) expect(resolved.value.startsWith(`${root}/`), hostile).toBe(true);
+      else expect(resolved.error.kind, hostile).toMatch(/forbidden|invalid-input/);
+    }
+    // Without a desktop shell there is nothing to reveal with: a clear error, not a throw.
+    const reveal = await downloads.reveal('x.png');
+    expect(reveal).toMatchObject({ ok: false, error: { kind: 'internal' } });
+  });
+});

@@ -1,0 +1,280 @@
+/**
+ * Downloads inside the app: one DownloadEngine for the chosen folder, fed by
+ * explicit requests (bulk, detail panel, "at risk" banner) and automatically
+ * by jobs that complete while genwatch watches them. Pushes a throttled
+ * DownloadsState to the UI.
+ */
+import type { DownloadFile, DownloadsState } from '../../src-shared/downloads';
+import { RETENTION_DAYS, RETENTION_WARNING_DAYS } from '../../src-shared/downloads';
+import type { DownloadSettings } from '../../src-shared/downloads';
+import type { Asset, Job } from '../../src-shared/job';
+import { err, ok } from '../../src-shared/result';
+import type { Result } from '../../src-shared/result';
+import { DownloadEngine, isInsideRoot, joinInsideRoot, midjourneyCdnSource, previewName } from './downloads';
+import type { AssetSource, BatchHandle, DownloadDeps, DownloadItem, FileSnapshot } from './downloads';
+import type { Clock, TimerHandle } from './ports';
+
+/** Rows sent to the UI: the newest first; the aggregate still counts every file. */
+export const MAX_FILES_IN_STATE = 500;
+const PUSH_INTERVAL_MS = 250;
+const DAY_MS = 86_400_000;
+
+export interface DownloadServiceDeps {
+  engine: DownloadDeps;
+  clock: Clock;
+  /** Re-fetches a job from its provider (expired/signed URLs get fresh ones). */
+  refetchJob(job: Job): Promise<Job | null>;
+  /** The useapi.net account whose token may use the CDN proxy fallback. */
+  useapiProxy(): { apiBase: string; token: string } | null;
+  /** Desktop only: reveal / open a file (absolute path). */
+  reveal?(path: string): void;
+  open?(path: string): Promise<void>;
+}
+
+export interface DownloadRequestResult {
+  batchId: string;
+  files: number;
+  skipped: number;
+  failed: number;
+}
+
+const EMPTY_AGGREGATE: DownloadsState['aggregate'] = {
+  files: { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 },
+  bytes: 0,
+  totalBytes: 0,
+  speed: 0,
+  etaMs: null,
+  hold: null,
+};
+
+/** Which of a job's assets a download covers, per the images setting. */
+export function assetsToDownload(job: Job, images: DownloadSettings['images']): Asset[] {
+  if (job.modality !== 'image' || images === 'all') return job.assets;
+  const wanted = images === 'grid' ? 'grid' : 'image';
+  const chosen = job.assets.filter((a) => a.kind === wanted);
+  // A job without a grid (or without cells) still gets its images.
+  return chosen.length > 0 ? chosen : job.assets;
+}
+
+/** Completed jobs within the warning window of the provider's retention limit. */
+export function jobsAtRisk(jobs: readonly Job[], isOnDisk: (job: Job) => boolean, nowMs: number): Job[] {
+  return jobs.filter((job) => {
+    if (job.status !== 'completed' || job.assets.length === 0 || job.accountId === 'demo') return false;
+    const finished = Date.parse(job.completedAt ?? job.createdAt ?? '');
+    if (Number.isNaN(finished)) return false;
+    const limit = RETENTION_DAYS[job.provider] * DAY_MS;
+    const age = nowMs - finished;
+    return age < limit && age >= limit - RETENTION_WARNING_DAYS * DAY_MS && !isOnDisk(job);
+  });
+}
+
+function toFile(snapshot: FileSnapshot): DownloadFile {
+  return {
+    id: snapshot.id,
+    batchId: snapshot.batchId,
+    jobKey: snapshot.jobKey,
+    jobId: snapshot.jobId,
+    provider: snapshot.provider,
+    kind: snapshot.kind,
+    url: snapshot.url,
+    state: snapshot.state,
+    bytes: snapshot.bytes,
+    total: snapshot.total,
+    speed: snapshot.speed,
+    etaMs: snapshot.etaMs,
+    path: snapshot.path,
+    attempts: snapshot.attempts,
+    error: snapshot.failure?.error.message ?? null,
+    retryable: snapshot.failure?.retryable ?? false,
+    skipReason: snapshot.skipReason,
+  };
+}
+
+export class DownloadService {
+  private engine: DownloadEngine | null = null;
+  private root: string | null = null;
+  private problem: string | null = null;
+  private readonly failedBatches = new Map<string, number>();
+  private readonly listeners = new Set<(state: DownloadsState) => void>();
+  private pushTimer: TimerHandle | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private jobs: () => readonly Job[] = () => [];
+
+  constructor(private readonly deps: DownloadServiceDeps) {}
+
+  /** Where jobs come from (for the at-risk list). */
+  setJobSource(jobs: () => readonly Job[]): void {
+    this.jobs = jobs;
+  }
+
+  /** Applies settings; a new folder means a new engine (the old one finishes nothing more). */
+  async configure(settings: DownloadSettings): Promise<Result<null>> {
+    if (settings.root !== this.root) {
+      this.engine?.cancelAll();
+      this.unsubscribe?.();
+      this.engine = null;
+      this.unsubscribe = null;
+      this.root = settings.root;
+      this.problem = settings.root ? null : 'Choose a download folder first.';
+      if (settings.root) {
+        const created = await DownloadEngine.create(this.deps.engine, { root: settings.root, ...this.engineSettings(settings) });
+        if (!created.ok) {
+          this.problem = created.error.message;
+          this.schedulePush();
+          return created;
+        }
+        this.engine = created.value;
+        this.unsubscribe = this.engine.onEvent((event) => {
+          if (event.type === 'batch-done' && event.summary.failed.length > 0) this.failedBatches.set(event.summary.batchId, event.summary.failed.length);
+          this.schedulePush();
+        });
+      }
+    } else if (this.engine) {
+      const configured = this.engine.configure(this.engineSettings(settings));
+      if (!configured.ok) return configured;
+    }
+    this.schedulePush();
+    return ok(null);
+  }
+
+  /** Re-applies the proxy credentials (a useapi.net account was added or changed). */
+  refreshSources(): void {
+    this.engine?.configure({ sources: this.sources() });
+  }
+
+  async download(jobs: readonly Job[], images: DownloadSettings['images'], force: boolean): Promise<Result<DownloadRequestResult>> {
+    if (!this.engine) return err('invalid-input', this.problem ?? 'Choose a download folder first.');
+    const items: DownloadItem[] = [];
+    for (const job of jobs) for (const asset of assetsToDownload(job, images)) items.push({ job, asset });
+    if (items.length === 0) return err('invalid-input', 'None of these jobs has results to download yet.');
+    const batch = await this.engine.enqueue(items, { force });
+    if (!batch.ok) return batch;
+    this.schedulePush();
+    return ok(this.summarise(batch.value));
+  }
+
+  async retryFailed(batchId: string): Promise<Result<DownloadRequestResult>> {
+    if (!this.engine) return err('invalid-input', this.problem ?? 'Choose a download folder first.');
+    const batch = await this.engine.retryFailed(batchId);
+    if (!batch.ok) return batch;
+    this.failedBatches.delete(batchId);
+    this.schedulePush();
+    return ok(this.summarise(batch.value));
+  }
+
+  control(action: 'pause' | 'resume' | 'cancel' | 'clear', id?: string): DownloadsState {
+    const engine = this.engine;
+    if (engine) {
+      if (action === 'clear') {
+        engine.clearFinished();
+        this.failedBatches.clear();
+      } else if (id) engine[action](id);
+      else if (action === 'pause') engine.pauseAll();
+      else if (action === 'resume') engine.resumeAll();
+      else engine.cancelAll();
+    }
+    return this.state();
+  }
+
+  isOnDisk(job: Job): boolean {
+    const engine = this.engine;
+    return engine !== null && job.assets.length > 0 && job.assets.every((asset) => engine.isDownloaded(job, asset));
+  }
+
+  previewName(template: string): Result<{ path: string }> {
+    const name = previewName(template);
+    return name.ok ? ok({ path: name.value }) : name;
+  }
+
+  /** Absolute path of a downloaded file, refusing anything outside the folder. */
+  resolveInside(relative: string): Result<string> {
+    if (!this.root) return err('invalid-input', 'Choose a download folder first.');
+    const joined = joinInsideRoot(this.root, relative);
+    if (!joined.ok) return joined;
+    if (!isInsideRoot(this.root, joined.value.path)) return err('forbidden', 'That file is outside the download folder.');
+    return ok(joined.value.path);
+  }
+
+  async reveal(relative: string): Promise<Result<null>> {
+    const path = this.resolveInside(relative);
+    if (!path.ok) return path;
+    if (!this.deps.reveal) return err('internal', 'Showing files is not available here.');
+    this.deps.reveal(path.value);
+    return ok(null);
+  }
+
+  async open(relative: string): Promise<Result<null>> {
+    const path = this.resolveInside(relative);
+    if (!path.ok) return path;
+    if (!this.deps.open) return err('internal', 'Opening files is not available here.');
+    await this.deps.open(path.value);
+    return ok(null);
+  }
+
+  state(): DownloadsState {
+    const engine = this.engine;
+    const files = engine ? engine.snapshot() : [];
+    const atRisk = jobsAtRisk(this.jobs(), (job) => this.isOnDisk(job), this.deps.clock.now());
+    return {
+      root: this.root,
+      problem: this.problem,
+      files: files.slice(-MAX_FILES_IN_STATE).reverse().map(toFile),
+      aggregate: engine ? engine.aggregate() : EMPTY_AGGREGATE,
+      failedBatches: [...this.failedBatches].map(([batchId, failed]) => ({ batchId, failed })),
+      atRisk: { count: atRisk.length, keys: atRisk.slice(0, 1_000).map((job) => job.key) },
+    };
+  }
+
+  onState(listener: (state: DownloadsState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  dispose(): void {
+    this.engine?.pauseAll();
+    this.unsubscribe?.();
+    if (this.pushTimer !== null) this.deps.clock.clearTimeout(this.pushTimer);
+    this.pushTimer = null;
+  }
+
+  private summarise(batch: BatchHandle): DownloadRequestResult {
+    let skipped = 0;
+    let failed = 0;
+    for (const file of batch.files) {
+      if (file.state === 'skipped') skipped++;
+      if (file.state === 'failed') failed++;
+    }
+    return { batchId: batch.batchId, files: batch.files.length, skipped, failed };
+  }
+
+  private engineSettings(settings: DownloadSettings) {
+    return {
+      template: settings.template,
+      concurrency: settings.concurrency,
+      privacy: settings.privacy,
+      embedPngText: settings.embedMetadata,
+      writeSidecar: settings.sidecar,
+      sources: this.sources(),
+      refreshUrl: (job: Job, asset: Asset) => this.freshUrl(job, asset),
+    };
+  }
+
+  private sources(): AssetSource[] {
+    const proxy = this.deps.useapiProxy();
+    return [midjourneyCdnSource(proxy ? { proxy } : {})];
+  }
+
+  private async freshUrl(job: Job, asset: Asset): Promise<string | null> {
+    const fresh = await this.deps.refetchJob(job);
+    return fresh?.assets.find((a) => a.kind === asset.kind && a.index === asset.index)?.url ?? null;
+  }
+
+  private schedulePush(): void {
+    if (this.pushTimer !== null || this.listeners.size === 0) return;
+    this.pushTimer = this.deps.clock.setTimeout(() => {
+      this.pushTimer = null;
+      const state = this.state();
+      for (const listener of this.listeners) listener(state);
+    }, PUSH_INTERVAL_MS);
+  }
+}
