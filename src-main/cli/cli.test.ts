@@ -348,3 +348,63 @@ describe('genwatch list', () => {
     expect(listCalls(emu)).toHaveLength(1);
   });
 });
+
+describe('genwatch download', () => {
+  const T0 = Date.parse('2026-03-15T10:00:00.000Z');
+  const DAY = 86_400_000;
+
+  async function historyEmulator(completed: number): Promise<{ emu: RunningEmulator; env: NodeJS.ProcessEnv }> {
+    const emu = await startEmulator({ clock: new ManualClock(T0), scenario: bulkScenario({ startMs: T0, running: 0, completedHistory: completed, modality: 'image', seed: 9 }) });
+    emulators.push(emu);
+    return { emu, env: cleanEnv({ APIFRAME_API_KEY: TEST_APIFRAME_KEY, GENWATCH_APIFRAME_URL: emu.providers.apiframe.baseUrl }) };
+  }
+
+  const outDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'genwatch-cli-dl-'));
+    tempDirs.push(dir);
+    return dir;
+  };
+
+  it('downloads every asset of the completed jobs since a date, each list item enriched to its full result, then skips them on a second run', async () => {
+    const { emu, env } = await historyEmulator(60);
+    const out = outDir();
+    const since = new Date(T0 - 30 * DAY).toISOString().slice(0, 10);
+    const first = await run(['download', 'apiframe', '--out', out, '--since', since, '--json'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const events = first.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; state?: string; path?: string; jobId?: string });
+    const files = events.filter((e) => e.type === 'file');
+    const summary = events.find((e) => e.type === 'summary') as { done: number; failed: number } | undefined;
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.every((f) => f.state === 'done')).toBe(true);
+    expect(summary).toMatchObject({ done: files.length, failed: 0 });
+    // Every downloaded job was fetched once by id for its full result (the list only carries one URL).
+    const jobIds = new Set(files.map((f) => f.jobId));
+    expect(emu.requests.filter((r) => r.route === 'apiframe.getJob').length).toBe(jobIds.size);
+    for (const file of files) expect(existsSync(join(out, file.path ?? '\0')), file.path).toBe(true);
+
+    const second = await run(['download', 'apiframe', '--out', out, '--since', since, '--json'], env);
+    expect(second.code).toBe(0);
+    const again = second.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; state?: string });
+    expect(again.filter((e) => e.type === 'file').every((e) => e.state === 'skipped')).toBe(true);
+  });
+
+  it('exits 1 when files fail (assets answering 500) and reports them', async () => {
+    const { emu, env } = await historyEmulator(3);
+    emu.faults.add({ route: 'asset', fault: { kind: 'status', status: 500 } });
+    const result = await run(['download', 'apiframe', '--out', outDir(), '--concurrency', '2'], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✖/);
+    expect(result.stderr).toMatch(/0 downloaded, 0 already there, \d+ failed/);
+  }, 60_000);
+
+  it('usage errors exit 2: no --out, a bad --since, an invalid job id', async () => {
+    const { env } = await historyEmulator(1);
+    expect((await run(['download', 'apiframe'], env)).code).toBe(2);
+    const badSince = await run(['download', 'apiframe', '--out', outDir(), '--since', 'yesterday'], env);
+    expect(badSince.code).toBe(2);
+    expect(badSince.stderr).toMatch(/--since must be an ISO date/);
+    const badId = await run(['download', 'apiframe', 'not-a-job', '--out', outDir()], env);
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toMatch(/not an Apiframe job id/);
+  });
+});

@@ -5,6 +5,7 @@
  *   genwatch watch <provider> <jobId…> [--json] [--apiframe-url URL] [--useapi-url URL] [--poll-scale F]
  *   genwatch list <provider> [--status S] [--model M] [--since ISO] [--scope user|team] [--json]
  *   genwatch cancel <provider> <jobId> [--yes]
+ *   genwatch download <provider> [jobId…] --out DIR [filters] [--json]
  *   genwatch demo [--speed X] [--json]
  *   genwatch keys set|delete <provider>   (key read from stdin)
  *   genwatch keys status
@@ -23,6 +24,10 @@ import type { ProviderAdapter, ProviderContext } from '../core/providers/provide
 import { cancelCommand } from './cancel';
 import { createHeadlessCore } from './compose';
 import { listJobs } from './list';
+import { downloadCommand } from './download';
+import { createUndiciDownload } from '../adapters/undici-download';
+import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
+import { resolve } from 'node:path';
 import { runDemo } from './demo';
 import { EXIT, watchJobs } from './watch';
 import type { WatchIo } from './watch';
@@ -39,6 +44,10 @@ Usage:
       useapi (no history list): the jobs running right now, with each channel's load.
   genwatch cancel <provider> <jobId> [--yes]
       Cancel a running job (useapi). Asks for confirmation on a terminal; scripts must pass --yes.
+  genwatch download <provider> [jobId...] --out DIR [--since ISO] [--until ISO] [--status S] [--model M]
+                   [--concurrency N] [--force] [--json]
+      Every asset of every matching job (or of the given ids) into DIR, with sidecars and a ledger:
+      files already downloaded are skipped (--force fetches again). Exit 0 all on disk, 1 some failed.
   genwatch demo [--speed X] [--json]
       Start the built-in emulator with a scripted mix of jobs and watch them to the end.
   genwatch emulator [--port N] [--speed X]
@@ -150,6 +159,44 @@ async function cmdList(values: Record<string, string | boolean | undefined>, pos
       io,
     );
   } finally {
+    await headless.close();
+  }
+}
+
+async function cmdDownload(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
+  const provider = providerArg(positionals[0]);
+  const adapter = adapterFor(provider);
+  const out = values['out'];
+  if (typeof out !== 'string' || out.length === 0) throw new UsageError('Give the folder to download into with --out DIR.');
+  const concurrency = numberArg('concurrency', values['concurrency'] as string | undefined, 6, 1);
+  const headless = await createHeadlessCore({ environment: environmentWithFlags(values) });
+  const downloadHttp = createUndiciDownload();
+  try {
+    const account = headless.core.activeAccount(provider);
+    const credentials = headless.core.credentials(provider, account);
+    if (!credentials) {
+      io.err(`No ${adapter.label} key: set ${adapter.env.apiKey}, or run \`genwatch keys set ${provider}\`.`);
+      return EXIT.usage;
+    }
+    return await downloadCommand(
+      adapter,
+      { http: headless.http, clock: systemClock, accountId: account, ...credentials },
+      { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
+      {
+        ids: positionals.slice(1),
+        out: resolve(out),
+        concurrency: Math.min(16, Math.floor(concurrency)),
+        force: values['force'] === true,
+        json: values['json'] === true,
+        ...(typeof values['since'] === 'string' ? { since: values['since'] } : {}),
+        ...(typeof values['until'] === 'string' ? { until: values['until'] } : {}),
+        ...(typeof values['status'] === 'string' ? { status: values['status'] } : {}),
+        ...(typeof values['model'] === 'string' ? { model: values['model'] } : {}),
+      },
+      io,
+    );
+  } finally {
+    await downloadHttp.close();
     await headless.close();
   }
 }
@@ -288,6 +335,10 @@ export async function main(argv: string[]): Promise<number> {
       status: { type: 'string' },
       model: { type: 'string' },
       since: { type: 'string' },
+      until: { type: 'string' },
+      out: { type: 'string' },
+      concurrency: { type: 'string' },
+      force: { type: 'boolean' },
       scope: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
       help: { type: 'boolean', short: 'h' },
@@ -310,6 +361,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdWatch(values, rest);
     case 'list':
       return cmdList(values, rest);
+    case 'download':
+      return cmdDownload(values, rest);
     case 'demo':
       return runDemo({ speed: numberArg('speed', values.speed, 3, 0.1), json: values.json === true, io });
     case 'cancel':
