@@ -217,8 +217,28 @@ interface CaseFigures {
   ratio: number;
   ratioNoFsync: number;
   genwatchPeakRssMB: number;
+  rounds: number;
+  /** Every run, in order, for the medians above. */
+  allMs: { curl: number[]; genwatch: number[]; genwatchNoFsync: number[] };
 }
 
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+
+/**
+ * Fairness: the same URLs (same emulator, warmed once), the same K, every
+ * tool writing every file to disk (curl with `output` per URL). Each round
+ * runs curl, genwatch and genwatch without fsync, in a rotating order, and
+ * the figures are medians over ROUNDS rounds. curl is timed from spawn to
+ * exit (its start-up, `curlStartMs`, is a few ms); genwatch from enqueue to
+ * the batch's end inside its already-started child (Node start-up and module
+ * loading excluded: in the app the engine is long-lived).
+ */
 async function benchCase(emu: Emu, work: string, name: string, files: number, size: number, k: number): Promise<CaseFigures> {
   const urls = Array.from({ length: files }, (_, i) => `${emu.url}/assets/bench/${name}/${i}.bin?size=${size}`);
   const urlFile = join(work, `${name}.json`);
@@ -229,8 +249,32 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   const curlDir = join(work, `${name}-curl`);
   const config = urls.map((u, i) => `url = "${u}"\noutput = "${join(curlDir, `${i}.bin`)}"`).join('\n');
   await writeFile(join(work, `${name}.curl`), config);
-  const curlMs = await timeCommand('curl', ['--parallel', '--parallel-max', String(k), '--create-dirs', '--no-progress-meter', '-K', join(work, `${name}.curl`)]);
-  await rm(curlDir, { recursive: true, force: true });
+  const curlArgs = ['--parallel', '--parallel-max', String(k), '--create-dirs', '--no-progress-meter', '-K', join(work, `${name}.curl`)];
+  console.log(`${name}: curl ${curlArgs.join(' ')}   (config: one "url" + "output" pair per file)`);
+  const gwDir = join(work, `${name}-genwatch`);
+
+  const runs = { curl: [] as number[], genwatch: [] as number[], noSync: [] as number[], rss: 0 };
+  const steps: Array<() => Promise<void>> = [
+    async () => {
+      runs.curl.push(await timeCommand('curl', curlArgs));
+      await rm(curlDir, { recursive: true, force: true });
+    },
+    async () => {
+      const gw = await runEngine(gwDir, urlFile, k);
+      if (gw.done !== files) throw new Error(`genwatch finished ${gw.done}/${files} files (${gw.failed} failed)`);
+      runs.genwatch.push(gw.wallMs);
+      runs.rss = Math.max(runs.rss, gw.maxRssMB);
+      await rm(gwDir, { recursive: true, force: true });
+    },
+    async () => {
+      const gw = await runEngine(gwDir, urlFile, k, { GW_FSYNC: '0' });
+      if (gw.done !== files) throw new Error(`genwatch (no fsync) finished ${gw.done}/${files} files (${gw.failed} failed)`);
+      runs.noSync.push(gw.wallMs);
+      runs.rss = Math.max(runs.rss, gw.maxRssMB);
+      await rm(gwDir, { recursive: true, force: true });
+    },
+  ];
+  for (let round = 0; round < ROUNDS; round++) for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]?.();
 
   let aria2cMs: number | null = null;
   if (onPath('aria2c')) {
@@ -240,15 +284,25 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
     await rm(ariaDir, { recursive: true, force: true });
   }
 
-  const gwDir = join(work, `${name}-genwatch`);
-  const gw = await runEngine(gwDir, urlFile, k);
-  if (gw.done !== files) throw new Error(`genwatch finished ${gw.done}/${files} files (${gw.failed} failed)`);
-  await rm(gwDir, { recursive: true, force: true });
-  const noSync = await runEngine(gwDir, urlFile, k, { GW_FSYNC: '0' });
-  await rm(gwDir, { recursive: true, force: true });
-  const figures: CaseFigures = { files, sizeMiB: size / MiB, k, genwatchMs: Math.round(gw.wallMs), genwatchNoFsyncMs: Math.round(noSync.wallMs), curlMs: Math.round(curlMs), aria2cMs: aria2cMs === null ? null : Math.round(aria2cMs), ratio: Number((gw.wallMs / curlMs).toFixed(3)), genwatchPeakRssMB: Math.round(Math.max(gw.maxRssMB, noSync.maxRssMB)), ratioNoFsync: Number((noSync.wallMs / curlMs).toFixed(3)) };
+  const curlMs = median(runs.curl);
+  const gwMs = median(runs.genwatch);
+  const noSyncMs = median(runs.noSync);
+  const figures: CaseFigures = {
+    files,
+    sizeMiB: size / MiB,
+    k,
+    rounds: ROUNDS,
+    genwatchMs: Math.round(gwMs),
+    genwatchNoFsyncMs: Math.round(noSyncMs),
+    curlMs: Math.round(curlMs),
+    aria2cMs: aria2cMs === null ? null : Math.round(aria2cMs),
+    ratio: Number((gwMs / curlMs).toFixed(3)),
+    ratioNoFsync: Number((noSyncMs / curlMs).toFixed(3)),
+    genwatchPeakRssMB: Math.round(runs.rss),
+    allMs: { curl: runs.curl.map(Math.round), genwatch: runs.genwatch.map(Math.round), genwatchNoFsync: runs.noSync.map(Math.round) },
+  };
   console.log(
-    `${name}: ${files} × ${size / MiB} MiB, K=${k}: genwatch ${figures.genwatchMs} ms, curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`} → ratio ${figures.ratio} (goal ≤ 1.1; ${figures.ratioNoFsync} without fsync); genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200)`,
+    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: genwatch ${figures.genwatchMs} ms, curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`} → ratio ${figures.ratio} (goal ≤ 1.1; ${figures.ratioNoFsync} without fsync); genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200); runs ${JSON.stringify(figures.allMs)}`,
   );
   return figures;
 }
@@ -305,6 +359,7 @@ async function main(): Promise<void> {
   childScript = await buildChildren();
   const emu = await startEmu();
   const started = performance.now();
+  const curlStartMs = Math.round(median([await timeCommand('curl', ['--version']), await timeCommand('curl', ['--version']), await timeCommand('curl', ['--version'])]));
   try {
     const small = await benchCase(emu, work, 'small', Number(process.env['BENCH_SMALL_FILES'] ?? 400), 2 * MiB, 8);
     const large = await benchCase(emu, work, 'large', 4, Number(process.env['BENCH_LARGE_MIB'] ?? 256) * MiB, 4);
@@ -320,6 +375,7 @@ async function main(): Promise<void> {
         fetchedTwiceServerSide: resume.fetchedTwicePerFileMax <= resume.chunkBytes,
         receivedTwiceClientSide: resume.receivedNotWrittenPerFileMax <= resume.chunkBytes + 64 * 1024,
       },
+      curlStartMs,
       totalSeconds: Math.round((performance.now() - started) / 1000),
     };
     console.log(JSON.stringify(result));

@@ -8,18 +8,26 @@ import type { GenwatchApi } from '../../src-shared/bridge';
 async function previewBridge(): Promise<GenwatchApi> {
   // Dev only: `vite` without Electron shows the UI on the in-memory double.
   // ?jobs=2000 adds generated jobs; ?accounts=1 shows several accounts with an
-  // import running; ?theme=dark|light forces the theme; ?still=1 stops the ticking.
-  const { createIpcDouble, defaultSettings, generateJobs, makeAccount, sampleJobs } = await import('./lib/ipc-double');
+  // import running; ?theme=dark|light forces the theme; ?still=1 stops the ticking;
+  // ?downloads=1 starts a download batch (one file fails) with a folder chosen.
+  const { createIpcDouble, defaultSettings, generateJobs, makeAccount, sampleImageJobs, sampleJobs } = await import('./lib/ipc-double');
   const params = new URLSearchParams(location.search);
   const extra = Number(params.get('jobs') ?? 0);
   const withAccounts = params.has('accounts') || extra > 0;
   const theme = params.get('theme');
-  const jobs = [...sampleJobs(), ...generateJobs(extra, { accounts: ['default', 'default', 'client-a'] })];
+  const withDownloads = params.has('downloads');
+  const imageJobs = withDownloads ? sampleImageJobs(6) : [];
+  const jobs = [...sampleJobs(), ...imageJobs, ...generateJobs(extra, { accounts: ['default', 'default', 'client-a'] })];
+  const base = defaultSettings();
   const key = (last4: string) => ({ isSet: true, last4, source: 'keychain' as const });
   const double = createIpcDouble({
     jobs,
-    demoMode: !withAccounts,
-    settings: defaultSettings({ theme: theme === 'dark' || theme === 'light' ? theme : 'system' }),
+    demoMode: !withAccounts && !withDownloads,
+    settings: defaultSettings({
+      theme: theme === 'dark' || theme === 'light' ? theme : 'system',
+      downloads: { ...base.downloads, root: withDownloads ? '/home/you/Pictures/genwatch' : null, concurrency: 4 },
+    }),
+    atRiskKeys: withDownloads ? jobs.filter((j) => j.status === 'completed').slice(-3).map((j) => j.key) : [],
     accountList: withAccounts
       ? [
           makeAccount({
@@ -56,7 +64,17 @@ async function previewBridge(): Promise<GenwatchApi> {
         ]
       : undefined,
   });
+  if (withDownloads) {
+    const completed = jobs.filter((j) => j.status === 'completed' && j.assets.length > 0).map((j) => j.key);
+    await double.api.downloadJobs({ keys: completed.slice(0, 2) });
+    for (let i = 0; i < 6; i++) double.tickDownloads(1000);
+    await double.api.downloadJobs({ keys: completed.slice(2) });
+    const victim = double.downloadFiles.find((f) => f.batchId === 'batch-2' && f.kind === 'image');
+    if (victim) double.failFiles.set(victim.id, 'The server answered “500 Internal Server Error” three times. This is usually temporary: retry in a minute.');
+    for (let i = 0; i < 2; i++) double.tickDownloads(1000);
+  }
   if (!params.has('still')) {
+    if (withDownloads) setInterval(() => double.tickDownloads(1000), 1000);
     setInterval(() => double.tick(3), 1500);
     if (params.has('accounts')) setInterval(() => double.importPage('apiframe', 'default', 100), 2500);
   }
@@ -84,7 +102,13 @@ async function start(): Promise<void> {
     showFatal(target, 'The connection to the background process is missing. Restart genwatch; if this keeps happening, reinstall it.');
     return;
   }
-  mount(App, { target, props: { stores: createStores(bridge) } });
+  const stores = createStores(bridge);
+  if (import.meta.env.DEV) {
+    // Previews and screenshots: ?view=downloads|settings|credits opens that view.
+    const view = new URLSearchParams(location.search).get('view');
+    if (view === 'downloads' || view === 'settings' || view === 'credits') stores.app.show(view);
+  }
+  mount(App, { target, props: { stores } });
 }
 
 void start();

@@ -204,6 +204,29 @@ describe('downloads against the emulator', () => {
     expect(requests()).toBe(2);
   });
 
+  it('a lost ledger line (crash after the rename) is restored from the sidecar instead of downloading a "(2)" copy', async () => {
+    const engine = await engineWith();
+    const job = jobFor([`${emu.url}/assets/l/1.bin?size=300000`], {}, { kind: 'other' });
+    const item = { job, asset: job.assets[0] ?? makeAsset('') };
+    expect((await download(engine, [item])).summary.done).toBe(1);
+    const requests = (): number => emu.requests.filter((r) => r.route === 'asset').length;
+    await rm(join(root, '.genwatch/ledger.jsonl'));
+    const again = await engineWith();
+    const second = await download(again, [item]);
+    expect(second.summary.skipped).toBe(1);
+    expect(again.snapshot()[0]?.skipReason).toBe('already-downloaded');
+    expect(again.ledgerEntries()[0]?.path).toBe(`${job.id}_other-1.bin`);
+    expect(requests()).toBe(1);
+    expect(await walk(root)).toEqual(['.genwatch/ledger.jsonl', `${job.id}.json`, `${job.id}_other-1.bin`]);
+    // A different file under that name (size/sha256 not as the sidecar says) is never adopted.
+    await writeFile(join(root, `${job.id}_other-1.bin`), Buffer.alloc(300000));
+    await rm(join(root, '.genwatch/ledger.jsonl'));
+    const third = await download(await engineWith(), [item]);
+    expect(third.summary.done).toBe(1);
+    expect(requests()).toBe(2);
+    expect(await walk(root)).toContain(`${job.id}_other-1 (2).bin`);
+  });
+
   it('writes a sidecar and PNG text, sets mtime to completion time; privacy drops source URLs', async () => {
     for (const privacy of [false, true]) {
       await rm(root, { recursive: true, force: true });

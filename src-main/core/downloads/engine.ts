@@ -23,7 +23,8 @@ import { buildSidecar, mergeSidecarFiles, pngTextFor } from './sidecar';
 import type { SidecarFile } from './sidecar';
 import { expectedMedia } from './sniff';
 import type { AssetSource } from './sources';
-import type { TransferResult } from './transfer';
+import type { TransferResult, TransferTarget } from './transfer';
+import type { SyncGate } from './transfer';
 import { readPartMeta, transfer, writeFileAtomic } from './transfer';
 import type { AggregateProgress, BatchHandle, BatchSummary, DownloadEvent, DownloadItem, EnqueueOptions, FileSnapshot, FileState } from './types';
 import { isFinished } from './types';
@@ -90,6 +91,7 @@ const SPACE_CHECK_BYTES = 64 * 1024 * 1024;
 const SPACE_CHECK_MS = 2_000;
 const SPACE_RECHECK_MS = 5_000;
 const MAX_COLLISIONS = 999;
+const SIDECAR_CACHE_MAX = 256;
 
 type AbortReason = 'pause' | 'cancel' | 'hold';
 
@@ -107,6 +109,8 @@ interface Task {
   finalPath: string | null;
   extConfident: boolean;
   ext: string;
+  /** claim() just found no .part / .part.json under finalPath: the first attempt need not look again. */
+  fresh: boolean;
 }
 
 interface Batch {
@@ -152,6 +156,10 @@ export class DownloadEngine {
   private readonly sidecarPending = new Map<string, SidecarFile[]>();
   /** Folders already created and checked to be inside the root (saves syscalls per file). */
   private readonly checkedDirs = new Set<string>();
+  /** The files list of sidecars this engine wrote last (saves reading them back for the next merge). */
+  private readonly sidecarCache = new Map<string, SidecarFile[]>();
+  /** Background fsyncs of big .part files: at most this many at once (they hold thread-pool threads). */
+  private readonly syncGate: SyncGate = { active: 0, max: 2 };
   private active = 0;
   private nextId = 1;
   private allPaused = false;
@@ -181,6 +189,7 @@ export class DownloadEngine {
       await deps.fs.mkdirp(full.root);
       const rootReal = await deps.fs.realpath(full.root);
       const ledger = await DownloadLedger.open(deps.fs, full.root);
+      ledger.sync = full.fsync;
       return ok(new DownloadEngine(deps, full, ledger, rootReal));
     } catch (e) {
       return { ok: false, error: diskFailure(e).error };
@@ -198,6 +207,7 @@ export class DownloadEngine {
       if (!v.ok) return v;
     }
     this.settings = { ...this.settings, ...patch };
+    this.ledger.sync = this.settings.fsync;
     this.pump();
     return ok(undefined);
   }
@@ -383,6 +393,7 @@ export class DownloadEngine {
       finalPath: null,
       extConfident: confident,
       ext,
+      fresh: false,
     };
   }
 
@@ -490,8 +501,18 @@ export class DownloadEngine {
     this.emitFile(task, true);
     let outcome: { ok: true; result: TransferResult } | { ok: false; failure: DownloadFailure } | { ok: 'aborted' };
     try {
-      if (task.finalPath === null) await this.plan(task);
-      const result = await transfer(this.transferDeps(task, controller.signal), this.target(task));
+      if (task.finalPath === null) {
+        const adopted = await this.plan(task);
+        if (adopted !== null) {
+          task.controller = null;
+          await this.adopt(task, adopted);
+          return;
+        }
+      }
+      const target = this.target(task);
+      target.fresh = task.fresh;
+      task.fresh = false;
+      const result = await transfer(this.transferDeps(task, controller.signal), target);
       outcome = { ok: true, result };
     } catch (e) {
       if (controller.signal.aborted) outcome = { ok: 'aborted' };
@@ -568,7 +589,7 @@ export class DownloadEngine {
     if (task.finalPath !== null) this.reserved.delete(task.finalPath.toLowerCase());
   }
 
-  private target(task: Task): { key: string; url: string; partPath: string; metaPath: string; expected: ReturnType<typeof expectedMedia> } {
+  private target(task: Task): TransferTarget {
     const finalPath = task.finalPath ?? '';
     return { key: ledgerKeyFor(task.item.job, task.item.asset), url: task.snap.url, partPath: `${finalPath}.part`, metaPath: `${finalPath}.part.json`, expected: expectedMedia(task.item.asset.kind) };
   }
@@ -580,6 +601,7 @@ export class DownloadEngine {
       hasher: this.deps.hasher,
       sources: this.settings.sources,
       fsync: this.settings.fsync,
+      syncGate: this.syncGate,
       signal,
       onBytes: (bytes, total) => this.progress(task, bytes, total),
       onRestart: (why) => this.logger.info('download restarted from zero', { job: task.snap.jobId, asset: task.snap.assetKey, why }),
@@ -639,15 +661,67 @@ export class DownloadEngine {
   }
 
   /** Chooses the final path: template → sanitised → inside the root → first free name (or the one whose .part is ours). */
-  private async plan(task: Task): Promise<void> {
+  private async plan(task: Task): Promise<LedgerEntry | null> {
     const rendered = renderName(this.settings.template, task.item.job, task.item.asset, task.ext);
     if (!rendered.ok) throw new TransferError(failure('name-refused', rendered.error.message));
     const key = ledgerKeyFor(task.item.job, task.item.asset);
-    task.finalPath = await this.claim(rendered.value, key);
+    const claimed = await this.claim(rendered.value, key, task);
+    if (typeof claimed !== 'string') return claimed;
+    task.finalPath = claimed;
     task.snap.path = task.finalPath.slice(this.settings.root.replace(/[/\\]+$/, '').length + 1);
+    return null;
   }
 
-  private async claim(relative: string, key: string): Promise<string> {
+  /**
+   * The ledger misses this asset but its own name is taken: if the job's
+   * sidecar lists that very file for this asset, with the same size and
+   * sha256, it is ours — finished just before a crash that lost its ledger
+   * line (lines are group-committed after the rename). Re-recorded, not
+   * fetched again.
+   */
+  private async ownFinishedFile(task: Task, path: string, size: number): Promise<LedgerEntry | null> {
+    if (task.force) return null;
+    const job = task.item.job;
+    const asset = task.item.asset;
+    const sidecarPath = `${parentOf(path)}/${sanitiseSegment(`${job.id}.json`)}`;
+    const bytes = await this.deps.fs.readFile(sidecarPath).catch(() => null);
+    if (bytes === null) return null;
+    let listed: unknown;
+    try {
+      listed = (JSON.parse(new TextDecoder().decode(bytes)) as { files?: unknown }).files;
+    } catch {
+      return null;
+    }
+    if (!Array.isArray(listed)) return null;
+    const name = baseNameOf(path);
+    const f = (listed as Array<Partial<SidecarFile> | null>).find((x) => x !== null && typeof x === 'object' && x.kind === asset.kind && x.index === asset.index && x.file === name);
+    if (f === undefined || f === null || f.size !== size || typeof f.sha256 !== 'string') return null;
+    const h = this.deps.hasher();
+    let hashed = 0;
+    try {
+      for await (const chunk of this.deps.fs.readChunks(path, 0)) {
+        h.update(chunk);
+        hashed += chunk.length;
+      }
+    } catch {
+      return null;
+    }
+    if (hashed !== size || h.digest() !== f.sha256) return null;
+    const relative = path.slice(this.settings.root.replace(/[/\\]+$/, '').length + 1);
+    return { provider: job.provider, account: job.accountId, jobId: job.id, assetKey: assetKeyOf(asset), path: relative, size, sha256: f.sha256, at: new Date(this.deps.clock.now()).toISOString() };
+  }
+
+  private async adopt(task: Task, entry: LedgerEntry): Promise<void> {
+    this.logger.info('download already on disk (ledger line restored from the sidecar)', { job: task.snap.jobId, asset: task.snap.assetKey });
+    await this.ledger.record(entry).catch((e: unknown) => this.logger.warn('could not write the ledger', { error: String(e) }));
+    task.snap.path = entry.path;
+    task.snap.bytes = entry.size;
+    task.snap.total = entry.size;
+    task.snap.skipReason = 'already-downloaded';
+    this.setState(task, 'skipped');
+  }
+
+  private async claim(relative: string, key: string, adoptFor: Task | null = null): Promise<string | LedgerEntry> {
     const fs = this.deps.fs;
     for (let n = 1; n <= MAX_COLLISIONS; n++) {
       const joined = joinInsideRoot(this.settings.root, withSuffix(relative, n));
@@ -666,10 +740,20 @@ export class DownloadEngine {
           if (!isInsideRoot(this.rootReal, real)) throw new TransferError(failure('name-refused', 'That folder leads outside the download folder, so it was refused.'));
           this.checkedDirs.add(dir);
         }
-        const meta = await readPartMeta(fs, `${path}.part.json`);
+        // One round trip: the three lookups run together.
+        const [meta, file, part] = await Promise.all([readPartMeta(fs, `${path}.part.json`), fs.stat(path), fs.stat(`${path}.part`)]);
         if (meta !== null && meta.key === key) return path; // our own unfinished download: resume it
-        const [file, part] = await Promise.all([fs.stat(path), fs.stat(`${path}.part`)]);
-        if (file === null && part === null && meta === null) return path;
+        if (file === null && part === null && meta === null) {
+          if (adoptFor !== null) adoptFor.fresh = true;
+          return path;
+        }
+        if (n === 1 && adoptFor !== null && file !== null && file.isFile && part === null && meta === null) {
+          const own = await this.ownFinishedFile(adoptFor, path, file.size);
+          if (own !== null) {
+            this.reserved.delete(lower);
+            return own;
+          }
+        }
       } catch (e) {
         this.reserved.delete(lower);
         if (e instanceof TransferError) throw e;
@@ -678,6 +762,12 @@ export class DownloadEngine {
       this.reserved.delete(lower);
     }
     throw new TransferError(failure('name-refused', 'Too many files already have this name.'));
+  }
+
+  private async claimPath(relative: string, key: string): Promise<string> {
+    const claimed = await this.claim(relative, key);
+    if (typeof claimed !== 'string') throw new TransferError(failure('filesystem', 'Unexpected claim result.'));
+    return claimed;
   }
 
   /** PNG text, atomic no-replace rename, sidecar cleanup, file times, ledger, job sidecar. */
@@ -723,7 +813,7 @@ export class DownloadEngine {
     let finalPath = task.finalPath ?? '';
     if (ext !== task.ext) {
       this.release(task);
-      finalPath = await this.claim(relative, `${ledgerKeyFor(job, asset)}:final`);
+      finalPath = await this.claimPath(relative, `${ledgerKeyFor(job, asset)}:final`);
     }
     // Never overwrite: if something appeared under our name meanwhile, take the next free one.
     for (let n = 2; ; n++) {
@@ -733,7 +823,7 @@ export class DownloadEngine {
       } catch (e) {
         if ((e as { code?: unknown }).code !== 'EEXIST' || n > MAX_COLLISIONS) throw e;
         this.reserved.delete(finalPath.toLowerCase());
-        finalPath = await this.claim(withSuffix(relative, n), `${ledgerKeyFor(job, asset)}:final`);
+        finalPath = await this.claimPath(withSuffix(relative, n), `${ledgerKeyFor(job, asset)}:final`);
       }
     }
     this.release(task);
@@ -755,7 +845,14 @@ export class DownloadEngine {
     ]);
   }
 
-  /** `<dir>/<jobId>.json`, read-merge-written atomically, one writer per file at a time; queued entries are merged into one write. */
+  /**
+   * `<dir>/<jobId>.json`, read-merge-written atomically (temp + rename), one
+   * writer per file at a time; entries queued meanwhile are merged into one
+   * write, and the list this engine last wrote is kept so the next merge does
+   * not read it back. Not fsynced: it describes files that are themselves
+   * synced, and everything in it can be rebuilt (a torn or lost sidecar after
+   * a power cut is ignored by the next merge, never trusted).
+   */
   private writeSidecar(job: Job, dir: string, file: SidecarFile, when: number | null): Promise<void> {
     const path = `${dir}/${sanitiseSegment(`${job.id}.json`)}`;
     const queued = this.sidecarPending.get(path);
@@ -768,19 +865,29 @@ export class DownloadEngine {
     const previous = this.sidecarLocks.get(path) ?? Promise.resolve();
     const next = previous.then(async () => {
       this.sidecarPending.delete(path);
-      const existing = await this.deps.fs.readFile(path).catch(() => null);
-      let parsed: unknown = null;
-      if (existing !== null) {
-        try {
-          parsed = JSON.parse(new TextDecoder().decode(existing));
-        } catch {
-          parsed = null;
+      const cached = this.sidecarCache.get(path);
+      let parsed: unknown = cached === undefined ? null : { files: cached };
+      if (cached === undefined) {
+        const existing = await this.deps.fs.readFile(path).catch(() => null);
+        if (existing !== null) {
+          try {
+            parsed = JSON.parse(new TextDecoder().decode(existing));
+          } catch {
+            parsed = null;
+          }
         }
       }
       let files = mergeSidecarFiles(parsed, batch[0] ?? file);
       for (const f of batch.slice(1)) files = mergeSidecarFiles({ files }, f);
       const sidecar = buildSidecar(job, files, this.settings.privacy);
-      await writeFileAtomic(this.deps.fs, path, new TextEncoder().encode(`${JSON.stringify(sidecar, null, 2)}\n`), this.settings.fsync);
+      this.sidecarCache.delete(path);
+      await writeFileAtomic(this.deps.fs, path, new TextEncoder().encode(`${JSON.stringify(sidecar, null, 2)}\n`), false);
+      this.sidecarCache.set(path, sidecar.files);
+      while (this.sidecarCache.size > SIDECAR_CACHE_MAX) {
+        const oldest = this.sidecarCache.keys().next();
+        if (oldest.done === true) break;
+        this.sidecarCache.delete(oldest.value);
+      }
       if (this.settings.setFileTimes && when !== null) await this.deps.fs.utimes(path, when, when).catch(() => undefined);
     });
     const settled = next.catch(() => undefined);

@@ -41,6 +41,8 @@ export interface TransferDeps {
   sources: readonly AssetSource[];
   fsync: boolean;
   signal: AbortSignal;
+  /** Shared by an engine's transfers: caps concurrent background fsyncs (see BackgroundSync). */
+  syncGate?: SyncGate;
   /** Running byte count of the .part (including resumed bytes) and the expected total. */
   onBytes(bytes: number, total: number | null): void;
   /** A resume was refused and the .part restarted from zero (for logs and tests). */
@@ -53,6 +55,8 @@ export interface TransferTarget {
   partPath: string;
   metaPath: string;
   expected: Expected;
+  /** The caller just saw neither a .part nor a .part.json: skip looking again. */
+  fresh?: boolean;
 }
 
 export interface TransferResult {
@@ -193,6 +197,7 @@ async function resumablePart(deps: TransferDeps, target: TransferTarget): Promis
 }
 
 function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1 && parts[0] !== undefined) return parts[0];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -202,7 +207,14 @@ function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-async function receive(deps: TransferDeps, target: TransferTarget, response: DownloadResponse, offset: number, total: number | null): Promise<{ size: number; sha256: string }> {
+/**
+ * Streams the body into the .part. Chunks are hashed and written as they
+ * came off the socket (no copy, no concatenation), in batches of about
+ * WRITE_BATCH_BYTES: each batch is awaited before more is read, so at most
+ * one batch (plus one network read) is ever received but not on disk.
+ * `before` (the .part.json write) settles before the first byte is written.
+ */
+async function receive(deps: TransferDeps, target: TransferTarget, response: DownloadResponse, offset: number, total: number | null, before: Promise<void> | null = null): Promise<{ size: number; sha256: string }> {
   const hasher = deps.hasher();
   if (offset > 0) {
     // The running hash must cover the bytes already on disk: read them back once (page cache, fast).
@@ -217,7 +229,16 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     });
     if (fed !== offset) throw new TransferError(failure('filesystem', 'The partial file changed while resuming.', { retryable: true }));
   }
-  const file: WritableFile = await onDisk(() => deps.fs.open(target.partPath, offset > 0 ? 'append' : 'truncate'));
+  let metaReady = before;
+  const opening = onDisk(() => deps.fs.open(target.partPath, offset > 0 ? 'append' : 'truncate'));
+  let file: WritableFile;
+  try {
+    file = await opening;
+  } catch (e) {
+    await metaReady?.catch(() => undefined);
+    throw e;
+  }
+  const sync = deps.fsync ? new BackgroundSync(file, deps.syncGate ?? null) : null;
   let bytes = offset;
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -226,10 +247,18 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
   let headBytes = 0;
   const flush = async (): Promise<void> => {
     if (pendingBytes === 0) return;
+    if (metaReady !== null) {
+      const ready = metaReady;
+      metaReady = null;
+      await ready;
+    }
     const batch = pending;
+    const size = pendingBytes;
     pending = [];
     pendingBytes = 0;
     await onDisk(() => file.write(batch));
+    sync?.written(size);
+    deps.onBytes(bytes, total);
   };
   const take = (chunk: Uint8Array): void => {
     hasher.update(chunk);
@@ -256,7 +285,6 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
           sniff(false);
         } else take(chunk);
         if (total !== null && bytes > total) throw new TransferError(failure('integrity', 'The server sent more bytes than it announced.', { retryable: true }));
-        deps.onBytes(bytes, total);
         if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
       }
     } catch (e) {
@@ -268,22 +296,94 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     }
     if (!sniffed) sniff(true);
     await flush();
+    if (metaReady !== null) await metaReady;
     deps.onBytes(bytes, total);
     if (total !== null && bytes !== total) {
       throw new TransferError(failure('network', `The download was cut short (${bytes} of ${total} bytes).`, { retryable: true }));
     }
-    if (deps.fsync) await onDisk(() => file.sync());
+    // The data must be on disk before the engine renames the .part (crash safety): background syncs only make this one short.
+    if (sync !== null) await onDisk(() => sync.finish());
     closed = true;
     await onDisk(() => file.close());
   } finally {
-    if (!closed) await file.close().catch(() => undefined);
+    if (!closed) {
+      await sync?.settle();
+      await file.close().catch(() => undefined);
+    }
+    await metaReady?.catch(() => undefined);
   }
   return { size: bytes, sha256: hasher.digest() };
 }
 
+/** Limits how many background fsyncs run at once (each holds a thread-pool thread for a while). */
+export interface SyncGate {
+  active: number;
+  max: number;
+}
+
+/** Start flushing a big file's data to disk after this many new bytes, while the download goes on. */
+export const BACKGROUND_SYNC_BYTES = 32 * 1024 * 1024;
+
+/**
+ * fsync in the background every BACKGROUND_SYNC_BYTES written, never awaited
+ * by the receive loop and at most one at a time per file (and `gate.max`
+ * per engine): the disk writes overlap the download instead of all
+ * happening in the final fsync before the rename. `finish()` still ends
+ * with a full fsync after the last write.
+ */
+class BackgroundSync {
+  private sinceSync = 0;
+  private running: Promise<void> | null = null;
+  private error: unknown = null;
+
+  constructor(
+    private readonly file: WritableFile,
+    private readonly gate: SyncGate | null,
+  ) {}
+
+  written(bytes: number): void {
+    this.sinceSync += bytes;
+    if (this.sinceSync < BACKGROUND_SYNC_BYTES || this.running !== null) return;
+    const gate = this.gate;
+    if (gate !== null && gate.active >= gate.max) return;
+    this.sinceSync = 0;
+    if (gate !== null) gate.active++;
+    this.running = this.file
+      .sync()
+      .catch((e: unknown) => {
+        this.error ??= e;
+      })
+      .finally(() => {
+        if (gate !== null) gate.active--;
+        this.running = null;
+      });
+  }
+
+  async settle(): Promise<void> {
+    await this.running;
+  }
+
+  async finish(): Promise<void> {
+    await this.running;
+    if (this.error !== null) throw this.error;
+    await this.file.sync();
+  }
+}
+
+async function writeMeta(deps: TransferDeps, metaPath: string, meta: PartMeta): Promise<void> {
+  await onDisk(async () => {
+    const file = await deps.fs.open(metaPath, 'truncate');
+    try {
+      await file.write([new TextEncoder().encode(JSON.stringify(meta))]);
+    } finally {
+      await file.close();
+    }
+  });
+}
+
 /** Runs one attempt. Throws TransferError (classified) or, when `deps.signal` aborted, whatever the abort raised. */
 export async function transfer(deps: TransferDeps, target: TransferTarget): Promise<TransferResult> {
-  let { size: partSize, meta } = await resumablePart(deps, target);
+  let { size: partSize, meta } = target.fresh === true ? { size: 0, meta: null } : await resumablePart(deps, target);
   for (let restarts = 0; ; restarts++) {
     if (restarts > MAX_RESTARTS) throw new TransferError(failure('integrity', 'The server kept changing the file while it was downloading.', { retryable: true }));
     const validator = meta === null ? null : validatorOf(meta);
@@ -321,20 +421,19 @@ export async function transfer(deps: TransferDeps, target: TransferTarget): Prom
       await response.discard().catch(() => undefined);
       throw new TransferError(httpFailure(status));
     }
-    if (partSize > 0) deps.onRestart?.('200 to a Range request: restarting from zero');
+    if (partSize > 0) {
+      // Old bytes must be gone before the new validator is written: a crash in between must not pair them.
+      await onDisk(() => deps.fs.unlink(target.partPath));
+      deps.onRestart?.('200 to a Range request: restarting from zero');
+    }
     const total = contentLength(response.headers);
     const fresh: PartMeta = { v: 1, key: target.key, url, etag: response.headers['etag'] ?? null, lastModified: response.headers['last-modified'] ?? null, total };
-    // Written before the first byte, so any .part on disk has one. Not atomic on purpose: a torn
+    // Written before the first byte of the .part (receive awaits it before its first write), so any
+    // .part with bytes has one; it runs while the .part is being opened. Not atomic on purpose: a torn
     // .part.json does not parse, which only costs a restart from zero.
-    await onDisk(async () => {
-      const file = await deps.fs.open(target.metaPath, 'truncate');
-      try {
-        await file.write([new TextEncoder().encode(JSON.stringify(fresh))]);
-      } finally {
-        await file.close();
-      }
-    });
-    const got = await receive(deps, target, response, 0, total);
+    const metaWrite = writeMeta(deps, target.metaPath, fresh);
+    metaWrite.catch(() => undefined);
+    const got = await receive(deps, target, response, 0, total, metaWrite);
     return { ...got, contentType: response.headers['content-type'] ?? null, url, resumedFrom: 0 };
   }
 }

@@ -160,6 +160,15 @@ export class AccountsState {
     );
   }
 
+  /** "Check again": polls an account paused for payment or an account hold at once. */
+  async resume(account: Pick<Account, 'provider' | 'id'>): Promise<boolean> {
+    return this.#run(
+      slotOf(account.provider, account.id),
+      () => this.#bridge.resumeAccount({ provider: account.provider, accountId: account.id }),
+      'Checking the account again…',
+    );
+  }
+
   clearNotice(slot: string): void {
     this.notice[slot] = null;
   }

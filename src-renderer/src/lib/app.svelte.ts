@@ -1,9 +1,9 @@
 /** App-wide state: info, live status (demo mode, account health), navigation. */
 import type { GenwatchApi } from '../../../src-shared/bridge';
-import type { AccountHealth, AppStatus } from '../../../src-shared/ipc-contract';
+import type { AccountHealth, AppStatus, NavigationRequest } from '../../../src-shared/ipc-contract';
 import { errorMessage, settle } from './ipc';
 
-export type View = 'jobs' | 'credits' | 'settings';
+export type View = 'jobs' | 'downloads' | 'credits' | 'settings';
 
 export type AppInfo = { version: string; platform: string };
 
@@ -30,12 +30,27 @@ export class AppState {
     ),
   );
 
-  start(): () => void {
-    const off = this.#bridge.on('appStatus', (status) => {
+  start(onNavigate?: (request: NavigationRequest) => void): () => void {
+    const offStatus = this.#bridge.on('appStatus', (status) => {
       this.status = status;
     });
+    // A notification, tray item or menu shortcut in main asks to show something.
+    const offNavigate = this.#bridge.on('navigate', (request) => {
+      if (request.kind === 'view') this.show(request.view);
+      else if (request.kind === 'job') {
+        this.show('jobs');
+        this.select(request.key);
+      } else if (request.kind === 'jobs') {
+        this.show('jobs');
+        this.select(request.keys.length === 1 ? (request.keys[0] ?? null) : null);
+      } else this.show('jobs');
+      onNavigate?.(request);
+    });
     void this.load();
-    return off;
+    return () => {
+      offStatus();
+      offNavigate();
+    };
   }
 
   async load(): Promise<void> {
@@ -57,6 +72,12 @@ export class AppState {
 
   select(key: string | null): void {
     this.selectedKey = key;
+  }
+
+  /** Cancels a running job at the provider (useapi.net); null on success, else the reason. */
+  async cancelJob(key: string): Promise<string | null> {
+    const result = await settle(() => this.#bridge.cancelJob({ key }));
+    return result.ok ? null : errorMessage(result.error);
   }
 
   async openExternal(url: string): Promise<string | null> {

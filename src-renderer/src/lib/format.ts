@@ -111,3 +111,8 @@ export function int(n: number): string {
 export function credits(n: number): string {
   return Number.isInteger(n) ? INT.format(n) : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
+
+/** A copy of `record` without `key` (settings records such as per-account overrides). */
+export function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
+}

@@ -10,6 +10,8 @@ import type { AppStatus, EventPayload, JobsDelta, Request, Response } from '../.
 import type { Asset, Job, JobStatus, Modality, ProviderId } from '../../../src-shared/job';
 import type { AppError, Result } from '../../../src-shared/result';
 import type { Settings } from '../../../src-shared/settings';
+import type { DownloadFile, DownloadsState } from '../../../src-shared/downloads';
+import { DEFAULT_DOWNLOAD_SETTINGS, TEMPLATE_VARIABLES } from './labels';
 
 export type DoubleCall = { method: InvokeMethod; request: unknown };
 
@@ -25,7 +27,16 @@ export type DoubleOptions = {
   settings?: Settings;
   version?: string;
   platform?: string;
+  /** What the folder picker answers (null: the user cancelled). Default a Pictures folder. */
+  folderChoice?: string | null;
+  /** Completed jobs flagged as close to the provider's retention limit. */
+  atRiskKeys?: string[];
+  /** Simulated download speed per file, bytes per second. */
+  downloadSpeed?: number;
 };
+
+/** Rows getDownloads returns at most (main caps its list too). */
+export const DOUBLE_FILES_CAP = 500;
 
 type Listener = (payload: unknown) => void;
 
@@ -99,6 +110,7 @@ export function defaultSettings(patch: Partial<Settings> = {}): Settings {
     stalledAfterMinutes: 10,
     notifications: { enabled: true, onCompleted: true, onFailed: true, quietWhenFocused: true, perAccount: {}, mutedUntil: {} },
     desktop: { closeToTray: true, launchAtLogin: false, startHidden: false },
+    downloads: structuredClone(DEFAULT_DOWNLOAD_SETTINGS),
     providers: { apiframe: { baseUrl: null }, useapi: { baseUrl: null } },
     ...patch,
   };
@@ -134,6 +146,16 @@ export class IpcDouble {
   info: { version: string; platform: string };
   /** Every key main would have stored, by `provider:accountId` (tests check it never reaches state). */
   readonly secrets = new Map<string, string>();
+  /** Every download row, oldest first (getDownloads shows them newest first, capped). */
+  downloadFiles: DownloadFile[] = [];
+  downloadProblem: string | null = null;
+  lowSpace = false;
+  atRiskKeys: string[];
+  folderChoice: string | null;
+  downloadSpeed: number;
+  /** Files whose id is listed here fail half-way with this sentence (retry clears it). */
+  readonly failFiles = new Map<string, string>();
+  #batch = 0;
 
   constructor(options: DoubleOptions = {}) {
     for (const job of options.jobs ?? []) this.#jobs.set(job.key, job);
@@ -149,6 +171,9 @@ export class IpcDouble {
       warnings: options.warnings ?? [],
     };
     this.info = { version: options.version ?? '0.1.0', platform: options.platform ?? 'linux' };
+    this.atRiskKeys = options.atRiskKeys ?? [];
+    this.folderChoice = options.folderChoice === undefined ? '/home/you/Pictures/genwatch' : options.folderChoice;
+    this.downloadSpeed = options.downloadSpeed ?? 2_400_000;
   }
 
   /** The object to hand to the state classes in place of `window.genwatch`. */
@@ -165,6 +190,7 @@ export class IpcDouble {
           stalledAfterMinutes: r.stalledAfterMinutes ?? this.settings.stalledAfterMinutes,
           notifications: { ...this.settings.notifications, ...r.notifications },
           desktop: { ...this.settings.desktop, ...r.desktop },
+          downloads: { ...this.settings.downloads, ...r.downloads },
           providers: {
             apiframe: r.providers?.apiframe ?? this.settings.providers.apiframe,
             useapi: r.providers?.useapi ?? this.settings.providers.useapi,
@@ -196,10 +222,60 @@ export class IpcDouble {
       this.#answer('cancelJob', r, () => {
         const job = this.#jobs.get(r.key);
         if (!job) throw new Refusal({ kind: 'not-found', message: 'That job is not watched.' });
-        this.upsert([{ ...job, status: 'failed', rawStatus: 'CANCELLED', watch: { ...job.watch, state: 'done' } }]);
+        if (job.provider !== 'useapi') {
+          throw new Refusal({ kind: 'invalid-input', message: 'Apiframe does not let running jobs be cancelled.' });
+        }
+        if (job.status === 'completed' || job.status === 'failed') {
+          throw new Refusal({ kind: 'invalid-input', message: 'This job has already finished.' });
+        }
+        const now = new Date().toISOString();
+        this.upsert([
+          {
+            ...job,
+            status: 'failed',
+            rawStatus: 'failed',
+            error: { message: 'Job cancelled by user', code: null, details: null },
+            updatedAt: now,
+            completedAt: now,
+            watch: { ...job.watch, state: 'done' },
+          },
+        ]);
         return null;
       }),
+    resumeAccount: (r) =>
+      this.#answer('resumeAccount', r, () => this.updateAccount(r.provider, r.accountId, { health: { state: 'ok', message: null } })),
     openExternal: (r) => this.#answer('openExternal', r, () => null),
+    chooseDownloadFolder: (r) =>
+      this.#answer('chooseDownloadFolder', r, () => {
+        const root = this.folderChoice;
+        if (root !== null) {
+          this.settings = { ...this.settings, downloads: { ...this.settings.downloads, root } };
+          this.downloadProblem = null;
+          this.emitDownloads();
+        }
+        return { root };
+      }),
+    previewFileName: (r) => this.#answer('previewFileName', r, () => ({ path: previewName(r.template) })),
+    downloadJobs: (r) => this.#answer('downloadJobs', r, () => this.#download(r.keys, r.force ?? false)),
+    getDownloads: (r) => this.#answer('getDownloads', r, () => this.downloadsState()),
+    controlDownloads: (r) =>
+      this.#answer('controlDownloads', r, () => {
+        this.#control(r.action, r.id);
+        return this.downloadsState();
+      }),
+    retryFailedDownloads: (r) =>
+      this.#answer('retryFailedDownloads', r, () => {
+        const failed = this.downloadFiles.filter((f) => f.batchId === r.batchId && f.state === 'failed');
+        if (failed.length === 0) throw new Refusal({ kind: 'not-found', message: 'Nothing in that batch failed.' });
+        this.downloadFiles = this.downloadFiles.map((f) =>
+          f.batchId === r.batchId && f.state === 'failed' ? { ...f, state: 'queued', bytes: 0, error: null, attempts: f.attempts + 1 } : f,
+        );
+        for (const f of failed) this.failFiles.delete(f.id);
+        this.emitDownloads();
+        return { batchId: r.batchId, files: failed.length, skipped: 0, failed: 0 };
+      }),
+    revealFile: (r) => this.#answer('revealFile', r, () => this.#onDisk(r.path)),
+    openFile: (r) => this.#answer('openFile', r, () => this.#onDisk(r.path)),
     on: <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) => {
       const set = this.#listeners.get(event) ?? new Set<Listener>();
       this.#listeners.set(event, set);
@@ -296,6 +372,148 @@ export class IpcDouble {
       }
     }
     if (changed.length > 0) this.upsert(changed);
+  }
+
+  /** What getDownloads answers: newest first, capped, with the aggregate over every row. */
+  downloadsState(): DownloadsState {
+    const files = { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 };
+    let bytes = 0;
+    let totalBytes = 0;
+    let speed = 0;
+    let remaining = 0;
+    const failedByBatch = new Map<string, number>();
+    for (const f of this.downloadFiles) {
+      files.total += 1;
+      files[f.state === 'retrying' ? 'active' : f.state] += 1;
+      if (f.state === 'cancelled' || f.state === 'skipped') continue;
+      bytes += f.bytes;
+      totalBytes += f.total ?? f.bytes;
+      speed += f.speed;
+      if (f.state !== 'done' && f.state !== 'failed') remaining += (f.total ?? f.bytes) - f.bytes;
+      if (f.state === 'failed') failedByBatch.set(f.batchId, (failedByBatch.get(f.batchId) ?? 0) + 1);
+    }
+    const root = this.settings.downloads.root;
+    const atRisk = this.atRiskKeys.filter((k) => this.#jobs.has(k) && !this.downloadFiles.some((f) => f.jobKey === k && f.state === 'done'));
+    return {
+      root,
+      problem: root === null ? 'Choose a download folder first.' : this.downloadProblem,
+      files: this.downloadFiles.slice(-DOUBLE_FILES_CAP).reverse(),
+      aggregate: {
+        files,
+        bytes,
+        totalBytes,
+        speed,
+        etaMs: speed > 0 && remaining > 0 ? Math.round((remaining / speed) * 1000) : null,
+        hold: this.lowSpace ? 'low-space' : null,
+      },
+      failedBatches: [...failedByBatch].map(([batchId, failed]) => ({ batchId, failed })),
+      atRisk: { count: atRisk.length, keys: atRisk },
+    };
+  }
+
+  emitDownloads(): void {
+    this.emit('downloads', structuredClone(this.downloadsState()));
+  }
+
+  /**
+   * Advance the simulated transfers by `ms`: queued files start (up to the
+   * concurrency setting), active ones gain bytes at `downloadSpeed`, and
+   * files listed in `failFiles` fail half-way. Emits one `downloads` event.
+   */
+  tickDownloads(ms = 1000): void {
+    if (this.lowSpace) return;
+    let slots = this.settings.downloads.concurrency - this.downloadFiles.filter((f) => f.state === 'active' || f.state === 'retrying').length;
+    let changed = false;
+    this.downloadFiles = this.downloadFiles.map((f) => {
+      if (f.state === 'queued' && slots > 0) {
+        slots -= 1;
+        changed = true;
+        return { ...f, state: 'active', speed: this.downloadSpeed, attempts: f.attempts + 1 };
+      }
+      if (f.state !== 'active' && f.state !== 'retrying') return f;
+      changed = true;
+      const total = f.total ?? 1_000_000;
+      const step = Math.round(this.downloadSpeed * (0.6 + ((f.id.charCodeAt(f.id.length - 1) % 7) / 10)) * (ms / 1000));
+      const next = Math.min(total, f.bytes + step);
+      const failure = this.failFiles.get(f.id);
+      if (failure && next >= total / 2) {
+        return { ...f, state: 'failed', bytes: Math.round(total / 2), speed: 0, etaMs: null, error: failure, retryable: true };
+      }
+      if (next >= total) return { ...f, state: 'done', bytes: total, speed: 0, etaMs: null };
+      const speed = Math.round(step / (ms / 1000));
+      return { ...f, bytes: next, speed, etaMs: speed > 0 ? Math.round(((total - next) / speed) * 1000) : null };
+    });
+    if (changed) this.emitDownloads();
+  }
+
+  #download(keys: readonly string[], force: boolean): Response<'downloadJobs'> {
+    if (this.settings.downloads.root === null) {
+      throw new Refusal({ kind: 'invalid-input', message: 'Choose a download folder first (Settings → Downloads).' });
+    }
+    const batchId = `batch-${++this.#batch}`;
+    let files = 0;
+    let skipped = 0;
+    const mode = this.settings.downloads.images;
+    for (const key of keys) {
+      const job = this.#jobs.get(key);
+      if (!job || job.status !== 'completed') continue;
+      const assets = job.assets.filter((a) => !(mode === 'grid' && a.kind === 'image' && job.assets.some((b) => b.kind === 'grid')) && !(mode === 'individual' && a.kind === 'grid'));
+      assets.forEach((asset, i) => {
+        const path = renderName(this.settings.downloads.template, job, asset, i, assets.length);
+        const onDisk = this.downloadFiles.some((f) => f.path === path && f.state === 'done');
+        const skip = onDisk && !force;
+        if (skip) skipped += 1;
+        else files += 1;
+        this.downloadFiles.push({
+          id: `${batchId}-${files + skipped}`,
+          batchId,
+          jobKey: job.key,
+          jobId: job.id,
+          provider: job.provider,
+          kind: asset.kind,
+          url: asset.url,
+          state: skip ? 'skipped' : 'queued',
+          bytes: skip ? (asset.size ?? 0) : 0,
+          total: asset.size ?? 900_000 + ((i * 337_000 + job.id.length * 41_000) % 2_400_000),
+          speed: 0,
+          etaMs: null,
+          path,
+          attempts: 0,
+          error: null,
+          retryable: false,
+          skipReason: skip ? 'already-downloaded' : null,
+        });
+      });
+    }
+    this.emitDownloads();
+    return { batchId, files, skipped, failed: 0 };
+  }
+
+  #control(action: 'pause' | 'resume' | 'cancel' | 'clear', id: string | undefined): void {
+    const hit = (f: DownloadFile) => id === undefined || f.id === id;
+    if (id !== undefined && !this.downloadFiles.some((f) => f.id === id)) {
+      throw new Refusal({ kind: 'not-found', message: 'That download is no longer listed.' });
+    }
+    if (action === 'clear') {
+      this.downloadFiles = this.downloadFiles.filter((f) => !(hit(f) && (f.state === 'done' || f.state === 'skipped' || f.state === 'cancelled')));
+    } else {
+      this.downloadFiles = this.downloadFiles.map((f) => {
+        if (!hit(f)) return f;
+        const pending = f.state === 'queued' || f.state === 'active' || f.state === 'retrying';
+        if (action === 'pause' && pending) return { ...f, state: 'paused', speed: 0, etaMs: null };
+        if (action === 'resume' && f.state === 'paused') return { ...f, state: 'queued' };
+        if (action === 'cancel' && (pending || f.state === 'paused')) return { ...f, state: 'cancelled', speed: 0, etaMs: null };
+        return f;
+      });
+    }
+    this.emitDownloads();
+  }
+
+  #onDisk(path: string): null {
+    if (!this.downloadFiles.some((f) => f.path === path && f.state === 'done')) {
+      throw new Refusal({ kind: 'not-found', message: 'That file is not in the download folder any more.' });
+    }
+    return null;
   }
 
   #find(provider: ProviderId, accountId: string): Account {
@@ -398,6 +616,61 @@ export class IpcDouble {
 
 export function createIpcDouble(options: DoubleOptions = {}): IpcDouble {
   return new IpcDouble(options);
+}
+
+const VARIABLE_NAMES = new Set(TEMPLATE_VARIABLES.map((v) => v.name));
+
+function extOf(asset: Asset): string {
+  const m = /\.([a-z0-9]{2,4})$/i.exec(asset.filename ?? '');
+  if (m?.[1]) return m[1].toLowerCase();
+  return { image: 'png', grid: 'png', cover: 'jpg', video: 'mp4', audio: 'mp3', other: 'bin' }[asset.kind];
+}
+
+/** A small stand-in for main's template renderer (src-main/core/downloads/naming.ts). */
+export function renderName(template: string, job: Job, asset: Asset, index: number, count: number): string {
+  const created = job.createdAt ?? '2026-03-15T10:04:31.000Z';
+  const values: Record<string, string> = {
+    provider: job.provider,
+    account: job.accountId,
+    date: created.slice(0, 10),
+    time: created.slice(11, 19).replaceAll(':', '-'),
+    jobId: job.id.replaceAll(':', '-'),
+    shortId: job.id.replace(/^job:/, '').slice(0, 8),
+    index: String(index + 1),
+    n: String(count),
+    kind: asset.kind,
+    model: job.model ?? 'unknown',
+    modality: job.modality,
+    prompt: (job.prompt ?? '').slice(0, 40).trim().replace(/[^\w -]+/g, '').replace(/\s+/g, '-') || 'no-prompt',
+    ext: extOf(asset),
+  };
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? name);
+}
+
+/** previewFileName: checks the template like main does and renders it for a sample job. */
+export function previewName(template: string): string {
+  const open = template.indexOf('{');
+  if (!template.trim()) throw new Refusal({ kind: 'invalid-input', message: 'The template is empty.' });
+  for (const m of template.matchAll(/\{([^{}]*)\}/g)) {
+    if (!VARIABLE_NAMES.has(m[1] ?? '')) {
+      throw new Refusal({ kind: 'invalid-input', message: `“{${m[1] ?? ''}}” is not a template variable; use one of the names listed below.` });
+    }
+  }
+  if ((template.match(/\{/g) ?? []).length !== (template.match(/\}/g) ?? []).length || (open >= 0 && template.indexOf('}') < open)) {
+    throw new Refusal({ kind: 'invalid-input', message: 'A “{” or “}” has no partner: variables look like {jobId}.' });
+  }
+  if (template.split('/').some((part) => part === '..')) {
+    throw new Refusal({ kind: 'invalid-input', message: 'The template may not leave the download folder (“..”).' });
+  }
+  const job = makeJob({
+    id: '3f2a9c1e-7b4d-4e21-9a0c-5d8e6f1b2c34',
+    status: 'completed',
+    model: 'midjourney',
+    prompt: 'a lighthouse on a basalt cliff at dusk',
+    createdAt: '2026-03-15T10:04:31.000Z',
+  });
+  const asset: Asset = { kind: 'image', url: 'https://cdn.example.com/a.png', index: 1, filename: null, contentType: 'image/png', size: null, width: null, height: null, meta: {} };
+  return renderName(template, job, asset, 1, 4);
 }
 
 // ---------------------------------------------------------------------------
@@ -680,4 +953,37 @@ export function generateJobs(
     );
   }
   return jobs;
+}
+
+/**
+ * `count` completed image jobs with four generated images each (data: URLs),
+ * for previews of the downloads panel and the bulk selection.
+ */
+export function sampleImageJobs(count: number, now = Date.now()): Job[] {
+  const models = ['midjourney', 'flux-pro', 'ideogram'];
+  return Array.from({ length: count }, (_, j) => {
+    const rand = prng(900 + j);
+    const id = uuidFrom(rand);
+    const created = new Date(now - (j + 1) * 7 * 60_000).toISOString();
+    const hue = Math.floor(rand() * 360);
+    return makeJob({
+      id,
+      status: 'completed',
+      rawStatus: 'FINISHED',
+      model: models[j % models.length] ?? 'midjourney',
+      prompt: `${SUBJECTS[j % SUBJECTS.length] ?? ''}, ${STYLES[j % STYLES.length] ?? ''}`,
+      progress: 100,
+      createdAt: created,
+      completedAt: created,
+      cost: { credits: 8, refunded: false },
+      assets: [0, 1, 2, 3].map((i) =>
+        asset('image', art((hue + i * 23) % 360, (hue + 90 + i * 17) % 360, i + j), i, {
+          contentType: 'image/png',
+          size: 1_200_000 + Math.floor(rand() * 1_600_000),
+          width: 1024,
+          height: 1024,
+        }),
+      ),
+    });
+  });
 }

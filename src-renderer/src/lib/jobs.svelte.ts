@@ -56,6 +56,8 @@ export class JobsState {
   loadError = $state<string | null>(null);
 
   filter = $state<StatusFilter>('all');
+  /** A notification or tray click asked for exactly these jobs; cleared with the other filters. */
+  onlyKeys = $state<ReadonlySet<string> | null>(null);
   provider = $state<ProviderId | 'all'>('all');
   /** '' = every model. */
   model = $state('');
@@ -128,7 +130,8 @@ export class JobsState {
   /** The list the view renders. */
   readonly visible: Job[] = $derived.by(() => {
     const filter = this.filter;
-    const base = this.#faceted;
+    const only = this.onlyKeys;
+    const base = only ? this.#faceted.filter((job) => only.has(job.key)) : this.#faceted;
     return filter === 'all' ? base : base.filter((job) => job.status === filter);
   });
 
@@ -155,7 +158,8 @@ export class JobsState {
 
   /** True when anything narrows the list (status included). */
   readonly filtering: boolean = $derived(
-    this.filter !== 'all' ||
+    this.onlyKeys !== null ||
+      this.filter !== 'all' ||
       this.provider !== 'all' ||
       !!this.model ||
       !!this.account ||
@@ -259,7 +263,16 @@ export class JobsState {
     return true;
   }
 
+  /** Shows exactly these jobs (the filtered list a batched notification points at). */
+  showOnly(keys: readonly string[]): void {
+    this.clearFilters();
+    // Replaced wholesale, never mutated: the $state assignment is the reactive change.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    this.onlyKeys = new Set(keys);
+  }
+
   clearFilters(): void {
+    this.onlyKeys = null;
     this.filter = 'all';
     this.provider = 'all';
     this.model = '';

@@ -5,6 +5,7 @@
  * settings.ts) are mirrored here so the renderer bundle never pulls in zod.
  */
 import type { Account } from '../../../src-shared/accounts';
+import type { DownloadFile, DownloadSettings } from '../../../src-shared/downloads';
 import type { JobStatus, Modality, ProviderId } from '../../../src-shared/vocabulary';
 
 export { PROVIDER_IDS, PROVIDER_LABELS, JOB_STATUSES } from '../../../src-shared/vocabulary';
@@ -73,4 +74,67 @@ export const HEALTH_HEADLINES: Record<Exclude<HealthState, 'ok'>, (who: string) 
   'account-hold': (p) =>
     `${p} put the account on hold until you acknowledge a notice (moderation warning or CAPTCHA) on the provider's site. Watching resumes after that.`,
   unreachable: (p) => `genwatch can't reach ${p} right now. It keeps retrying on its own.`,
+};
+
+// ---------------------------------------------------------------------------
+// Downloads (mirrors of src-shared/downloads.ts, a zod module).
+
+export type DownloadFileState = DownloadFile['state'];
+export type ImagesMode = DownloadSettings['images'];
+
+/** Mirrors DEFAULT_DOWNLOAD_TEMPLATE in src-shared/downloads.ts. */
+export const DEFAULT_DOWNLOAD_TEMPLATE = '{provider}/{date}/{jobId}_{kind}-{index}.{ext}';
+/** Mirrors the concurrency bounds of DownloadSettingsSchema. */
+export const DOWNLOAD_CONCURRENCY = { min: 1, max: 16, default: 6 } as const;
+/** Mirrors DEFAULT_DOWNLOAD_SETTINGS in src-shared/downloads.ts. */
+export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
+  root: null,
+  template: DEFAULT_DOWNLOAD_TEMPLATE,
+  auto: true,
+  autoModalities: { image: true, video: true, music: true },
+  autoPerAccount: {},
+  images: 'all',
+  privacy: false,
+  embedMetadata: true,
+  sidecar: true,
+  concurrency: DOWNLOAD_CONCURRENCY.default,
+};
+
+/** What each naming-template variable becomes (shown under the template field). */
+export const TEMPLATE_VARIABLES: readonly { name: string; meaning: string }[] = [
+  { name: 'provider', meaning: 'apiframe or useapi' },
+  { name: 'account', meaning: 'the account id' },
+  { name: 'date', meaning: 'creation date, 2026-03-15' },
+  { name: 'time', meaning: 'creation time, 10-04-31' },
+  { name: 'jobId', meaning: 'the full job id' },
+  { name: 'shortId', meaning: 'first 8 characters of the id' },
+  { name: 'index', meaning: 'file number within the job, from 1' },
+  { name: 'n', meaning: 'how many files the job has' },
+  { name: 'kind', meaning: 'image, grid, video, audio, cover' },
+  { name: 'model', meaning: 'midjourney, flux-pro, suno…' },
+  { name: 'modality', meaning: 'image, video or music' },
+  { name: 'prompt', meaning: 'the start of the prompt' },
+  { name: 'ext', meaning: 'png, mp4, mp3…' },
+];
+
+export const DOWNLOAD_STATE_LABELS: Record<DownloadFileState, string> = {
+  queued: 'Waiting',
+  active: 'Downloading',
+  retrying: 'Retrying',
+  paused: 'Paused',
+  done: 'Done',
+  skipped: 'Already on disk',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+export const SKIP_REASON_LABELS: Record<NonNullable<DownloadFile['skipReason']>, string> = {
+  'already-downloaded': 'Already downloaded',
+  'deleted-by-user': 'You deleted this file; not downloaded again',
+};
+
+export const IMAGES_MODE_LABELS: Record<ImagesMode, string> = {
+  all: 'The grid and every single image',
+  grid: 'Only the grid',
+  individual: 'Only the single images',
 };

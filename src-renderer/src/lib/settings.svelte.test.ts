@@ -77,3 +77,45 @@ describe('AppState', () => {
     expect(double.listenerCount('appStatus')).toBe(0);
   });
 });
+
+describe('SettingsState: downloads, notifications, desktop', () => {
+  it('previews the naming template after a pause and shows the reason for a bad one', async () => {
+    const double = createIpcDouble();
+    const state = new SettingsState(double.api);
+    await state.load();
+    state.previewTemplate('{provider}/{jobId}.{ext}', 5);
+    state.previewTemplate('{provider}/{shortId}.{ext}', 5);
+    expect(state.templatePreview?.pending).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Only the last keystroke reached main.
+    expect(double.calls.filter((c) => c.method === 'previewFileName')).toHaveLength(1);
+    expect(state.templatePreview).toMatchObject({ path: 'apiframe/3f2a9c1e.png', error: null, pending: false });
+    state.previewTemplate('{provider}/{nope}.{ext}', 0);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(state.templatePreview?.error).toMatch(/not a template variable/);
+    expect(await state.saveTemplate('{provider}/{nope}.{ext}')).toBe(false);
+    expect(double.calls.some((c) => c.method === 'updateSettings')).toBe(false);
+    expect(await state.saveTemplate('{model}/{jobId}.{ext}')).toBe(true);
+    expect(state.downloads.template).toBe('{model}/{jobId}.{ext}');
+    state.stop();
+  });
+
+  it('saves partial sections, applied at once and rolled back when refused', async () => {
+    const double = createIpcDouble();
+    const state = new SettingsState(double.api);
+    await state.load();
+    expect(await state.saveSection('downloads', { auto: false })).toBe(true);
+    expect(double.calls.at(-1)).toEqual({ method: 'updateSettings', request: { downloads: { auto: false } } });
+    expect(state.downloads.auto).toBe(false);
+    expect(state.downloads.concurrency).toBe(6);
+    double.failNext('updateSettings', { kind: 'internal', message: 'Could not save.' });
+    const saving = state.saveSection('desktop', { launchAtLogin: true });
+    expect(state.desktop.launchAtLogin).toBe(true);
+    expect(await saving).toBe(false);
+    expect(state.desktop.launchAtLogin).toBe(false);
+    expect(state.sectionNotice.desktop).toEqual({ tone: 'error', text: 'Could not save.' });
+    await state.saveSection('notifications', { mutedUntil: { 'apiframe:default': '2099-01-01T00:00:00.000Z' } });
+    expect(state.notifications.mutedUntil).toEqual({ 'apiframe:default': '2099-01-01T00:00:00.000Z' });
+    expect(state.notifications.onFailed).toBe(true);
+  });
+});

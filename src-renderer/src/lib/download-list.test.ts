@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { DownloadFile, DownloadsState } from '../../../src-shared/downloads';
+import {
+  aggregateLine,
+  aggregatePercent,
+  applyControl,
+  batchSummary,
+  emptyDownloads,
+  etaText,
+  fileFolder,
+  fileName,
+  filePercent,
+  jobsOnDisk,
+  displayOrder,
+} from './download-list';
+
+function file(id: string, state: DownloadFile['state'], extra: Partial<DownloadFile> = {}): DownloadFile {
+  return {
+    id,
+    batchId: 'b1',
+    jobKey: `apiframe:default:${id}`,
+    jobId: id,
+    provider: 'apiframe',
+    kind: 'image',
+    url: `https://cdn.example.com/${id}.png`,
+    state,
+    bytes: 0,
+    total: 1000,
+    speed: state === 'active' ? 500 : 0,
+    etaMs: state === 'active' ? 2000 : null,
+    path: `apiframe/2026-03-15/${id}_image-1.png`,
+    attempts: 0,
+    error: null,
+    retryable: false,
+    skipReason: null,
+    ...extra,
+  };
+}
+
+function stateOf(files: DownloadFile[]): DownloadsState {
+  const s = emptyDownloads('/tmp/dl');
+  const counts = s.aggregate.files;
+  for (const f of files) {
+    counts.total += 1;
+    counts[f.state === 'retrying' ? 'active' : f.state] += 1;
+  }
+  return { ...s, files, aggregate: { ...s.aggregate, files: counts, speed: 500, etaMs: 2000 } };
+}
+
+describe('applyControl (the optimistic reducer)', () => {
+  const files = [file('a', 'active'), file('b', 'queued'), file('c', 'done'), file('d', 'failed'), file('e', 'paused')];
+
+  it('pauses every pending file and moves the counts, leaving finished ones alone', () => {
+    const next = applyControl(stateOf(files), 'pause');
+    expect(next.files.map((f) => f.state)).toEqual(['paused', 'paused', 'done', 'failed', 'paused']);
+    expect(next.aggregate.files).toMatchObject({ active: 0, queued: 0, paused: 3, done: 1, failed: 1, total: 5 });
+    expect(next.aggregate.speed).toBe(0);
+    expect(next.aggregate.etaMs).toBeNull();
+  });
+
+  it('acts on one file only when given its id', () => {
+    const next = applyControl(stateOf(files), 'cancel', 'b');
+    expect(next.files.map((f) => f.state)).toEqual(['active', 'cancelled', 'done', 'failed', 'paused']);
+    expect(next.aggregate.files).toMatchObject({ queued: 0, cancelled: 1, active: 1 });
+    expect(next.aggregate.speed).toBe(500); // a file is still moving
+  });
+
+  it('resumes paused files as queued', () => {
+    const next = applyControl(stateOf(files), 'resume');
+    expect(next.files[4]?.state).toBe('queued');
+    expect(next.aggregate.files).toMatchObject({ paused: 0, queued: 2 });
+  });
+
+  it('clear drops finished rows and their counts', () => {
+    const next = applyControl(stateOf([...files, file('f', 'skipped'), file('g', 'cancelled')]), 'clear');
+    expect(next.files.map((f) => f.id)).toEqual(['a', 'b', 'd', 'e']);
+    expect(next.aggregate.files).toMatchObject({ total: 4, done: 0, skipped: 0, cancelled: 0, failed: 1 });
+  });
+
+  it('returns a new state and leaves the old one untouched', () => {
+    const before = stateOf(files);
+    const snapshot = structuredClone(before);
+    applyControl(before, 'cancel');
+    expect(before).toEqual(snapshot);
+  });
+});
+
+describe('aggregate in words', () => {
+  it('counts done and skipped as finished, cancelled not at all', () => {
+    const s = stateOf([file('a', 'done'), file('b', 'skipped'), file('c', 'active'), file('d', 'cancelled')]);
+    const a = { ...s.aggregate, bytes: 2500, totalBytes: 3000 };
+    expect(aggregateLine(a)).toBe('2 of 3 files · 2 KB of 3 KB');
+    expect(Math.round(aggregatePercent(a))).toBe(83);
+    expect(aggregatePercent(emptyDownloads().aggregate)).toBe(0);
+  });
+
+  it('says how long is left in rounded words', () => {
+    expect(etaText(null)).toBe('');
+    expect(etaText(3_000)).toBe('a few seconds left');
+    expect(etaText(42_000)).toBe('about 42 s left');
+    expect(etaText(5 * 60_000)).toBe('about 5 min left');
+    expect(etaText(3 * 3600_000)).toBe('about 3 hr left');
+  });
+
+  it('summarises a batch', () => {
+    expect(batchSummary({ batchId: 'x', files: 12, skipped: 0, failed: 0 }, 3)).toBe('Downloading 12 files from 3 jobs.');
+    expect(batchSummary({ batchId: 'x', files: 4, skipped: 2, failed: 1 })).toBe('Downloading 4 files, 2 already on disk, 1 could not start.');
+    expect(batchSummary({ batchId: 'x', files: 0, skipped: 5, failed: 0 }, 1)).toBe('All 5 files are already on disk.');
+    expect(batchSummary({ batchId: 'x', files: 0, skipped: 0, failed: 0 }, 2)).toMatch(/^Nothing to download from 2 jobs/);
+  });
+});
+
+describe('per file', () => {
+  it('names, folders and percentages', () => {
+    const f = file('a', 'active', { bytes: 250 });
+    expect(fileName(f)).toBe('a_image-1.png');
+    expect(fileFolder(f.path)).toBe('apiframe/2026-03-15');
+    expect(fileFolder('top.png')).toBe('');
+    expect(filePercent(f)).toBe(25);
+    expect(filePercent({ ...f, total: null })).toBeNull();
+    expect(filePercent({ ...f, state: 'skipped' })).toBe(100);
+    expect(fileName({ path: null, jobId: 'abcdefghijklmnopqrstuvwxyz', kind: 'grid' })).toBe('grid of abcdefghijkl…');
+  });
+
+  it('knows which jobs are on disk', () => {
+    const on = jobsOnDisk([file('a', 'done'), file('b', 'skipped', { skipReason: 'already-downloaded' }), file('c', 'failed')]);
+    expect([...on].sort()).toEqual(['apiframe:default:a', 'apiframe:default:b']);
+  });
+});
+
+describe('displayOrder', () => {
+  it('puts moving files first, then failures, paused, waiting and finished, keeping main order within each', () => {
+    const order = displayOrder([file('q1', 'queued'), file('d1', 'done'), file('a1', 'active'), file('f1', 'failed'), file('q2', 'queued'), file('r1', 'retrying'), file('p1', 'paused')]);
+    expect(order.map((f) => f.id)).toEqual(['a1', 'r1', 'f1', 'p1', 'q1', 'q2', 'd1']);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Pure selection logic of the job list: plain click, shift-click ranges and
+ * ctrl/cmd toggles over the keys in display order. The SelectionState class
+ * (selection.svelte.ts) holds the result; this file holds the rules.
+ */
+
+export type ClickKind = 'toggle' | 'range';
+
+export type SelectionModel = { keys: ReadonlySet<string>; anchor: string | null };
+
+export function emptySelection(): SelectionModel {
+  return { keys: new Set(), anchor: null };
+}
+
+/** Exactly these keys, no anchor ("select all matching"). */
+export function selectionOf(keys: Iterable<string>): SelectionModel {
+  return { keys: new Set(keys), anchor: null };
+}
+
+/** Keys from `a` to `b` inclusive, in display order; [b] alone when `a` is not shown. */
+export function rangeBetween(ordered: readonly string[], a: string | null, b: string): string[] {
+  const end = ordered.indexOf(b);
+  if (end < 0) return [];
+  const start = a === null ? -1 : ordered.indexOf(a);
+  if (start < 0) return [b];
+  const [lo, hi] = start <= end ? [start, end] : [end, start];
+  return ordered.slice(lo, hi + 1);
+}
+
+/**
+ * The next selection after clicking `key`:
+ * - 'toggle' (a checkbox click, or ctrl/cmd-click on a row): flips `key`, which becomes the anchor;
+ * - 'range' (shift-click): every key between the anchor and `key` takes the anchor's state
+ *   (selected when the anchor is selected or there is none), other keys are kept; the anchor stays.
+ */
+export function clickSelection(model: SelectionModel, ordered: readonly string[], key: string, kind: ClickKind): SelectionModel {
+  const keys = new Set(model.keys);
+  if (kind === 'toggle' || model.anchor === null || !ordered.includes(model.anchor)) {
+    if (keys.has(key)) keys.delete(key);
+    else keys.add(key);
+    return { keys, anchor: key };
+  }
+  const select = model.keys.has(model.anchor);
+  for (const k of rangeBetween(ordered, model.anchor, key)) {
+    if (select) keys.add(k);
+    else keys.delete(k);
+  }
+  return { keys, anchor: model.anchor };
+}
+
+/** Drops keys that no longer exist (removed jobs). Returns the same model when nothing changed. */
+export function pruneSelection(model: SelectionModel, exists: (key: string) => boolean): SelectionModel {
+  let changed = false;
+  const keys = new Set<string>();
+  for (const k of model.keys) {
+    if (exists(k)) keys.add(k);
+    else changed = true;
+  }
+  if (!changed) return model;
+  return { keys, anchor: model.anchor !== null && exists(model.anchor) ? model.anchor : null };
+}
