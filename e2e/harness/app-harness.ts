@@ -152,6 +152,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   core.onStatus((status) => emit('appStatus', status));
   core.onAccounts((accounts) => emit('accounts', accounts));
   core.downloads?.onState((state) => emit('downloads', state));
+  core.onSettings((settings) => emit('settings', settings));
 
   return {
     appUrl,

@@ -10,7 +10,7 @@ import { jobKey } from '../../src-shared/job';
 import type { Job, ProviderId } from '../../src-shared/job';
 import { placeholderJob } from './job-merge';
 import { JobStore } from './job-store';
-import { BATCH_THRESHOLD, DISCOVER_IDLE_MS, Poller } from './poller';
+import { BATCH_THRESHOLD, DISCOVER_IDLE_MS, Poller, STALLED_SLOWDOWN } from './poller';
 import type { AccountOptions } from './poller';
 import { apiframe } from './providers/apiframe';
 import type { ProviderAdapter } from './providers/provider';
@@ -363,7 +363,7 @@ describe('Poller batched errors and health', () => {
 });
 
 describe('Poller stalled flag', () => {
-  it('progress unchanged for stalledAfterMs → stalled with a message (still polled); moving again → watching', async () => {
+  it('progress unchanged for stalledAfterMs → stalled with a message (still polled, slowly); moving again → watching', async () => {
     const h = harness();
     h.api.put(uuidFor(1), { status: 'PROCESSING', progress: 40, model: 'midjourney' });
     h.add(uuidFor(1));
@@ -375,12 +375,19 @@ describe('Poller stalled flag', () => {
     await h.clock.advanceAndSettle(IMAGE_INTERVAL);
     expect(h.clock.now() - start).toBe(STALL_MS);
     expect(h.job(uuidFor(1)).watch).toMatchObject({ state: 'stalled', message: 'No progress for 10 min; still watching.' });
+    // Alone on its account, a stalled job is asked STALLED_SLOWDOWN times less often, never dropped.
     const polls = h.api.requests('get').length;
     await h.clock.advanceAndSettle(IMAGE_INTERVAL);
+    expect(h.api.requests('get').length).toBe(polls);
+    await h.clock.advanceAndSettle(IMAGE_INTERVAL * (STALLED_SLOWDOWN - 1));
     expect(h.api.requests('get').length).toBe(polls + 1);
     h.api.set(uuidFor(1), { progress: 41 });
-    await h.clock.advanceAndSettle(IMAGE_INTERVAL);
+    await h.clock.advanceAndSettle(IMAGE_INTERVAL * STALLED_SLOWDOWN);
     expect(h.job(uuidFor(1)).watch).toMatchObject({ state: 'watching', message: null });
+    // Moving again: back to the normal pace.
+    const after = h.api.requests('get').length;
+    await h.clock.advanceAndSettle(IMAGE_INTERVAL);
+    expect(h.api.requests('get').length).toBe(after + 1);
   });
 
   it('a stalled job that completes ends done', async () => {
@@ -390,7 +397,8 @@ describe('Poller stalled flag', () => {
     await h.clock.advanceAndSettle(STALL_MS + IMAGE_INTERVAL);
     expect(h.job(uuidFor(1)).watch.state).toBe('stalled');
     h.api.complete(uuidFor(1));
-    await h.clock.advanceAndSettle(IMAGE_INTERVAL);
+    await h.clock.advanceAndSettle(IMAGE_INTERVAL * STALLED_SLOWDOWN);
     expect(h.job(uuidFor(1))).toMatchObject({ status: 'completed', watch: { state: 'done', message: null } });
   });
 });
+

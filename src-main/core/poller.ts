@@ -59,6 +59,8 @@ export const BY_ID_CONCURRENCY = 4;
 export const DISCOVER_IDLE_MS = 30_000;
 /** While an account is held (no credits, moderation notice) it is probed this often. */
 export const PAUSED_RECHECK_MS = 5 * 60_000;
+/** A stalled job alone on its account is polled this many times less often. */
+export const STALLED_SLOWDOWN = 6;
 /** Consecutive failed cycles after which the account shows as unreachable. */
 const UNREACHABLE_AFTER = 3;
 const DEFAULT_STALLED_MS = 10 * 60_000;
@@ -398,14 +400,20 @@ export class Poller {
     else this.loops.delete(loopKey(loop.provider, loop.accountId));
   }
 
-  /** The shortest seed interval among the account's running jobs. */
+  /**
+   * The shortest seed interval among the account's running jobs. Stalled jobs
+   * are polled slowly (never dropped): they set the pace only when nothing else runs.
+   */
   private baseInterval(loop: AccountLoop, provider: ProviderAdapter): number {
     let interval = Number.POSITIVE_INFINITY;
+    let stalled = Number.POSITIVE_INFINITY;
     for (const key of loop.tracked) {
       const job = this.deps.store.get(key);
-      if (job) interval = Math.min(interval, provider.pollIntervalMs(job));
+      if (!job) continue;
+      if (job.watch.state === 'stalled') stalled = Math.min(stalled, provider.pollIntervalMs(job) * STALLED_SLOWDOWN);
+      else interval = Math.min(interval, provider.pollIntervalMs(job));
     }
-    if (!Number.isFinite(interval)) interval = provider.pollIntervalMs({ modality: 'unknown', status: 'running' });
+    if (!Number.isFinite(interval)) interval = Number.isFinite(stalled) ? stalled : provider.pollIntervalMs({ modality: 'unknown', status: 'running' });
     return interval * (this.deps.intervalScale ?? 1);
   }
 
