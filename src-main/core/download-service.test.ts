@@ -18,6 +18,7 @@ import { assetsToDownload, jobsAtRisk } from './download-service';
 import { GenwatchCore } from './genwatch-core';
 import { memoryStore } from './memory-store';
 import { silentLogger } from './ports';
+import type { KeyValueStore } from './ports';
 import { PROVIDERS } from './providers/registry';
 import { MemorySecretStore } from './testing/fakes';
 
@@ -111,19 +112,20 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     ...over,
   });
 
-  async function setup(jobs: ApiframeJobScript[]): Promise<{ root: string; clock: ManualClock }> {
+  async function setup(jobs: ApiframeJobScript[], reuse?: { root: string; kv: KeyValueStore }): Promise<{ root: string; clock: ManualClock; kv: KeyValueStore }> {
     const clock = new ManualClock(T0);
-    emulator = await startEmulator({ clock, scenario: { apiframe: { apiKeys: [KEY], jobs } } });
+    emulator ??= await startEmulator({ clock, scenario: { apiframe: { apiKeys: [KEY], jobs } } });
     const http = createUndiciHttp();
     const downloadHttp = createUndiciDownload();
     closers.push(() => http.close(), () => downloadHttp.close());
-    const root = mkdtempSync(join(tmpdir(), 'genwatch-dl-'));
+    const root = reuse?.root ?? mkdtempSync(join(tmpdir(), 'genwatch-dl-'));
+    const kv = reuse?.kv ?? memoryStore();
     core = await GenwatchCore.create({
       http,
       clock: systemClock,
       random: Math.random,
       secrets: new MemorySecretStore(),
-      kv: memoryStore(),
+      kv,
       logger: silentLogger,
       providers: PROVIDERS,
       environment: { APIFRAME_API_KEY: KEY, GENWATCH_APIFRAME_URL: emulator.providers.apiframe.baseUrl },
@@ -134,7 +136,7 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     });
     const saved = await core.updateSettings({ downloads: { root } });
     expect(saved.ok).toBe(true);
-    return { root, clock };
+    return { root, clock, kv };
   }
 
   const filesUnder = (dir: string): string[] =>
@@ -182,6 +184,29 @@ describe('downloads through the core (real HTTP, real folder)', () => {
 
     const again = await live.downloadJobs(live.listJobs().map((j) => j.key), false);
     expect(again.ok && again.value.skipped).toBe(4);
+  });
+
+  it('downloads requested before a quit are picked up again by the next start and finish', async () => {
+    const ids = ['44444444-4444-4444-8444-444444444444', '55555555-5555-4555-8555-555555555555'];
+    const first = await setup(ids.map((id) => script(id)));
+    const live = core;
+    if (!live || !emulator) throw new Error('no core');
+    live.addJobs('apiframe', ids.join('\n'));
+    await until(() => live.listJobs().every((j) => j.status === 'completed'), 'jobs completed');
+    // Slow assets: the quit comes while the batch is still running.
+    const slow = emulator.faults.add({ route: 'asset', fault: { kind: 'latency', ms: 2_000 } });
+    const requested = await live.downloadJobs(live.listJobs().map((j) => j.key), false);
+    expect(requested.ok && requested.value.files).toBe(4);
+    live.dispose();
+    core = null;
+    expect(filesUnder(first.root).filter((f) => f.endsWith('.png'))).toHaveLength(0);
+    slow();
+
+    await setup([], { root: first.root, kv: first.kv });
+    const restarted = core as GenwatchCore | null;
+    if (!restarted) throw new Error('no core');
+    await until(() => restarted.downloads?.state().aggregate.files.done === 4, 'four files after the restart');
+    expect(filesUnder(first.root).filter((f) => f.endsWith('.png'))).toHaveLength(4);
   });
 
   it('a file path from the renderer always resolves inside the download folder, or is refused', async () => {

@@ -12,7 +12,13 @@ import { err, ok } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
 import { DownloadEngine, isInsideRoot, joinInsideRoot, midjourneyCdnSource, previewName } from './downloads';
 import type { AssetSource, BatchHandle, DownloadDeps, DownloadItem, FileSnapshot } from './downloads';
-import type { Clock, TimerHandle } from './ports';
+import type { Clock, KeyValueStore, TimerHandle } from './ports';
+
+const PENDING_KEY = 'pendingDownloads';
+interface PendingBatch {
+  keys: string[];
+  images: DownloadSettings['images'];
+}
 
 /** Rows sent to the UI: the newest first; the aggregate still counts every file. */
 export const MAX_FILES_IN_STATE = 500;
@@ -26,6 +32,8 @@ export interface DownloadServiceDeps {
   refetchJob(job: Job): Promise<Job | null>;
   /** The useapi.net account whose token may use the CDN proxy fallback. */
   useapiProxy(): { apiBase: string; token: string } | null;
+  /** Where requested-but-unfinished downloads are remembered across restarts. */
+  kv?: KeyValueStore;
   /** Desktop only: reveal / open a file (absolute path). */
   reveal?(path: string): void;
   open?(path: string): Promise<void>;
@@ -99,6 +107,8 @@ export class DownloadService {
   private pushTimer: TimerHandle | null = null;
   private unsubscribe: (() => void) | null = null;
   private jobs: () => readonly Job[] = () => [];
+  /** Batches requested and not yet finished, by batch id: re-requested after a restart. */
+  private readonly pending = new Map<string, PendingBatch>();
 
   constructor(private readonly deps: DownloadServiceDeps) {}
 
@@ -128,6 +138,7 @@ export class DownloadService {
           if (event.type === 'batch-done' && event.summary.failed.length > 0) this.failedBatches.set(event.summary.batchId, event.summary.failed.length);
           this.schedulePush();
         });
+        await this.resumePending();
       }
     } else if (this.engine) {
       const configured = this.engine.configure(this.engineSettings(settings));
@@ -149,8 +160,43 @@ export class DownloadService {
     if (items.length === 0) return err('invalid-input', 'None of these jobs has results to download yet.');
     const batch = await this.engine.enqueue(items, { force });
     if (!batch.ok) return batch;
+    this.remember(batch.value, { keys: jobs.map((job) => job.key), images });
     this.schedulePush();
     return ok(this.summarise(batch.value));
+  }
+
+  /**
+   * After a quit or crash, what was requested and unfinished is requested
+   * again: finished files are skipped by the ledger, `.part` files resume.
+   */
+  private async resumePending(): Promise<void> {
+    const stored = this.deps.kv?.get(PENDING_KEY);
+    if (!Array.isArray(stored) || stored.length === 0) return;
+    this.deps.kv?.set(PENDING_KEY, []);
+    const byKey = new Map(this.jobs().map((job) => [job.key, job]));
+    for (const entry of stored as Partial<PendingBatch>[]) {
+      if (!Array.isArray(entry.keys)) continue;
+      const jobs = entry.keys.flatMap((key) => {
+        const job = typeof key === 'string' ? byKey.get(key) : undefined;
+        return job && job.status === 'completed' ? [job] : [];
+      });
+      const images = entry.images === 'grid' || entry.images === 'individual' ? entry.images : 'all';
+      if (jobs.length > 0) await this.download(jobs, images, false);
+    }
+  }
+
+  private remember(batch: BatchHandle, request: PendingBatch): void {
+    if (!this.deps.kv) return;
+    this.pending.set(batch.batchId, request);
+    this.savePending();
+    void batch.done.then(() => {
+      this.pending.delete(batch.batchId);
+      this.savePending();
+    });
+  }
+
+  private savePending(): void {
+    this.deps.kv?.set(PENDING_KEY, [...this.pending.values()]);
   }
 
   async retryFailed(batchId: string): Promise<Result<DownloadRequestResult>> {

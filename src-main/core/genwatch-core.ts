@@ -119,6 +119,7 @@ export class GenwatchCore {
       ? new DownloadService({
           engine: deps.downloads.engine,
           clock: deps.clock,
+          kv: deps.jobsKv ?? deps.kv,
           refetchJob: (job) => this.refetchJob(job),
           useapiProxy: () => this.useapiProxy(),
           ...(deps.downloads.reveal ? { reveal: deps.downloads.reveal } : {}),
