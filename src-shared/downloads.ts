@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { AssetKindSchema } from './job';
 
 export const DOWNLOAD_FILE_STATES = ['queued', 'active', 'retrying', 'paused', 'done', 'skipped', 'failed', 'cancelled'] as const;
-/** The default file layout; `previewFileName` shows what a template makes of a sample job. */
-export const DEFAULT_DOWNLOAD_TEMPLATE = '{provider}/{date}/{jobId}_{kind}-{index}.{ext}';
+import { DEFAULT_DOWNLOAD_TEMPLATE } from './template-variables';
+export { DEFAULT_DOWNLOAD_TEMPLATE };
 
 export const DownloadFileSchema = z.object({
   id: z.string(),

@@ -21,9 +21,11 @@ import type { FileSystemPort } from './ports';
 import { BROWSER_HEADERS, DEFAULT_HEADERS, isMidjourneyCdn, midjourneyCdnSource } from './sources';
 import type { AssetSource } from './sources';
 import { makeAsset, makeJob } from './testing/fixtures';
+import { concatBytes, JPEG_2X2, jpegSegment, WEBP_LOSSLESS_2X2, WEBP_LOSSY_2X2 } from './testing/image-fixtures';
 import { binaryBytes, startLocalServer } from './testing/local-server';
 import type { LocalServer } from './testing/local-server';
 import type { DownloadEvent } from './types';
+import { readJpegXmp, readJpegXmpAll, readWebpXmp, readXmpFields, XMP_JPEG_NAMESPACE } from './xmp-metadata';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -316,6 +318,102 @@ describe('useapi CDN strategies', () => {
     expect(seen[1]?.url.startsWith(`${apiBase}/v3/proxy/cdn-midjourney/?cdnUrl=`)).toBe(true);
     expect(seen[1]?.headers['authorization']).toBe(`Bearer ${TEST_USEAPI_TOKEN}`);
     expect(BROWSER_HEADERS['user-agent']).toContain('Chrome/');
+  });
+});
+
+describe('XMP in JPEG and WebP files', () => {
+  /** The emulator's .jpg/.webp bodies are magic bytes + noise, not real images: real ones come from here. */
+  const FILES: Record<string, { body: Uint8Array; type: string }> = {
+    '/a.jpg': { body: JPEG_2X2, type: 'image/jpeg' },
+    '/b.webp': { body: WEBP_LOSSLESS_2X2, type: 'image/webp' },
+    '/c.webp': { body: WEBP_LOSSY_2X2, type: 'image/webp' },
+    '/mislabelled.jpg': { body: WEBP_LOSSY_2X2, type: 'image/jpeg' },
+  };
+  let server: LocalServer;
+  beforeEach(async () => {
+    server = await startLocalServer((req, res) => {
+      const f = FILES[req.url ?? ''];
+      if (f === undefined) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': f.type, 'content-length': f.body.length, etag: `"${req.url ?? ''}"` });
+      res.end(Buffer.from(f.body));
+    });
+    closers.push(() => server.close());
+  });
+
+  it('embeds XMP chosen by the bytes (not the name); ledger keeps both hashes; privacy drops the URL', async () => {
+    for (const privacy of [false, true]) {
+      await rm(root, { recursive: true, force: true });
+      const engine = await engineWith({ privacy, template: '{provider}/{group}/{jobId}_{kind}-{index}.{ext}' });
+      const urls = Object.keys(FILES).map((p) => `${server.url}${p}`);
+      const job = jobFor(urls, { provider: 'useapi', id: 'j2:bot', prompt: 'a <castle> & "moat"', raw: { request: { jobId: 'j1:bot', button: 'U1' } } });
+      const { summary } = await download(engine, job.assets.map((asset) => ({ job, asset })));
+      expect(summary.done).toBe(4);
+      const ledger = engine.ledgerEntries();
+      expect(ledger.map((e) => e.path).sort()).toEqual(['useapi/j1_bot/j2_bot_image-1.jpg', 'useapi/j1_bot/j2_bot_image-2.webp', 'useapi/j1_bot/j2_bot_image-3.webp', 'useapi/j1_bot/j2_bot_image-4.jpg']);
+      for (const [i, entry] of ledger.sort((a, b) => a.path.localeCompare(b.path)).entries()) {
+        const bytes = await readFile(join(root, entry.path));
+        const source = Object.values(FILES)[i]?.body ?? new Uint8Array();
+        const xmp = i === 0 ? readJpegXmp(bytes) : readWebpXmp(bytes);
+        expect(xmp, entry.path).not.toBeNull();
+        const fields = readXmpFields(xmp ?? '');
+        expect(fields['dc:description']).toBe('a <castle> & "moat"');
+        expect(fields['genwatch:jobId']).toBe('j2:bot');
+        expect(fields['genwatch:parentJobId']).toBe('j1:bot');
+        expect(fields['dc:source']).toBe(privacy ? undefined : urls[i]);
+        if (i === 0) expect(readJpegXmpAll(bytes)).toHaveLength(1);
+        expect(entry.sha256).toBe(sha(bytes));
+        expect(entry.sourceSha256).toBe(sha(source));
+        expect(entry.size).toBe(bytes.length);
+      }
+      const sidecar = JSON.parse(await readFile(join(root, 'useapi/j1_bot/j2_bot.json'), 'utf8')) as { files: Array<{ sha256: string }> };
+      expect(sidecar.files.map((f) => f.sha256).sort()).toEqual(ledger.map((e) => e.sha256).sort());
+      expect((await walk(root)).some((f) => f.endsWith('.part') || f.endsWith('.xmp') || f.endsWith('.part.json'))).toBe(false);
+    }
+  });
+
+  it('streams a multi-megabyte JPEG through the edit: an old XMP in the middle is replaced, every other byte kept', async () => {
+    const app0End = 20;
+    const filler = (n: number): Uint8Array => jpegSegment(0xe2, binaryBytes(60_000, n + 2));
+    const old = jpegSegment(0xe1, concatBytes(new TextEncoder().encode(XMP_JPEG_NAMESPACE), new TextEncoder().encode('<x:xmpmeta>old</x:xmpmeta>')));
+    const before = concatBytes(...Array.from({ length: 25 }, (_, i) => filler(i)));
+    const after = concatBytes(...Array.from({ length: 25 }, (_, i) => filler(i + 100)));
+    const big = concatBytes(JPEG_2X2.subarray(0, app0End), before, old, after, JPEG_2X2.subarray(app0End));
+    FILES['/big.jpg'] = { body: big, type: 'image/jpeg' };
+    const engine = await engineWith();
+    const job = jobFor([`${server.url}/big.jpg`]);
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(summary.done).toBe(1);
+    const bytes = new Uint8Array(await readFile(join(root, `${job.id}_image-1.jpg`)));
+    expect(readJpegXmpAll(bytes)).toHaveLength(1);
+    expect(readXmpFields(readJpegXmp(bytes) ?? '')['genwatch:jobId']).toBe(job.id);
+    const segmentLength = (((bytes[app0End + 2] ?? 0) << 8) | (bytes[app0End + 3] ?? 0)) + 2;
+    const expected = concatBytes(JPEG_2X2.subarray(0, app0End), before, after, JPEG_2X2.subarray(app0End));
+    expect(sha(concatBytes(bytes.subarray(0, app0End), bytes.subarray(app0End + segmentLength)))).toBe(sha(expected));
+    expect(engine.ledgerEntries()[0]?.sourceSha256).toBe(sha(big));
+    delete FILES['/big.jpg'];
+  });
+
+  it('leaves files alone when embedding is off, and noise behind a JPEG/WebP magic (the emulator) untouched', async () => {
+    const off = await engineWith({ embedPngText: false });
+    const job = jobFor([`${server.url}/a.jpg`]);
+    await download(off, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(sha(await readFile(join(root, `${job.id}_image-1.jpg`)))).toBe(sha(JPEG_2X2));
+    expect(off.ledgerEntries()[0]?.sourceSha256).toBeUndefined();
+
+    await rm(root, { recursive: true, force: true });
+    const on = await engineWith();
+    const urls = [`${emu.url}/assets/x/noise.jpg`, `${emu.url}/assets/x/noise.webp`];
+    const noisy = jobFor(urls);
+    const { summary } = await download(on, noisy.assets.map((asset) => ({ job: noisy, asset })));
+    expect(summary.done).toBe(2);
+    for (const [i, url] of urls.entries()) {
+      const bytes = await readFile(join(root, `${noisy.id}_image-${i + 1}.${i === 0 ? 'jpg' : 'webp'}`));
+      expect(sha(bytes)).toBe(sha(await direct(url)));
+    }
+    expect(on.ledgerEntries().every((e) => e.sourceSha256 === undefined)).toBe(true);
   });
 });
 

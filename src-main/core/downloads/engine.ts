@@ -1,7 +1,7 @@
 /**
  * The download queue: bounded concurrency (global and per host), retries
  * with backoff, pause/resume/cancel, progress, ledger dedupe, naming,
- * free-space holds and the finishing steps (PNG text, atomic rename, file
+ * free-space holds and the finishing steps (PNG text / XMP, atomic rename, file
  * times, sidecar). One engine per download root.
  */
 import type { Asset, Job } from '../../../src-shared/job';
@@ -19,7 +19,7 @@ import { endsWithIend, IEND_CHUNK, isPng, pngTextChunks } from './png-metadata';
 import type { DownloadHttpPort, FileSystemPort, HasherFactory } from './ports';
 import { etaMs, SpeedMeter } from './progress';
 import { baseNameOf, isInsideRoot, joinInsideRoot, parentOf, sanitiseSegment } from './sanitise';
-import { buildSidecar, mergeSidecarFiles, pngTextFor } from './sidecar';
+import { buildSidecar, mergeSidecarFiles, pngTextFor, xmpFieldsFor } from './sidecar';
 import type { SidecarFile } from './sidecar';
 import { expectedMedia } from './sniff';
 import type { AssetSource } from './sources';
@@ -29,6 +29,7 @@ import { readPartMeta, transfer, writeFileAtomic } from './transfer';
 import type { AggregateProgress, BatchHandle, BatchSummary, DownloadEvent, DownloadItem, EnqueueOptions, FileSnapshot, FileState } from './types';
 import { isFinished } from './types';
 import { hostOf, isAllowedDownloadUrl } from './url-safety';
+import { runPlanner, xmpPlannerFor } from './xmp-metadata';
 
 export interface DownloadDeps {
   http: DownloadHttpPort;
@@ -48,8 +49,13 @@ export interface DownloadSettings {
   /** Attempts per file for retryable failures (network, 5xx, truncation). */
   maxAttempts: number;
   retryBaseMs: number;
-  /** Leave source URLs out of sidecars and PNG text. */
+  /** Leave source URLs out of sidecars and embedded metadata (PNG text, XMP). */
   privacy: boolean;
+  /**
+   * Write the prompt and ids into the files themselves: PNG tEXt/iTXt, and
+   * XMP for JPEG and WebP (chosen by the file's bytes, not its extension).
+   * The name is historical: it covers every format with embedded metadata.
+   */
   embedPngText: boolean;
   writeSidecar: boolean;
   /** Set each file's mtime to the job's completion time. */
@@ -581,6 +587,7 @@ export class DownloadEngine {
     if (task.finalPath !== null) {
       await this.deps.fs.unlink(`${task.finalPath}.part`).catch(() => undefined);
       await this.deps.fs.unlink(`${task.finalPath}.part.json`).catch(() => undefined);
+      await this.deps.fs.unlink(`${task.finalPath}.part.xmp`).catch(() => undefined); // a metadata edit cut short
     }
     this.release(task);
   }
@@ -770,7 +777,85 @@ export class DownloadEngine {
     return claimed;
   }
 
-  /** PNG text, atomic no-replace rename, sidecar cleanup, file times, ledger, job sidecar. */
+  /**
+   * Prompt and ids into the finished .part, by what its bytes are (not its
+   * name): PNG text chunks before IEND (in place: only the trailer is
+   * touched); XMP for JPEG and WebP (a header edit, streamed into
+   * `<part>.xmp` and renamed over the .part). Returns the new size and
+   * sha256, or null when the file was left alone.
+   */
+  private async embedMetadata(partPath: string, size: number, job: Job, sourceUrl: string): Promise<{ size: number; sha256: string } | null> {
+    const fs = this.deps.fs;
+    const head = await fs.readAt(partPath, 0, 16);
+    const privacy = this.settings.privacy;
+    if (isPng(head)) {
+      if (size < 20 || !endsWithIend(await fs.readAt(partPath, size - 12, 12))) return null;
+      const text = pngTextChunks(pngTextFor(job, sourceUrl, privacy));
+      const file = await fs.open(partPath, 'append');
+      try {
+        await file.truncate(size - 12);
+        await file.write([text, IEND_CHUNK]);
+        if (this.settings.fsync) await file.sync();
+      } finally {
+        await file.close();
+      }
+      return this.hashFile(partPath);
+    }
+    const planner = xmpPlannerFor(head, size, xmpFieldsFor(job, sourceUrl, privacy));
+    if (planner === null) return null;
+    const plan = await runPlanner(planner, (position, length) => fs.readAt(partPath, position, length));
+    if (plan === null) {
+      this.logger.info('metadata not embedded (unexpected file structure)', { job: job.id });
+      return null;
+    }
+    const tmpPath = `${partPath}.xmp`;
+    const h = this.deps.hasher();
+    let written = 0;
+    const file = await fs.open(tmpPath, 'truncate');
+    try {
+      const put = async (chunks: Uint8Array[]): Promise<void> => {
+        for (const c of chunks) {
+          h.update(c);
+          written += c.length;
+        }
+        await file.write(chunks);
+      };
+      for (const piece of plan) {
+        if (piece instanceof Uint8Array) {
+          await put([piece]);
+          continue;
+        }
+        let at = piece.start;
+        for await (const chunk of fs.readChunks(partPath, piece.start)) {
+          const take = chunk.subarray(0, Math.min(chunk.length, piece.end - at));
+          if (take.length > 0) await put([take]);
+          at += take.length;
+          if (at >= piece.end) break;
+        }
+        if (at !== piece.end) throw new Error('the file changed while its metadata was being written');
+      }
+      if (this.settings.fsync) await file.sync();
+    } catch (e) {
+      await file.close().catch(() => undefined);
+      await fs.unlink(tmpPath).catch(() => undefined);
+      throw e;
+    }
+    await file.close();
+    await fs.rename(tmpPath, partPath);
+    return { size: written, sha256: h.digest() };
+  }
+
+  private async hashFile(path: string): Promise<{ size: number; sha256: string }> {
+    const h = this.deps.hasher();
+    let size = 0;
+    for await (const chunk of this.deps.fs.readChunks(path, 0)) {
+      h.update(chunk);
+      size += chunk.length;
+    }
+    return { size, sha256: h.digest() };
+  }
+
+  /** Metadata (PNG text / XMP), atomic no-replace rename, sidecar cleanup, file times, ledger, job sidecar. */
   private async finish(task: Task, result: TransferResult): Promise<void> {
     const fs = this.deps.fs;
     const job = task.item.job;
@@ -784,27 +869,12 @@ export class DownloadEngine {
       const fromType = extensionFromContentType(result.contentType);
       if (fromType !== null) ext = fromType;
     }
-    if (this.settings.embedPngText && ext === 'png' && size >= 20) {
-      const head = await fs.readAt(partPath, 0, 8);
-      const tail = await fs.readAt(partPath, size - 12, 12);
-      if (isPng(head) && endsWithIend(tail)) {
-        const text = pngTextChunks(pngTextFor(job, result.url, this.settings.privacy));
-        const file = await fs.open(partPath, 'append');
-        try {
-          await file.truncate(size - 12);
-          await file.write([text, IEND_CHUNK]);
-          if (this.settings.fsync) await file.sync();
-        } finally {
-          await file.close();
-        }
+    if (this.settings.embedPngText && size >= 4) {
+      const embedded = await this.embedMetadata(partPath, size, job, result.url);
+      if (embedded !== null) {
         sourceSha256 = sha256;
-        const h = this.deps.hasher();
-        size = 0;
-        for await (const chunk of fs.readChunks(partPath, 0)) {
-          h.update(chunk);
-          size += chunk.length;
-        }
-        sha256 = h.digest();
+        size = embedded.size;
+        sha256 = embedded.sha256;
       }
     }
     const metaPath = `${task.finalPath ?? ''}.part.json`;

@@ -44,11 +44,17 @@
  * - Disk: ENOSPC fails the file with reason 'disk-full' (no final file) and holds all downloads while free
  *   space < lowSpaceBytes (event 'space'); they resume by themselves above 1.5× that.
  * - Per file: the ledger (`<root>/.genwatch/ledger.jsonl`) records path, size, sha256; a `<jobId>.json`
- *   sidecar beside the files; PNGs get tEXt/iTXt (prompt, ids, model, source URL unless privacy);
- *   mtime = job completion time.
+ *   sidecar beside the files; with `embedPngText` (historical name: it covers every format) PNGs get
+ *   tEXt/iTXt and JPEG/WebP get XMP (prompt, ids, model, times, source URL unless privacy), chosen by the
+ *   file's magic bytes, not its extension; the ledger then records sha256 of the saved file and
+ *   sourceSha256 of the bytes the server sent. mtime = job completion time.
+ * - Naming: `{group}` is the parent job's id (useapi.net U1/V1/upscale jobs: raw.request.jobId), else the
+ *   job's own id — `{provider}/{group}/{jobId}_{kind}-{index}.{ext}` keeps a grid and its upscales together.
  *
  * Pure helpers for settings and the UI: previewName(template, job?), validateTemplate, TEMPLATE_VARIABLES,
- * isAllowedDownloadUrl(url), sanitiseSegment / sanitiseRelativePath / joinInsideRoot, readPngText.
+ * TEMPLATE_VARIABLE_DESCRIPTIONS, groupIdOf / parentJobIdOf, isAllowedDownloadUrl(url),
+ * sanitiseSegment / sanitiseRelativePath / joinInsideRoot, readPngText, readJpegXmp / readWebpXmp /
+ * readXmpFields (reading embedded metadata back), insertJpegXmp / insertWebpXmp / buildXmpPacket.
  */
 export { DownloadEngine, DEFAULT_SETTINGS } from './engine';
 export type { DownloadDeps, DownloadSettings } from './engine';
@@ -60,10 +66,12 @@ export type { DownloadHttpPort, DownloadRequest, DownloadResponse, FileSystemPor
 export type { AssetSource, AssetRequest } from './sources';
 export { browserLikeSource, midjourneyCdnSource, isMidjourneyCdn, BROWSER_HEADERS, DEFAULT_HEADERS, CHROME_USER_AGENT } from './sources';
 export { isAllowedDownloadUrl, isLoopbackHost } from './url-safety';
-export { DEFAULT_TEMPLATE, TEMPLATE_VARIABLES, previewName, renderName, validateTemplate, inferExtension, promptSlug, sampleJob } from './naming';
+export { DEFAULT_TEMPLATE, TEMPLATE_VARIABLES, TEMPLATE_VARIABLE_DESCRIPTIONS, groupIdOf, parentJobIdOf, previewName, renderName, validateTemplate, inferExtension, promptSlug, sampleJob } from './naming';
 export type { TemplateVariable } from './naming';
 export { sanitiseSegment, sanitiseRelativePath, joinInsideRoot, isInsideRoot } from './sanitise';
 export type { LedgerEntry } from './ledger';
 export { assetKeyOf, LEDGER_DIR, LEDGER_FILE } from './ledger';
 export type { Sidecar, SidecarFile } from './sidecar';
 export { readPngText, insertPngText } from './png-metadata';
+export type { XmpFields } from './xmp-metadata';
+export { buildXmpPacket, insertJpegXmp, insertWebpXmp, readJpegXmp, readWebpXmp, readXmpFields } from './xmp-metadata';

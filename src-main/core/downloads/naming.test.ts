@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeAsset, makeJob } from './testing/fixtures';
-import { inferExtension, previewName, promptSlug, renderName, validateTemplate } from './naming';
+import { groupIdOf, inferExtension, parentJobIdOf, previewName, promptSlug, renderName, sampleJob, TEMPLATE_VARIABLE_DESCRIPTIONS, TEMPLATE_VARIABLES, validateTemplate } from './naming';
 import { isInsideRoot, joinInsideRoot, MAX_SEGMENT_BYTES, sanitiseRelativePath, sanitiseSegment, truncateUtf8, utf8Length } from './sanitise';
 
 describe('sanitise', () => {
@@ -82,6 +82,39 @@ describe('naming', () => {
     if (asset === undefined) throw new Error('fixture');
     const r = renderName('{model}/{jobId}_{prompt}.{ext}', hostile, asset, 'png');
     expect(r.ok && r.value).toBe('C__evil/_._.._etc_passwd_etc-shadow.png');
+  });
+
+  it('{group}: a useapi grid and its upscales share a folder; other jobs group by their own id', () => {
+    const GRID = 'j0315095800123i-u12345-c1234567890123456789-bot:midjourney';
+    const U1 = 'j0315100000456i-u12345-c1234567890123456789-bot:midjourney';
+    const template = '{provider}/{group}/{jobId}_{kind}-{index}.{ext}';
+    const grid = makeJob([makeAsset('https://cdn.example.com/g.png', { kind: 'grid' })], { provider: 'useapi', id: GRID, raw: { request: { prompt: 'a cat' } } });
+    const u1 = makeJob([makeAsset('https://cdn.example.com/u1.png')], { provider: 'useapi', id: U1, raw: { request: { button: 'U1', jobId: GRID } } });
+    const render = (job: typeof grid): string => {
+      const asset = job.assets[0];
+      if (asset === undefined) throw new Error('fixture');
+      const r = renderName(template, job, asset, 'png');
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    };
+    const folder = 'useapi/j0315095800123i-u12345-c1234567890123456789-bot_midjourney';
+    expect(render(grid)).toBe(`${folder}/j0315095800123i-u12345-c1234567890123456789-bot_midjourney_grid-1.png`);
+    expect(render(u1)).toBe(`${folder}/j0315100000456i-u12345-c1234567890123456789-bot_midjourney_image-1.png`);
+    expect(parentJobIdOf(u1)).toBe(GRID);
+    expect(groupIdOf(grid)).toBe(GRID);
+    // No parent, odd raw shapes, a self-reference or a hostile parent id: safe and sane.
+    for (const raw of [null, 'x', { request: null }, { request: { jobId: 42 } }, { request: { jobId: '  ' } }, { request: { jobId: U1 } }]) {
+      expect(groupIdOf({ ...u1, raw })).toBe(U1);
+    }
+    const hostile = renderName('{group}/{jobId}.{ext}', { ...u1, raw: { request: { jobId: '../../etc' } } }, u1.assets[0] ?? makeAsset(''), 'png');
+    expect(hostile.ok && hostile.value).toBe('_._.._etc/j0315100000456i-u12345-c1234567890123456789-bot_midjourney.png');
+    expect(validateTemplate(template).ok).toBe(true);
+    expect(previewName('{group}/{jobId}.{ext}')).toEqual({ ok: true, value: `${sampleJob().id}/${sampleJob().id}.png` });
+  });
+
+  it('describes every template variable', () => {
+    expect(Object.keys(TEMPLATE_VARIABLE_DESCRIPTIONS).sort()).toEqual([...TEMPLATE_VARIABLES].sort());
+    expect(TEMPLATE_VARIABLES).toContain('group');
   });
 
   it('slugs prompts: Midjourney params and URLs dropped, emoji removed, length bounded', () => {

@@ -6,26 +6,14 @@
 import type { Asset, Job } from '../../../src-shared/job';
 import type { Result } from '../../../src-shared/result';
 import { err, ok } from '../../../src-shared/result';
+import { DEFAULT_DOWNLOAD_TEMPLATE, TEMPLATE_VARIABLES } from '../../../src-shared/template-variables';
+import type { TemplateVariable } from '../../../src-shared/template-variables';
 import { sanitiseRelativePath, truncateUtf8 } from './sanitise';
 
-export const DEFAULT_TEMPLATE = '{provider}/{date}/{jobId}_{kind}-{index}.{ext}';
-
-export const TEMPLATE_VARIABLES = [
-  'provider',
-  'account',
-  'date',
-  'time',
-  'jobId',
-  'shortId',
-  'index',
-  'n',
-  'kind',
-  'model',
-  'modality',
-  'prompt',
-  'ext',
-] as const;
-export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
+export { TEMPLATE_VARIABLES, TEMPLATE_VARIABLE_DESCRIPTIONS } from '../../../src-shared/template-variables';
+export type { TemplateVariable } from '../../../src-shared/template-variables';
+/** The default layout, defined once in src-shared. */
+export const DEFAULT_TEMPLATE = DEFAULT_DOWNLOAD_TEMPLATE;
 
 const KNOWN_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'heic', 'bmp', 'tif', 'tiff', 'mp4', 'webm', 'mov', 'm4v', 'mkv', 'mp3', 'wav', 'm4a', 'aac', 'ogg', 'oga', 'opus', 'flac', 'json', 'txt', 'zip', 'glb', 'gltf', 'obj', 'bin']);
 
@@ -124,6 +112,25 @@ function isoParts(iso: string | null): { date: string; time: string } {
   return { date: d.slice(0, 10), time: d.slice(11, 19).replace(/:/g, '-') };
 }
 
+/**
+ * The job this one was made from, when the provider says: useapi.net button
+ * jobs (U1–U4, V1–V4, upscales, …) carry the grid's id in `raw.request.jobId`.
+ * One level only: an upscale of an upscale names the first upscale.
+ */
+export function parentJobIdOf(job: Job): string | null {
+  const raw = job.raw;
+  if (typeof raw !== 'object' || raw === null) return null;
+  const request = (raw as { request?: unknown }).request;
+  if (typeof request !== 'object' || request === null) return null;
+  const parent = (request as { jobId?: unknown }).jobId;
+  return typeof parent === 'string' && parent.trim().length > 0 && parent !== job.id ? parent.trim() : null;
+}
+
+/** `{group}`: the parent job's id, else the job's own. */
+export function groupIdOf(job: Job): string {
+  return parentJobIdOf(job) ?? job.id;
+}
+
 export function templateValues(job: Job, asset: Asset, ext: string): Record<TemplateVariable, string> {
   const when = isoParts(job.completedAt ?? job.createdAt);
   const sameKind = job.assets.filter((a) => a.kind === asset.kind);
@@ -142,6 +149,7 @@ export function templateValues(job: Job, asset: Asset, ext: string): Record<Temp
     modality: job.modality,
     prompt: promptSlug(job.prompt),
     ext,
+    group: groupIdOf(job),
   };
 }
 

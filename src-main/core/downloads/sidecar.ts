@@ -4,6 +4,8 @@
  * out when privacy is on (cdn.midjourney.com URLs identify the account).
  */
 import type { Asset, Job } from '../../../src-shared/job';
+import { parentJobIdOf } from './naming';
+import type { XmpFields } from './xmp-metadata';
 
 export const SIDECAR_VERSION = 1;
 
@@ -81,4 +83,19 @@ export function pngTextFor(job: Job, sourceUrl: string, privacy: boolean): Recor
   if (job.completedAt !== null) entries['Creation Time'] = job.completedAt;
   if (!privacy) entries['Source'] = sourceUrl;
   return entries;
+}
+
+/** The XMP properties for a job's JPEG/WebP file (see xmp-metadata.ts); no source URL when privacy is on. */
+export function xmpFieldsFor(job: Job, sourceUrl: string, privacy: boolean): XmpFields {
+  return {
+    description: job.prompt,
+    source: privacy ? null : sourceUrl,
+    provider: job.provider,
+    account: job.accountId,
+    jobId: job.id,
+    parentJobId: parentJobIdOf(job),
+    model: job.model,
+    createdAt: job.createdAt,
+    completedAt: job.completedAt,
+  };
 }

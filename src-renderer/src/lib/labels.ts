@@ -7,6 +7,7 @@
 import type { Account } from '../../../src-shared/accounts';
 import type { DownloadFile, DownloadSettings } from '../../../src-shared/downloads';
 import type { JobStatus, Modality, ProviderId } from '../../../src-shared/vocabulary';
+import { DEFAULT_DOWNLOAD_TEMPLATE, TEMPLATE_VARIABLES as SHARED_TEMPLATE_VARIABLES, TEMPLATE_VARIABLE_DESCRIPTIONS } from '../../../src-shared/template-variables';
 
 export { PROVIDER_IDS, PROVIDER_LABELS, JOB_STATUSES } from '../../../src-shared/vocabulary';
 
@@ -82,8 +83,7 @@ export const HEALTH_HEADLINES: Record<Exclude<HealthState, 'ok'>, (who: string) 
 export type DownloadFileState = DownloadFile['state'];
 export type ImagesMode = DownloadSettings['images'];
 
-/** Mirrors DEFAULT_DOWNLOAD_TEMPLATE in src-shared/downloads.ts. */
-export const DEFAULT_DOWNLOAD_TEMPLATE = '{provider}/{date}/{jobId}_{kind}-{index}.{ext}';
+export { DEFAULT_DOWNLOAD_TEMPLATE };
 /** Mirrors the concurrency bounds of DownloadSettingsSchema. */
 export const DOWNLOAD_CONCURRENCY = { min: 1, max: 16, default: 6 } as const;
 /** Mirrors DEFAULT_DOWNLOAD_SETTINGS in src-shared/downloads.ts. */
@@ -101,21 +101,10 @@ export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
 };
 
 /** What each naming-template variable becomes (shown under the template field). */
-export const TEMPLATE_VARIABLES: readonly { name: string; meaning: string }[] = [
-  { name: 'provider', meaning: 'apiframe or useapi' },
-  { name: 'account', meaning: 'the account id' },
-  { name: 'date', meaning: 'creation date, 2026-03-15' },
-  { name: 'time', meaning: 'creation time, 10-04-31' },
-  { name: 'jobId', meaning: 'the full job id' },
-  { name: 'shortId', meaning: 'first 8 characters of the id' },
-  { name: 'index', meaning: 'file number within the job, from 1' },
-  { name: 'n', meaning: 'how many files the job has' },
-  { name: 'kind', meaning: 'image, grid, video, audio, cover' },
-  { name: 'model', meaning: 'midjourney, flux-pro, suno…' },
-  { name: 'modality', meaning: 'image, video or music' },
-  { name: 'prompt', meaning: 'the start of the prompt' },
-  { name: 'ext', meaning: 'png, mp4, mp3…' },
-];
+export const TEMPLATE_VARIABLES: readonly { name: string; meaning: string }[] = SHARED_TEMPLATE_VARIABLES.map((name) => ({
+  name,
+  meaning: TEMPLATE_VARIABLE_DESCRIPTIONS[name],
+}));
 
 export const DOWNLOAD_STATE_LABELS: Record<DownloadFileState, string> = {
   queued: 'Waiting',
