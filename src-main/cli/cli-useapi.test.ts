@@ -5,10 +5,8 @@
  * in-process emulator on a ManualClock instead. Builds out/main/cli.js when it
  * is missing or older than the sources these tests are about.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobSchema } from '../../src-shared/job';
 import { demoScenario, DEMO_USEAPI_TOKEN, makeUseapiJobId, ManualClock, startEmulator, TEST_USEAPI_TOKEN } from '../emulator';
@@ -18,9 +16,9 @@ import { jsonResponse, ScriptedHttp } from '../core/testing/fakes';
 import { FakeClock } from '../core/testing/fake-clock';
 import { cancelCommand } from './cancel';
 import type { CancelIo } from './cancel';
+import { CLI, cleanEnv, collect, ensureCliBuilt, killChildren, ROOT, run, startEmulatorProcess, track } from './testing/cli-process';
+import type { EmulatorInfo, Exited } from './testing/cli-process';
 
-const ROOT = resolve(__dirname, '../..');
-const CLI = join(ROOT, 'out/main/cli.js');
 const SOURCES = [
   'src-main/cli/main.ts',
   'src-main/cli/cancel.ts',
@@ -35,83 +33,18 @@ const COMPLETING = DEMO.find((j) => j.outcome === 'completed' && j.startAt >= 0 
 const FINISHED = DEMO.find((j) => j.startAt < 0)?.jobid ?? '';
 const MODERATED = DEMO.find((j) => j.outcome === 'moderated')?.jobid ?? '';
 
-interface Exited {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface ProviderInfo {
-  baseUrl: string;
-  apiKeys: string[];
-  jobIds: string[];
-}
-
-interface EmulatorInfo {
-  url: string;
-  providers: { apiframe: ProviderInfo; useapi: ProviderInfo };
-}
-
-const children = new Set<ChildProcess>();
 const emulators: RunningEmulator[] = [];
 
 afterEach(async () => {
   for (const emu of emulators.splice(0)) await emu.close();
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  children.clear();
+  killChildren();
 });
 
-function stale(): boolean {
-  if (!existsSync(CLI)) return true;
-  const built = statSync(CLI).mtimeMs;
-  return SOURCES.some((source) => existsSync(source) && statSync(source).mtimeMs > built);
-}
+beforeAll(() => ensureCliBuilt(SOURCES), 130_000);
 
-beforeAll(async () => {
-  if (!stale()) return;
-  await new Promise<void>((done, fail) => {
-    execFile('npx', ['electron-vite', 'build'], { cwd: ROOT, timeout: 120_000 }, (error) => (error ? fail(error) : done()));
-  });
-}, 130_000);
-
-/** The parent's environment without anything that would hand the CLI a key or a base URL. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const dropped = new Set(['APIFRAME_API_KEY', 'USEAPI_TOKEN', 'GENWATCH_APIFRAME_URL', 'GENWATCH_USEAPI_URL']);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !dropped.has(name)));
-  return { ...env, ...extra };
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): ChildProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  return child;
-}
-
-function collect(child: ChildProcess): Promise<Exited> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
-}
-
-function run(args: string[], env?: NodeJS.ProcessEnv): Promise<Exited> {
-  return collect(start(args, env));
-}
-
-async function startEmulatorProcess(speed = 10): Promise<EmulatorInfo> {
-  const child = start(['emulator', '--speed', String(speed)]);
-  void collect(child);
-  const line = await new Promise<string>((done, fail) => {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: string) => {
-      buffer += chunk;
-      const newline = buffer.indexOf('\n');
-      if (newline >= 0) done(buffer.slice(0, newline));
-    });
-    child.on('close', (code) => fail(new Error(`emulator exited (${String(code)}) before printing its address`)));
-  });
-  return JSON.parse(line) as EmulatorInfo;
+/** Starts `genwatch emulator` (demo scenario, speed 10) and returns the JSON line it prints first. */
+async function startDemoEmulator(): Promise<EmulatorInfo> {
+  return (await startEmulatorProcess(10)).info;
 }
 
 const useapiEnv = (baseUrl: string, token: string): NodeJS.ProcessEnv => cleanEnv({ USEAPI_TOKEN: token, GENWATCH_USEAPI_URL: baseUrl });
@@ -163,7 +96,7 @@ async function manualEmulator(...jobs: UseapiJobScript[]): Promise<RunningEmulat
 
 describe('genwatch emulator (useapi)', () => {
   it('prints the useapi base URL, token and job ids next to Apiframe', async () => {
-    const info = await startEmulatorProcess();
+    const info = await startDemoEmulator();
     expect(info.providers.useapi.baseUrl).toBe(`${info.url}/useapi`);
     expect(info.providers.useapi.apiKeys).toEqual([DEMO_USEAPI_TOKEN]);
     expect(info.providers.useapi.jobIds).toEqual(DEMO.map((j) => j.jobid));
@@ -173,7 +106,7 @@ describe('genwatch emulator (useapi)', () => {
 
 describe('genwatch watch useapi', () => {
   it('--json: a job progresses and completes (exit 0), events keyed by the plain id', async () => {
-    const info = await startEmulatorProcess();
+    const info = await startDemoEmulator();
     const { baseUrl } = info.providers.useapi;
     const result = await run(['watch', 'useapi', COMPLETING, '--json', '--poll-scale', '0.1'], useapiEnv(baseUrl, DEMO_USEAPI_TOKEN));
     expect(result.stderr).toBe('');
@@ -186,7 +119,7 @@ describe('genwatch watch useapi', () => {
   });
 
   it('an id pasted as a URL with %3A works (--useapi-url flag instead of the environment)', async () => {
-    const info = await startEmulatorProcess();
+    const info = await startDemoEmulator();
     const { baseUrl } = info.providers.useapi;
     const pasted = `https://api.useapi.net/v3/midjourney/jobs/${encodeURIComponent(FINISHED)}`;
     const result = await run(['watch', 'useapi', pasted, '--json', '--useapi-url', baseUrl, '--poll-scale', '0.1'], cleanEnv({ USEAPI_TOKEN: DEMO_USEAPI_TOKEN }));
@@ -195,14 +128,14 @@ describe('genwatch watch useapi', () => {
   });
 
   it('a moderated job: exit 1, the last event failed with rawStatus moderated', async () => {
-    const info = await startEmulatorProcess();
+    const info = await startDemoEmulator();
     const result = await run(['watch', 'useapi', MODERATED, '--json', '--poll-scale', '0.1'], useapiEnv(info.providers.useapi.baseUrl, DEMO_USEAPI_TOKEN));
     expect(result.code).toBe(1);
     expect(events(result.stdout).at(-1)).toMatchObject({ id: MODERATED, status: 'failed', rawStatus: 'moderated', error: 'Banned prompt detected' });
   });
 
   it('an invalid id: exit 2 with the reason, nothing on stdout', async () => {
-    const info = await startEmulatorProcess();
+    const info = await startDemoEmulator();
     const result = await run(['watch', 'useapi', 'j123-bot', '--json'], useapiEnv(info.providers.useapi.baseUrl, DEMO_USEAPI_TOKEN));
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -310,8 +243,7 @@ describe('genwatch cancel', () => {
     const env = useapiEnv(emu.providers.useapi.baseUrl, TEST_USEAPI_TOKEN);
     const inTerminal = (id: string, answer: string): Promise<Exited> => {
       const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} cancel useapi ${JSON.stringify(id)}`;
-      const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-      children.add(child);
+      const child = track(spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] }));
       const exited = collect(child);
       // The pty buffers the answer until the prompt reads it.
       child.stdin?.write(`${answer}\n`);

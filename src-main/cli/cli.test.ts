@@ -3,95 +3,31 @@
  * emulator started by `genwatch emulator`. Uses out/main/cli.js when present,
  * otherwise builds it once.
  */
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_STATUSES, JobSchema } from '../../src-shared/job';
 import type { Job } from '../../src-shared/job';
 import { bulkScenario, demoScenario, ManualClock, startEmulator, TEST_APIFRAME_KEY } from '../emulator';
 import type { RunningEmulator } from '../emulator';
-
-const ROOT = resolve(__dirname, '../..');
-const CLI = join(ROOT, 'out/main/cli.js');
+import { cleanEnv, ensureCliBuilt, killChildren, run, startEmulatorProcess } from './testing/cli-process';
 
 /** From the demo scenario (the emulator's default): a job that completes and the one whose model run fails. */
 const DEMO = demoScenario(0).apiframe.jobs;
 const COMPLETING_ID = DEMO.find((j) => j.outcome === 'completed' && j.startAt >= 0 && j.model === 'flux-pro')?.id ?? '';
 const FAILING_ID = DEMO.find((j) => j.outcome === 'failed')?.id ?? '';
 
-interface Exited {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface EmulatorInfo {
-  url: string;
-  providers: { apiframe: { baseUrl: string; apiKeys: string[]; jobIds: string[] } };
-}
-
-const children = new Set<ChildProcess>();
 const tempDirs: string[] = [];
 const emulators: RunningEmulator[] = [];
 
 afterEach(async () => {
   for (const emu of emulators.splice(0)) await emu.close();
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  children.clear();
+  killChildren();
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-beforeAll(async () => {
-  if (existsSync(CLI)) return;
-  await new Promise<void>((done, fail) => {
-    execFile('npx', ['electron-vite', 'build'], { cwd: ROOT, timeout: 120_000 }, (error) => (error ? fail(error) : done()));
-  });
-}, 130_000);
-
-/** The parent's environment without anything that would hand the CLI a key or a base URL. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const dropped = new Set(['APIFRAME_API_KEY', 'USEAPI_TOKEN', 'GENWATCH_APIFRAME_URL', 'GENWATCH_USEAPI_URL']);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !dropped.has(name)));
-  return { ...env, ...extra };
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): ChildProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  return child;
-}
-
-function collect(child: ChildProcess): Promise<Exited> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((done) => child.on('close', (code, signal) => done({ code, signal, stdout, stderr })));
-}
-
-function run(args: string[], env?: NodeJS.ProcessEnv): Promise<Exited> {
-  return collect(start(args, env));
-}
-
-/** Starts `genwatch emulator` and reads the JSON line it prints first. */
-async function startEmulatorProcess(speed = 5): Promise<{ child: ChildProcess; info: EmulatorInfo; exited: Promise<Exited> }> {
-  const child = start(['emulator', '--speed', String(speed)]);
-  const exited = collect(child);
-  const line = await new Promise<string>((done, fail) => {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: string) => {
-      buffer += chunk;
-      const newline = buffer.indexOf('\n');
-      if (newline >= 0) done(buffer.slice(0, newline));
-    });
-    child.on('close', (code) => fail(new Error(`emulator exited (${String(code)}) before printing its address`)));
-  });
-  return { child, info: JSON.parse(line) as EmulatorInfo, exited };
-}
+beforeAll(() => ensureCliBuilt(), 130_000);
 
 /**
  * Demo-scenario jobs are created a few (scaled) seconds after the emulator

@@ -11,11 +11,12 @@ import type { Job } from '../../src-shared/job';
 import { createUndiciHttp } from '../adapters/undici-http';
 import { bulkScenario, singleJobScenario, SINGLE_JOB_ID, startEmulator, TEST_APIFRAME_KEY } from '../emulator';
 import type { RunningEmulator, Scenario } from '../emulator';
-import { GenwatchCore } from './genwatch-core';
-import { silentLogger } from './ports';
+import type { GenwatchCore } from './genwatch-core';
 import { apiframe } from './providers/apiframe';
-import { FakeClock, settleMicrotasks } from './testing/fake-clock';
-import { fixedRandom, MemorySecretStore, RecordingKv, TrackingHttp } from './testing/fakes';
+import { FakeClock } from './testing/fake-clock';
+import { TrackingHttp } from './testing/fakes';
+import { createLiveCore, runUntil as runClockUntil, settleIo } from './testing/live-core';
+import type { CycleRecord } from './testing/live-core';
 
 const T0 = Date.parse('2026-03-15T10:00:00.000Z');
 const KEY = jobKey('apiframe', 'default', SINGLE_JOB_ID);
@@ -36,7 +37,8 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function world(scenario: Scenario, options: { envKey?: boolean } = {}): Promise<World> {
+/** The emulator serving `scenario` on a fresh FakeClock, undici to reach it, and the environment that points the core at it (with the test key unless `envKey: false`). */
+async function loopback(scenario: Scenario, options: { envKey?: boolean }): Promise<Pick<World, 'clock' | 'emu' | 'http'> & { environment: Record<string, string> }> {
   const clock = new FakeClock(T0);
   const emu = await startEmulator({ clock, scenario });
   cleanup.push(() => emu.close());
@@ -45,44 +47,19 @@ async function world(scenario: Scenario, options: { envKey?: boolean } = {}): Pr
   const http = new TrackingHttp(undici);
   const environment: Record<string, string> = { GENWATCH_APIFRAME_URL: emu.providers.apiframe.baseUrl };
   if (options.envKey !== false) environment['APIFRAME_API_KEY'] = TEST_APIFRAME_KEY;
-  const core = await GenwatchCore.create({
-    http,
-    clock,
-    random: fixedRandom(0.5),
-    secrets: new MemorySecretStore(),
-    kv: new RecordingKv(),
-    logger: silentLogger,
-    providers: [apiframe],
-    environment,
-    version: '0.0.0-test',
-    platform: 'test',
-  });
+  return { clock, emu, http, environment };
+}
+
+async function world(scenario: Scenario, options: { envKey?: boolean } = {}): Promise<World> {
+  const { clock, emu, http, environment } = await loopback(scenario, options);
+  const core = await createLiveCore({ http, clock, providers: [apiframe], environment });
   cleanup.push(() => Promise.resolve(core.dispose()));
   const snapshots: Job[] = [];
   core.onJobsDelta((delta) => snapshots.push(...delta.upserted.filter((j) => j.key === KEY)));
   return { clock, emu, http, core, snapshots };
 }
 
-/** Lets fired timers start their requests, waits for every response, then lets the core react. */
-function settleIo(w: World): () => Promise<void> {
-  return async () => {
-    await settleMicrotasks(2);
-    await w.http.idle();
-    await settleMicrotasks(3);
-  };
-}
-
-/** Fires the fake clock's timers one due time after another until `done()` holds. */
-async function runUntil(w: World, done: () => boolean, limitMs = 15 * 60_000): Promise<void> {
-  const deadline = w.clock.now() + limitMs;
-  await settleIo(w)();
-  while (!done()) {
-    const next = w.clock.nextDueAt();
-    if (next === null) throw new Error('runUntil: nothing is scheduled and the condition does not hold');
-    if (next > deadline) throw new Error(`runUntil: condition not met within ${limitMs} ms of fake time`);
-    await w.clock.advanceAndSettle(next - w.clock.now(), settleIo(w));
-  }
-}
+const runUntil = (w: World, done: () => boolean, limitMs = 15 * 60_000): Promise<void> => runClockUntil(w, done, limitMs);
 
 function job(w: World): Job {
   const found = w.core.listJobs().find((j) => j.key === KEY);
@@ -131,7 +108,7 @@ describe('core + undici + emulator', () => {
     expect(gapsAfter(requests, 200)).toEqual(requests.slice(1).map(() => 2_500));
     expect(w.core.poller.armedTimers).toBe(0);
     const count = requests.length;
-    await w.clock.advanceAndSettle(120_000, settleIo(w));
+    await w.clock.advanceAndSettle(120_000, () => settleIo(w.http));
     expect(apiRequests(w)).toHaveLength(count);
   });
 
@@ -159,7 +136,7 @@ describe('core + undici + emulator', () => {
     expect(job(w).status).toBe('running');
     expect(w.core.status().accounts).toEqual([expect.objectContaining({ provider: 'apiframe', accountId: 'default', state: 'key-rejected' })]);
     const whilePaused = apiRequests(w).length;
-    await w.clock.advanceAndSettle(10 * 60_000, settleIo(w));
+    await w.clock.advanceAndSettle(10 * 60_000, () => settleIo(w.http));
     expect(apiRequests(w)).toHaveLength(whilePaused);
 
     expect((await w.core.saveAccount({ provider: 'apiframe', accountId: 'default', key: 'afk_still_wrong_key' })).ok).toBe(true);
@@ -224,7 +201,7 @@ describe('core + undici + emulator', () => {
     const result = w.core.addJobs('apiframe', 'not-a-uuid');
     expect(result.ok && result.value.rejected.map((r) => r.input)).toEqual(['not-a-uuid']);
     expect(w.core.listJobs()).toEqual([]);
-    await w.clock.advanceAndSettle(30_000, settleIo(w));
+    await w.clock.advanceAndSettle(30_000, () => settleIo(w.http));
     expect(w.emu.requests).toEqual([]);
     expect(w.http.requestCount).toBe(0);
   });
@@ -247,7 +224,7 @@ describe('core + undici + emulator', () => {
     await runUntil(w, () => find()?.watch.state === 'error');
     expect(find()?.watch.message).toMatch(/no job/i);
     expect(apiRequests(w).map((r) => r.status)).toEqual([404]);
-    await w.clock.advanceAndSettle(60_000, settleIo(w));
+    await w.clock.advanceAndSettle(60_000, () => settleIo(w.http));
     expect(apiRequests(w)).toHaveLength(1);
   });
 });
@@ -260,51 +237,21 @@ interface ListWorld {
   http: TrackingHttp;
   core: GenwatchCore;
   /** Per finished poll cycle: requests made and jobs that became terminal during it. */
-  cycles: { requests: number; finished: number }[];
+  cycles: CycleRecord[];
 }
 
 async function listWorld(scenario: Scenario, options: { envKey?: boolean } = {}): Promise<ListWorld> {
-  const clock = new FakeClock(T0);
-  const emu = await startEmulator({ clock, scenario });
-  cleanup.push(() => emu.close());
-  const undici = createUndiciHttp();
-  cleanup.push(() => undici.close());
-  const http = new TrackingHttp(undici);
-  const environment: Record<string, string> = { GENWATCH_APIFRAME_URL: emu.providers.apiframe.baseUrl };
-  if (options.envKey !== false) environment['APIFRAME_API_KEY'] = TEST_APIFRAME_KEY;
-  const cycles: { requests: number; finished: number }[] = [];
-  let terminal = 0;
-  let core: GenwatchCore | null = null;
-  core = await GenwatchCore.create({
-    http,
-    clock,
-    random: fixedRandom(0.5),
-    secrets: new MemorySecretStore(),
-    kv: new RecordingKv(),
-    logger: silentLogger,
-    providers: [apiframe],
-    environment,
-    version: '0.0.0-test',
-    platform: 'test',
-    onCycle: (_provider, _account, requests) => {
-      const now = core?.listJobs().filter((j) => j.status === 'completed' || j.status === 'failed').length ?? 0;
-      cycles.push({ requests, finished: now - terminal });
-      terminal = now;
-    },
-  });
-  const created = core;
-  cleanup.push(() => Promise.resolve(created.dispose()));
-  return { clock, emu, http, core: created, cycles };
+  const { clock, emu, http, environment } = await loopback(scenario, options);
+  const cycles: CycleRecord[] = [];
+  const core = await createLiveCore({ http, clock, providers: [apiframe], environment }, cycles);
+  cleanup.push(() => Promise.resolve(core.dispose()));
+  return { clock, emu, http, core, cycles };
 }
 
 /** Lets requests finish and the core react; moves fake time only when nothing is in flight. */
 async function drive(w: ListWorld, done: () => boolean, limitMs = 20 * 60_000): Promise<void> {
   const deadline = w.clock.now() + limitMs;
-  const settle = async (): Promise<void> => {
-    await settleMicrotasks(2);
-    await w.http.idle();
-    await settleMicrotasks(3);
-  };
+  const settle = (): Promise<void> => settleIo(w.http);
   await settle();
   while (!done()) {
     if (w.clock.now() > deadline) throw new Error(`drive: condition not met within ${limitMs} ms of fake time`);

@@ -10,12 +10,13 @@ import type { Job } from '../../src-shared/job';
 import { createUndiciHttp } from '../adapters/undici-http';
 import { bulkScenario, makeUseapiJobId, startEmulator, TEST_USEAPI_TOKEN } from '../emulator';
 import type { RunningEmulator, Scenario, UseapiJobScript } from '../emulator';
-import { GenwatchCore } from './genwatch-core';
+import type { GenwatchCore } from './genwatch-core';
 import { BATCH_THRESHOLD, PAUSED_RECHECK_MS } from './poller';
-import { silentLogger } from './ports';
 import { useapi } from './providers/useapi';
-import { FakeClock, settleMicrotasks } from './testing/fake-clock';
-import { fixedRandom, MemorySecretStore, RecordingKv, TrackingHttp } from './testing/fakes';
+import { FakeClock } from './testing/fake-clock';
+import { TrackingHttp } from './testing/fakes';
+import { createLiveCore, runUntil as runClockUntil, settleIo } from './testing/live-core';
+import type { CycleRecord } from './testing/live-core';
 
 const T0 = Date.parse('2026-03-15T10:00:00.000Z');
 const S = 1000;
@@ -29,7 +30,7 @@ interface World {
   /** Every published version of every job, in order. */
   snapshots: Job[];
   /** Per finished poll cycle: requests made and jobs that became terminal during it. */
-  cycles: { requests: number; finished: number }[];
+  cycles: CycleRecord[];
   /** Every channel list the account view was given. */
   channelViews: Account['channels'][];
 }
@@ -69,55 +70,20 @@ async function world(scenario: Scenario): Promise<World> {
   const undici = createUndiciHttp();
   cleanup.push(() => undici.close());
   const http = new TrackingHttp(undici);
-  const cycles: World['cycles'] = [];
-  let terminal = 0;
-  let core: GenwatchCore | null = null;
-  core = await GenwatchCore.create({
-    http,
-    clock,
-    random: fixedRandom(0.5),
-    secrets: new MemorySecretStore(),
-    kv: new RecordingKv(),
-    logger: silentLogger,
-    providers: [useapi],
-    environment: { USEAPI_TOKEN: TEST_USEAPI_TOKEN, GENWATCH_USEAPI_URL: emu.providers.useapi.baseUrl },
-    version: '0.0.0-test',
-    platform: 'test',
-    onCycle: (_provider, _account, requests) => {
-      const now = core?.listJobs().filter((j) => isTerminalStatus(j.status)).length ?? 0;
-      cycles.push({ requests, finished: now - terminal });
-      terminal = now;
-    },
-  });
-  const created = core;
-  cleanup.push(() => Promise.resolve(created.dispose()));
+  const cycles: CycleRecord[] = [];
+  const core = await createLiveCore({ http, clock, providers: [useapi], environment: { USEAPI_TOKEN: TEST_USEAPI_TOKEN, GENWATCH_USEAPI_URL: emu.providers.useapi.baseUrl } }, cycles);
+  cleanup.push(() => Promise.resolve(core.dispose()));
   const snapshots: Job[] = [];
-  created.onJobsDelta((delta) => snapshots.push(...delta.upserted));
+  core.onJobsDelta((delta) => snapshots.push(...delta.upserted));
   const channelViews: Account['channels'][] = [];
-  created.onAccounts((state) => {
+  core.onAccounts((state) => {
     const account = state.accounts.find((a) => a.provider === 'useapi' && a.id === 'default');
     if (account) channelViews.push(account.channels);
   });
-  return { clock, emu, http, core: created, snapshots, cycles, channelViews };
+  return { clock, emu, http, core, snapshots, cycles, channelViews };
 }
 
-async function settle(w: World): Promise<void> {
-  await settleMicrotasks(2);
-  await w.http.idle();
-  await settleMicrotasks(3);
-}
-
-/** Fires the fake clock's timers one due time after another until `done()` holds. */
-async function runUntil(w: World, done: () => boolean, limitMs = 20 * 60_000): Promise<void> {
-  const deadline = w.clock.now() + limitMs;
-  await settle(w);
-  while (!done()) {
-    const next = w.clock.nextDueAt();
-    if (next === null) throw new Error('runUntil: nothing is scheduled and the condition does not hold');
-    if (next > deadline) throw new Error(`runUntil: condition not met within ${limitMs} ms of fake time`);
-    await w.clock.advanceAndSettle(next - w.clock.now(), () => settle(w));
-  }
-}
+const runUntil = (w: World, done: () => boolean, limitMs = 20 * 60_000): Promise<void> => runClockUntil(w, done, limitMs);
 
 const keyOf = (id: string): string => jobKey('useapi', 'default', id);
 
@@ -168,7 +134,7 @@ describe('useapi.net through the core, over HTTP', () => {
     expect(requests.slice(1).map((r, i) => r.at - (requests[i]?.at ?? 0))).toEqual(requests.slice(1).map(() => 5_000));
     expect(w.core.poller.armedTimers).toBe(0);
     const count = requests.length;
-    await w.clock.advanceAndSettle(120_000, () => settle(w));
+    await w.clock.advanceAndSettle(120_000, () => settleIo(w.http));
     expect(routeRequests(w, 'useapi.getJob')).toHaveLength(count);
   });
 
@@ -219,7 +185,7 @@ describe('useapi.net through the core, over HTTP', () => {
     expect(job(w, s.jobid).watch.message).toMatch(/older than 62 days and was deleted by useapi\.net/);
     expect(job(w, s.jobid).status).not.toBe('completed');
     expect(routeRequests(w, 'useapi.getJob').map((r) => r.status)).toEqual([410]);
-    await w.clock.advanceAndSettle(10 * 60_000, () => settle(w));
+    await w.clock.advanceAndSettle(10 * 60_000, () => settleIo(w.http));
     expect(routeRequests(w, 'useapi.getJob')).toHaveLength(1);
     expect(w.core.status().accounts).toEqual([]);
   });
@@ -245,7 +211,7 @@ describe('useapi.net through the core, over HTTP', () => {
     expect(w.core.status().accounts).toEqual([expect.objectContaining({ provider: 'useapi', accountId: 'default', state: 'payment' })]);
     // Held, not hammered: one probe request every PAUSED_RECHECK_MS, the account stays paused.
     const whilePaused = w.emu.requests.length;
-    await w.clock.advanceAndSettle(PAUSED_RECHECK_MS * 2 + 1_000, () => settle(w));
+    await w.clock.advanceAndSettle(PAUSED_RECHECK_MS * 2 + 1_000, () => settleIo(w.http));
     expect(w.emu.requests).toHaveLength(whilePaused + 2);
     expect(job(w, s.jobid).watch.state).toBe('paused');
 
@@ -277,7 +243,7 @@ describe('useapi.net through the core, over HTTP', () => {
     expect(w.core.listJobs().every((j) => j.status !== 'failed' && j.error === null)).toBe(true);
     expect(routeRequests(w, 'useapi.listRunning').at(-1)?.status).toBe(596);
     const whilePaused = w.emu.requests.length;
-    await w.clock.advanceAndSettle(PAUSED_RECHECK_MS - 1_000, () => settle(w));
+    await w.clock.advanceAndSettle(PAUSED_RECHECK_MS - 1_000, () => settleIo(w.http));
     expect(w.emu.requests).toHaveLength(whilePaused);
 
     // "Check again" in the UI: the user acknowledged the notice and resumes at once.
@@ -391,7 +357,7 @@ describe('useapi.net cancel through the core', () => {
   it('cancelling a job that already finished at the provider maps the 400 to invalid-input', async () => {
     const s = script('done-early', { progressMs: 5 * S });
     const w = await world(scenarioOf(s));
-    await w.clock.advanceAndSettle(30 * S, () => settle(w));
+    await w.clock.advanceAndSettle(30 * S, () => settleIo(w.http));
     const cancel = useapi.cancelJob;
     if (!cancel) throw new Error('useapi cannot cancel');
     const result = await cancel({ http: w.http, clock: w.clock, baseUrl: w.emu.providers.useapi.baseUrl, apiKey: TEST_USEAPI_TOKEN, accountId: 'default' }, s.jobid);

@@ -6,11 +6,10 @@ import { DEFAULT_SETTINGS } from '../../../src-shared/settings';
 import type { NotificationSettings } from '../../../src-shared/settings';
 import { createUndiciHttp } from '../../adapters/undici-http';
 import { singleJobScenario, SINGLE_JOB_ID, startEmulator, TEST_APIFRAME_KEY } from '../../emulator';
-import { GenwatchCore } from '../genwatch-core';
-import { silentLogger } from '../ports';
 import { apiframe } from '../providers/apiframe';
-import { FakeClock, settleMicrotasks } from '../testing/fake-clock';
-import { fixedRandom, MemorySecretStore, RecordingKv, TrackingHttp } from '../testing/fakes';
+import { FakeClock } from '../testing/fake-clock';
+import { TrackingHttp } from '../testing/fakes';
+import { createLiveCore, settleIo } from '../testing/live-core';
 import { DesktopPresenter } from './desktop-presenter';
 import { BATCH_WINDOW_MS, CATCH_UP_WINDOW_MS } from './notification-batcher';
 import type { NotificationModel } from './notification-batcher';
@@ -144,18 +143,7 @@ describe('DesktopPresenter on the real core + emulator', () => {
     const undici = createUndiciHttp();
     cleanup.push(() => undici.close());
     const http = new TrackingHttp(undici);
-    const core = await GenwatchCore.create({
-      http,
-      clock,
-      random: fixedRandom(0.5),
-      secrets: new MemorySecretStore(),
-      kv: new RecordingKv(),
-      logger: silentLogger,
-      providers: [apiframe],
-      environment: { GENWATCH_APIFRAME_URL: emu.providers.apiframe.baseUrl, APIFRAME_API_KEY: TEST_APIFRAME_KEY },
-      version: '0.0.0-test',
-      platform: 'test',
-    });
+    const core = await createLiveCore({ http, clock, providers: [apiframe], environment: { GENWATCH_APIFRAME_URL: emu.providers.apiframe.baseUrl, APIFRAME_API_KEY: TEST_APIFRAME_KEY } });
     cleanup.push(() => Promise.resolve(core.dispose()));
     const shown: NotificationModel[] = [];
     const presenter = new DesktopPresenter({
@@ -173,11 +161,7 @@ describe('DesktopPresenter on the real core + emulator', () => {
     core.onAccounts((a) => presenter.setAccounts(a));
     core.addJobs('apiframe', SINGLE_JOB_ID);
 
-    const settle = async (): Promise<void> => {
-      await settleMicrotasks(2);
-      await http.idle();
-      await settleMicrotasks(3);
-    };
+    const settle = (): Promise<void> => settleIo(http);
     const key = jobKey('apiframe', 'default', SINGLE_JOB_ID);
     for (let i = 0; i < 200 && shown.length === 0; i++) {
       const next = clock.nextDueAt();
