@@ -4,7 +4,7 @@
  * adapter.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -97,6 +97,20 @@ describe('downloads against the emulator', () => {
       expect(sha(onDisk)).toBe(sha(expected));
       expect(ledger.find((e) => e.path === files[i + 2])?.sha256).toBe(sha(expected));
     }
+  });
+
+  it('a .part left without its .part.json (a crash before the validator was written) is restarted from zero under the same name', async () => {
+    const url = `${emu.url}/assets/p/lone.bin?size=1500000`;
+    const job = jobFor([url], {}, { kind: 'other' });
+    const name = `${job.id}_other-1.bin`;
+    // What a crash before the validator was written leaves: bytes, but no .part.json (never trusted for a resume).
+    await mkdir(root, { recursive: true });
+    await writeFile(join(root, `${name}.part`), Buffer.alloc(700_000, 7));
+    const engine = await engineWith();
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset(url) }]);
+    expect(summary.done).toBe(1);
+    expect(await walk(root)).toEqual(['.genwatch/ledger.jsonl', `${job.id}.json`, name]);
+    expect(sha(await readFile(join(root, name)))).toBe(sha(await direct(url)));
   });
 
   it('a truncated body is retried (resumed) and the file is correct', async () => {

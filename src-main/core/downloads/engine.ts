@@ -612,6 +612,7 @@ export class DownloadEngine {
       signal,
       onBytes: (bytes, total) => this.progress(task, bytes, total),
       onRestart: (why) => this.logger.info('download restarted from zero', { job: task.snap.jobId, asset: task.snap.assetKey, why }),
+      now: () => this.deps.clock.now(),
     };
   }
 
@@ -750,8 +751,10 @@ export class DownloadEngine {
         // One round trip: the three lookups run together.
         const [meta, file, part] = await Promise.all([readPartMeta(fs, `${path}.part.json`), fs.stat(path), fs.stat(`${path}.part`)]);
         if (meta !== null && meta.key === key) return path; // our own unfinished download: resume it
-        if (file === null && part === null && meta === null) {
-          if (adoptFor !== null) adoptFor.fresh = true;
+        if (file === null && meta === null && (part === null || adoptFor !== null)) {
+          // Free, or a .part left without its validator (a crash before it was written, see transfer.ts):
+          // nobody can resume that one, so it is ours to restart from zero (transfer() deletes it first).
+          if (adoptFor !== null) adoptFor.fresh = part === null;
           return path;
         }
         if (n === 1 && adoptFor !== null && file !== null && file.isFile && part === null && meta === null) {
@@ -784,9 +787,10 @@ export class DownloadEngine {
    * `<part>.xmp` and renamed over the .part). Returns the new size and
    * sha256, or null when the file was left alone.
    */
-  private async embedMetadata(partPath: string, size: number, job: Job, sourceUrl: string): Promise<{ size: number; sha256: string } | null> {
+  private async embedMetadata(partPath: string, size: number, job: Job, sourceUrl: string, known: Uint8Array | undefined): Promise<{ size: number; sha256: string } | null> {
     const fs = this.deps.fs;
-    const head = await fs.readAt(partPath, 0, 16);
+    // The transfer kept the first bytes when it received them: no need to read them back.
+    const head = known !== undefined && known.length >= Math.min(16, size) ? known : await fs.readAt(partPath, 0, 16);
     const privacy = this.settings.privacy;
     if (isPng(head)) {
       if (size < 20 || !endsWithIend(await fs.readAt(partPath, size - 12, 12))) return null;
@@ -870,7 +874,7 @@ export class DownloadEngine {
       if (fromType !== null) ext = fromType;
     }
     if (this.settings.embedPngText && size >= 4) {
-      const embedded = await this.embedMetadata(partPath, size, job, result.url);
+      const embedded = await this.embedMetadata(partPath, size, job, result.url, result.resumedFrom === 0 ? result.head : undefined);
       if (embedded !== null) {
         sourceSha256 = sha256;
         size = embedded.size;
@@ -908,7 +912,7 @@ export class DownloadEngine {
     const sidecarFile: SidecarFile = { file: baseNameOf(finalPath), kind: asset.kind, index: asset.index, size, sha256, contentType: result.contentType, width: asset.width, height: asset.height, sourceUrl: result.url };
     // Independent steps, run together: each is a few system calls through the thread pool.
     await Promise.all([
-      fs.unlink(metaPath).catch(() => undefined),
+      result.partMeta === false ? undefined : fs.unlink(metaPath).catch(() => undefined),
       this.settings.setFileTimes && when !== null ? fs.utimes(finalPath, when, when).catch((e: unknown) => this.logger.warn('could not set file time', { error: String(e) })) : undefined,
       this.ledger.record(entry),
       this.settings.writeSidecar ? this.writeSidecar(job, parentOf(finalPath), sidecarFile, when).catch((e: unknown) => this.logger.warn('could not write sidecar', { error: String(e) })) : undefined,

@@ -28,10 +28,13 @@
  *   isDownloaded(job, asset): boolean   ledgerEntries(): LedgerEntry[]   onEvent(listener): () => void
  *
  * Behaviour worth knowing when integrating:
- * - Files stream to `<final>.part` with `<final>.part.json` (URL, ETag/Last-Modified, total) beside it; the
- *   final name appears only by an atomic no-replace rename after the byte count matched Content-Length /
- *   Content-Range. After a crash or quit, enqueueing the same assets again resumes the .part files
- *   (Range + If-Range; trusted only on a 206 starting exactly at the .part size; a 200 restarts from zero).
+ * - Files stream to `<final>.part`; the final name appears only by an atomic no-replace rename after the
+ *   byte count matched Content-Length / Content-Range. `<final>.part.json` (URL, ETag/Last-Modified, total)
+ *   is written beside a .part once it holds 8 MiB or has run for 1 s, and whenever an attempt is
+ *   interrupted (pause, network error, disk full), so files that finish quickly never get one. After a
+ *   crash or quit, enqueueing the same assets again resumes the .part files that have one (Range +
+ *   If-Range; trusted only on a 206 starting exactly at the .part size; a 200 restarts from zero); a .part
+ *   without one is restarted from zero under the same name (a crash loses at most ~8 MiB / 1 s per file).
  *   Jobs are not persisted by the engine: on restart, re-enqueue what was pending (the ledger skips what finished).
  * - Failures are values (FileSnapshot.failure: DownloadFailure { reason, retryable, error: AppError }).
  *   The .part is kept when a later retry can resume it (network trouble after all attempts, disk full) and

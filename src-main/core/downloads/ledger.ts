@@ -5,7 +5,7 @@
  * deleted the file — unless the caller forces it.
  */
 import type { Asset, Job } from '../../../src-shared/job';
-import type { FileSystemPort } from './ports';
+import type { FileSystemPort, WritableFile } from './ports';
 
 export const LEDGER_DIR = '.genwatch';
 export const LEDGER_FILE = 'ledger.jsonl';
@@ -123,8 +123,15 @@ export class DownloadLedger {
     return done;
   }
 
+  /**
+   * One open file for a run of groups: groups that queued up while the
+   * previous one was written (and fsynced) reuse the handle, which is closed
+   * as soon as nothing is queued (no descriptor is held while idle) or after
+   * a failure (the next group reopens).
+   */
   private async drain(): Promise<void> {
     this.writing = true;
+    let file: WritableFile | null = null;
     while (this.queued.length > 0) {
       const lines = this.queued;
       const waiters = this.waiters;
@@ -133,15 +140,19 @@ export class DownloadLedger {
       try {
         if (!this.dirReady) await this.fs.mkdirp(this.path.slice(0, this.path.lastIndexOf('/')));
         this.dirReady = true;
-        const file = await this.fs.open(this.path, 'append');
-        try {
-          await file.write(lines);
-          if (this.sync) await file.sync();
-        } finally {
-          await file.close();
+        file ??= await this.fs.open(this.path, 'append');
+        await file.write(lines);
+        if (this.sync) await file.sync();
+        if (this.queued.length === 0) {
+          const done = file;
+          file = null;
+          await done.close();
         }
         for (const w of waiters) w.resolve();
       } catch (e) {
+        const broken = file;
+        file = null;
+        await broken?.close().catch(() => undefined);
         for (const w of waiters) w.reject(e);
       }
     }

@@ -4,12 +4,24 @@
  * `<final>.part`, verify the byte count. Only the engine renames a finished
  * .part; nothing here ever writes under the final name.
  *
- * Resume rules: a `.part` is only continued when its `.part.json` (written
- * before the first byte) names the same asset and a validator (strong ETag,
- * else Last-Modified) to send as If-Range; only a 206 whose Content-Range
- * starts exactly at the .part size and whose total matches is appended.
- * A 200 to a Range request (server ignored it, or the ETag changed) restarts
- * the file from zero by truncating — bytes are never spliced.
+ * Resume rules: a `.part` is only continued when its `.part.json` names the
+ * same asset and a validator (strong ETag, else Last-Modified) to send as
+ * If-Range; only a 206 whose Content-Range starts exactly at the .part size
+ * and whose total matches is appended. A 200 to a Range request (server
+ * ignored it, or the ETag changed) restarts the file from zero by truncating
+ * — bytes are never spliced.
+ *
+ * The `.part.json` is written lazily (see PART_META_BYTES / PART_META_MS):
+ * most files finish in well under a second and never need one, which saves
+ * an open/write/close/unlink per file. A `.part` without a `.part.json` is
+ * never resumed: the engine claims it and restarts it from zero (see
+ * resumablePart, and claim() in engine.ts). So a crash loses at most what
+ * arrived before the validator was written (< PART_META_BYTES + one batch,
+ * or about PART_META_MS of transfer); an interrupted attempt (pause, cancel,
+ * network error, disk full) always writes it before it returns, so retries
+ * and resumes within a run lose nothing. A new download's old validator is
+ * deleted before its first byte is written, so a `.part.json` never
+ * describes bytes from another response.
  */
 import type { DownloadFailure } from './errors';
 import { diskFailure, failure, networkFailure, TransferError } from './errors';
@@ -23,6 +35,10 @@ import { isAllowedDownloadUrl, MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget,
 /** Received bytes are written in batches of about this size: the most a killed process can lose. */
 export const WRITE_BATCH_BYTES = 256 * 1024;
 const MAX_RESTARTS = 3;
+/** The `.part.json` of a download is written once this many bytes arrived… */
+export const PART_META_BYTES = 8 * 1024 * 1024;
+/** …or once it has been running this long (whichever comes first), and whenever an attempt is interrupted. */
+export const PART_META_MS = 1_000;
 
 export interface PartMeta {
   v: 1;
@@ -47,6 +63,8 @@ export interface TransferDeps {
   onBytes(bytes: number, total: number | null): void;
   /** A resume was refused and the .part restarted from zero (for logs and tests). */
   onRestart?(why: string): void;
+  /** Milliseconds (the engine's clock), for PART_META_MS; without it only PART_META_BYTES applies. */
+  now?(): number;
 }
 
 export interface TransferTarget {
@@ -66,6 +84,10 @@ export interface TransferResult {
   /** The URL that finally answered (after redirects / fallback). */
   url: string;
   resumedFrom: number;
+  /** The first bytes of the file (up to 16), when this attempt received them: saves reading them back. */
+  head?: Uint8Array;
+  /** false when no `.part.json` exists for this file (nothing to delete after the rename). */
+  partMeta?: boolean;
 }
 
 async function onDisk<T>(op: () => Promise<T>): Promise<T> {
@@ -214,7 +236,7 @@ function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
  * one batch (plus one network read) is ever received but not on disk.
  * `before` (the .part.json write) settles before the first byte is written.
  */
-async function receive(deps: TransferDeps, target: TransferTarget, response: DownloadResponse, offset: number, total: number | null, before: Promise<void> | null = null): Promise<{ size: number; sha256: string }> {
+async function receive(deps: TransferDeps, target: TransferTarget, response: DownloadResponse, offset: number, total: number | null, lazyMeta: PartMeta | null = null): Promise<{ size: number; sha256: string; head?: Uint8Array; partMeta: boolean }> {
   const hasher = deps.hasher();
   if (offset > 0) {
     // The running hash must cover the bytes already on disk: read them back once (page cache, fast).
@@ -229,15 +251,16 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     });
     if (fed !== offset) throw new TransferError(failure('filesystem', 'The partial file changed while resuming.', { retryable: true }));
   }
-  let metaReady = before;
-  const opening = onDisk(() => deps.fs.open(target.partPath, offset > 0 ? 'append' : 'truncate'));
-  let file: WritableFile;
-  try {
-    file = await opening;
-  } catch (e) {
-    await metaReady?.catch(() => undefined);
-    throw e;
-  }
+  // The validator still to write (null once written, or when resuming: it is already there).
+  let metaToWrite = lazyMeta;
+  const startedAt = deps.now?.() ?? 0;
+  const file = await onDisk(() => deps.fs.open(target.partPath, offset > 0 ? 'append' : 'truncate'));
+  const writeMetaNow = async (): Promise<void> => {
+    if (metaToWrite === null) return;
+    const meta = metaToWrite;
+    metaToWrite = null;
+    await writeMeta(deps, target.metaPath, meta);
+  };
   const sync = deps.fsync ? new BackgroundSync(file, deps.syncGate ?? null) : null;
   let bytes = offset;
   let pending: Uint8Array[] = [];
@@ -245,13 +268,11 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
   let sniffed = offset > 0;
   const head: Uint8Array[] = [];
   let headBytes = 0;
-  const flush = async (): Promise<void> => {
+  let first: Uint8Array | undefined;
+  const flush = async (force = false): Promise<void> => {
+    // Before the batch that makes the .part worth resuming (big or slow), or when an interrupted attempt keeps it.
+    if (metaToWrite !== null && bytes > 0 && (force || bytes >= PART_META_BYTES || (deps.now !== undefined && deps.now() - startedAt >= PART_META_MS))) await writeMetaNow();
     if (pendingBytes === 0) return;
-    if (metaReady !== null) {
-      const ready = metaReady;
-      metaReady = null;
-      await ready;
-    }
     const batch = pending;
     const size = pendingBytes;
     pending = [];
@@ -267,8 +288,10 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     bytes += chunk.length;
   };
   const sniff = (complete: boolean): void => {
-    const problem = checkBody(target.expected, concatBytes(head), complete, response.headers['content-type']);
+    const whole = concatBytes(head);
+    const problem = checkBody(target.expected, whole, complete, response.headers['content-type']);
     if (problem !== null) throw new TransferError(failure('error-page', problem));
+    if (offset === 0) first = whole.slice(0, 16);
     sniffed = true;
     for (const h of head) take(h);
     head.length = 0;
@@ -288,15 +311,18 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
         if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
       }
     } catch (e) {
-      if (e instanceof TransferError) throw e;
+      if (e instanceof TransferError) {
+        // A full disk keeps the .part for a later resume: give it its validator if there is room for one.
+        if (e.failure.reason === 'disk-full' && bytes - pendingBytes > 0) await writeMetaNow().catch(() => undefined);
+        throw e;
+      }
       // The body broke (reset, truncation, pause/cancel): keep every valid byte so a resume re-fetches nothing.
-      if (sniffed) await flush();
+      if (sniffed) await flush(true);
       if (deps.signal.aborted) throw e;
       throw new TransferError(networkFailure(e));
     }
     if (!sniffed) sniff(true);
-    await flush();
-    if (metaReady !== null) await metaReady;
+    await flush(total !== null && bytes !== total);
     deps.onBytes(bytes, total);
     if (total !== null && bytes !== total) {
       throw new TransferError(failure('network', `The download was cut short (${bytes} of ${total} bytes).`, { retryable: true }));
@@ -310,9 +336,10 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
       await sync?.settle();
       await file.close().catch(() => undefined);
     }
-    await metaReady?.catch(() => undefined);
   }
-  return { size: bytes, sha256: hasher.digest() };
+  const done: { size: number; sha256: string; head?: Uint8Array; partMeta: boolean } = { size: bytes, sha256: hasher.digest(), partMeta: metaToWrite === null };
+  if (first !== undefined) done.head = first;
+  return done;
 }
 
 /** Limits how many background fsyncs run at once (each holds a thread-pool thread for a while). */
@@ -415,25 +442,22 @@ export async function transfer(deps: TransferDeps, target: TransferTarget): Prom
         continue;
       }
       const got = await receive(deps, target, response, partSize, range.total);
-      return { ...got, contentType: response.headers['content-type'] ?? null, url, resumedFrom: partSize };
+      return { ...got, partMeta: true, contentType: response.headers['content-type'] ?? null, url, resumedFrom: partSize };
     }
     if (status !== 200) {
       await response.discard().catch(() => undefined);
       throw new TransferError(httpFailure(status));
     }
-    if (partSize > 0) {
-      // Old bytes must be gone before the new validator is written: a crash in between must not pair them.
-      await onDisk(() => deps.fs.unlink(target.partPath));
-      deps.onRestart?.('200 to a Range request: restarting from zero');
+    if (target.fresh !== true || restarts > 0) {
+      // Old bytes and the old validator must be gone before new bytes are written: a crash in between must not pair them.
+      await dropPart(deps, target);
+      if (partSize > 0) deps.onRestart?.('200 to a Range request: restarting from zero');
     }
     const total = contentLength(response.headers);
     const fresh: PartMeta = { v: 1, key: target.key, url, etag: response.headers['etag'] ?? null, lastModified: response.headers['last-modified'] ?? null, total };
-    // Written before the first byte of the .part (receive awaits it before its first write), so any
-    // .part with bytes has one; it runs while the .part is being opened. Not atomic on purpose: a torn
-    // .part.json does not parse, which only costs a restart from zero.
-    const metaWrite = writeMeta(deps, target.metaPath, fresh);
-    metaWrite.catch(() => undefined);
-    const got = await receive(deps, target, response, 0, total, metaWrite);
+    // Written lazily by receive (see PART_META_BYTES). Not atomic on purpose: a torn .part.json does
+    // not parse, which only costs a restart from zero.
+    const got = await receive(deps, target, response, 0, total, fresh);
     return { ...got, contentType: response.headers['content-type'] ?? null, url, resumedFrom: 0 };
   }
 }
