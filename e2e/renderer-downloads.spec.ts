@@ -113,6 +113,9 @@ test('downloads exactly the jobs of a filtered selection, into the chosen folder
 
   await page.getByTestId('nav-downloads').click();
   const aggregate = page.getByTestId('downloads-aggregate');
+  // The view may open before the first downloads event arrives (an empty aggregate has nothing
+  // pending): wait until files of every selected job are done, then until nothing is pending.
+  await expect.poll(async () => Number(await aggregate.getAttribute('data-done')), { timeout: 30_000 }).toBeGreaterThanOrEqual(MJ.length);
   await expect(aggregate).toHaveAttribute('data-pending', '0', { timeout: 30_000 });
   await expect(aggregate).toHaveAttribute('data-failed', '0');
   const rows = page.getByTestId('download-row');
