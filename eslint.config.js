@@ -42,9 +42,4 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // Integration tests of the core run it on the real adapters against the emulator.
-    files: ['src-main/core/**/*.test.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
 );

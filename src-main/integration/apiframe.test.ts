@@ -11,12 +11,12 @@ import type { Job } from '../../src-shared/job';
 import { createUndiciHttp } from '../adapters/undici-http';
 import { bulkScenario, singleJobScenario, SINGLE_JOB_ID, startEmulator, TEST_APIFRAME_KEY } from '../emulator';
 import type { RunningEmulator, Scenario } from '../emulator';
-import type { GenwatchCore } from './genwatch-core';
-import { apiframe } from './providers/apiframe';
-import { FakeClock } from './testing/fake-clock';
-import { TrackingHttp } from './testing/fakes';
-import { createLiveCore, runUntil as runClockUntil, settleIo } from './testing/live-core';
-import type { CycleRecord } from './testing/live-core';
+import type { GenwatchCore } from '../core/genwatch-core';
+import { apiframe } from '../core/providers/apiframe';
+import { FakeClock } from '../core/testing/fake-clock';
+import { TrackingHttp } from '../core/testing/fakes';
+import { createLiveCore, runUntil as runClockUntil, settleIo } from '../core/testing/live-core';
+import type { CycleRecord } from '../core/testing/live-core';
 
 const T0 = Date.parse('2026-03-15T10:00:00.000Z');
 const KEY = jobKey('apiframe', 'default', SINGLE_JOB_ID);

@@ -10,17 +10,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createNodeFileSystem, nodeSha256 } from '../../adapters/node-fs';
-import { systemClock } from '../../adapters/system-clock';
-import { createUndiciDownload } from '../../adapters/undici-download';
-import { startEmulator } from '../../emulator';
-import type { RunningEmulator } from '../../emulator';
-import { DownloadEngine } from './engine';
-import type { DownloadHttpPort } from './ports';
-import { makeAsset, makeJob } from './testing/fixtures';
-import { WRITE_BATCH_BYTES } from './transfer';
+import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
+import { systemClock } from '../adapters/system-clock';
+import { createUndiciDownload } from '../adapters/undici-download';
+import { startEmulator } from '../emulator';
+import type { RunningEmulator } from '../emulator';
+import { DownloadEngine } from '../core/downloads/engine';
+import type { DownloadHttpPort } from '../core/downloads/ports';
+import { makeAsset, makeJob } from '../core/downloads/testing/fixtures';
+import { WRITE_BATCH_BYTES } from '../core/downloads/transfer';
 
-const REPO = resolve(import.meta.dirname, '../../..');
+const REPO = resolve(import.meta.dirname, '../..');
 const SIZE = 96 * 1024 * 1024;
 const JOB_ID = '0b8f6c2e-1111-4c2e-9f10-2a6b8c4d0e11';
 

@@ -1,9 +1,9 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { encodePngRgb } from '../../emulator';
-import { crc32 } from './crc32';
-import { endsWithIend, insertPngText, readPngText } from './png-metadata';
-import { checkBody } from './sniff';
+import { encodePngRgb } from '../emulator';
+import { crc32 } from '../core/downloads/crc32';
+import { endsWithIend, insertPngText, readPngText } from '../core/downloads/png-metadata';
+import { checkBody } from '../core/downloads/sniff';
 
 describe('crc32', () => {
   it('matches zlib', () => {
