@@ -25,6 +25,7 @@ export const INVOKE_METHODS = [
   'retryFailedDownloads',
   'revealFile',
   'openFile',
+  'setWindowVisible',
 ] as const;
 export type InvokeMethod = (typeof INVOKE_METHODS)[number];
 

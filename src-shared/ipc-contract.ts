@@ -65,6 +65,8 @@ export const invokeContract = {
   },
   /** Cancels a running job at the provider (where the API allows it: useapi.net). */
   cancelJob: { request: z.object({ key: z.string().max(400) }).strict(), response: z.null() },
+  /** The window shows (or stops showing) live progress: providers whose lists carry none refresh it only then. */
+  setWindowVisible: { request: z.object({ visible: z.boolean() }).strict(), response: z.null() },
   getSettings: { request: Empty, response: SettingsSchema },
   updateSettings: { request: SettingsPatchSchema, response: SettingsSchema },
   listAccounts: { request: Empty, response: AccountsStateSchema },

@@ -30,6 +30,8 @@ export function watchJobs(core: GenwatchCore, provider: ProviderId, ids: readonl
     for (const r of added.value.rejected) io.err(`${r.input}: ${r.reason}`);
     return Promise.resolve({ code: EXIT.usage, jobs: [] });
   }
+  // The terminal prints every progress step, so progress is being watched.
+  core.setProgressWatched('cli', true);
   const accountId = core.activeAccount(provider);
   const keys = new Set(ids.map((id) => `${provider}:${accountId}:${id.toLowerCase()}`));
   const watched = (): Job[] => core.listJobs().filter((job) => keys.has(job.key));

@@ -73,6 +73,8 @@ export class GenwatchCore {
   private readonly accountListeners = new Set<(state: AccountsState) => void>();
   private readonly settingsListeners = new Set<(settings: Settings) => void>();
   private readonly imports = new Map<string, ImportRun>();
+  /** Who is showing live progress now (the window, a minimised taskbar button, the CLI). */
+  private readonly progressWatchers = new Set<string>();
   private persistTimer: TimerHandle | null = null;
   private readonly jobsKv: KeyValueStore;
 
@@ -112,6 +114,7 @@ export class GenwatchCore {
         this.emitAccounts();
       },
       stalledAfterMs: () => this.settings.stalledAfterMinutes * 60_000,
+      progressWatched: () => this.progressWatchers.size > 0,
       ...(deps.onCycle ? { onCycle: deps.onCycle } : {}),
       ...(deps.intervalScale === undefined ? {} : { intervalScale: deps.intervalScale }),
     });
@@ -250,6 +253,21 @@ export class GenwatchCore {
       if (this.store.remove(key)) removed++;
     }
     return removed;
+  }
+
+  /**
+   * Marks whether `source` shows live progress. Progress that only a job-by-id
+   * request reveals (useapi.net's running list carries none) costs one extra
+   * request per cycle, so it is fetched only while someone can see it.
+   */
+  setProgressWatched(source: string, watched: boolean): null {
+    if (watched) this.progressWatchers.add(source);
+    else this.progressWatchers.delete(source);
+    return null;
+  }
+
+  get progressWatched(): boolean {
+    return this.progressWatchers.size > 0;
   }
 
   async cancelJob(key: string): Promise<Result<null>> {

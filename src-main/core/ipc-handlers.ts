@@ -14,6 +14,7 @@ export function coreHandlers(core: GenwatchCore, info: { version: string; platfo
     addJobs: ({ provider, input, accountId }) => core.addJobs(provider, input, accountId),
     removeJobs: ({ keys }) => ok({ removed: core.removeJobs(keys) }),
     cancelJob: ({ key }) => core.cancelJob(key),
+    setWindowVisible: ({ visible }) => ok(core.setProgressWatched('window', visible)),
     getSettings: () => ok(core.getSettings()),
     updateSettings: (patch) => core.updateSettings(patch),
     listAccounts: () => ok(core.accountsState()),

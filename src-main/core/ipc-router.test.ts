@@ -35,6 +35,7 @@ function recordingHandlers(over: Partial<IpcHandlers> = {}): { handlers: IpcHand
     addJobs: (r) => (record('addJobs', r), ok({ added: [], alreadyWatched: [], rejected: [] })),
     removeJobs: (r) => (record('removeJobs', r), ok({ removed: r.keys.length })),
     cancelJob: (r) => (record('cancelJob', r), ok(null)),
+    setWindowVisible: (r) => (record('setWindowVisible', r), ok(null)),
     getSettings: (r) => (record('getSettings', r), ok(DEFAULT_SETTINGS)),
     updateSettings: (r) => (record('updateSettings', r), ok(DEFAULT_SETTINGS)),
     listAccounts: (r) => (record('listAccounts', r), ok(ACCOUNTS)),

@@ -1,6 +1,6 @@
 /**
  * The account-batched poller: one chained timer per account, Get Job per job
- * while ≤ BATCH_THRESHOLD run, the running list (QUEUED + PROCESSING pages)
+ * while ≤ byIdLimit (2 for Apiframe) run, the running list (QUEUED + PROCESSING pages)
  * above that or when the account discovers jobs, Get Job only for jobs that
  * left the list. Driven by an in-memory Apiframe on a fake clock.
  */
@@ -10,9 +10,10 @@ import { jobKey } from '../../src-shared/job';
 import type { Job, ProviderId } from '../../src-shared/job';
 import { placeholderJob } from './job-merge';
 import { JobStore } from './job-store';
-import { BATCH_THRESHOLD, DISCOVER_IDLE_MS, Poller, STALLED_SLOWDOWN } from './poller';
+import { byIdLimit, DISCOVER_IDLE_MS, Poller, STALLED_SLOWDOWN } from './poller';
 import type { AccountOptions } from './poller';
 import { apiframe } from './providers/apiframe';
+import { useapi } from './providers/useapi';
 import type { ProviderAdapter } from './providers/provider';
 import { uuidFor } from './testing/apiframe-fixtures';
 import { FakeApiframe } from './testing/fake-apiframe';
@@ -100,6 +101,19 @@ function startRunning(h: Harness, list: string[]): void {
   for (const id of list) h.api.put(id, { status: 'PROCESSING', progress: 10, model: 'midjourney' });
   for (const id of list) h.add(id);
 }
+
+const BATCH_THRESHOLD = byIdLimit(apiframe, false);
+
+describe('byIdLimit: job by job while that is no dearer than the running list', () => {
+  it('Apiframe lists two pages a cycle, so two jobs are still asked for one by one', () => {
+    expect(byIdLimit(apiframe, false)).toBe(2);
+    expect(byIdLimit(apiframe, true)).toBe(2);
+  });
+  it('useapi.net lists in one request: by id only for a single job unless progress refreshes are on screen', () => {
+    expect(byIdLimit(useapi, false)).toBe(1);
+    expect(byIdLimit(useapi, true)).toBe(2);
+  });
+});
 
 describe('Poller batching: requests per cycle stay flat', () => {
   it(`N = 1 (≤ ${BATCH_THRESHOLD}): one Get Job per cycle, no list`, async () => {

@@ -4,7 +4,7 @@ import { jobKey } from '../../src-shared/job';
 import type { Job, ProviderId } from '../../src-shared/job';
 import { placeholderJob } from './job-merge';
 import { JobStore } from './job-store';
-import { Poller } from './poller';
+import { nextDelay, Poller } from './poller';
 import type { AccountCredentials } from './poller';
 import type { HttpRequest, HttpResponse } from './ports';
 import { apiframe } from './providers/apiframe';
@@ -42,14 +42,22 @@ interface Harness {
   job(key: string): Job;
 }
 
-function harness(handler: ReplyFunction, options: { random?: number; intervalScale?: number } = {}): Harness {
+function harness(handler: ReplyFunction, options: { random?: number; intervalScale?: number; latencyMs?: number } = {}): Harness {
   const clock = new FakeClock();
   const store = new JobStore(clock);
   const times = new Map<string, number[]>();
   const http = new ScriptedHttp((request) => {
     const id = idOf(request);
     times.set(id, [...(times.get(id) ?? []), clock.now()]);
-    return handler(request);
+    const latency = options.latencyMs ?? 0;
+    if (latency === 0) return handler(request);
+    return new Promise<HttpResponse>((done, fail) =>
+      clock.setTimeout(() => {
+        const reply = handler(request);
+        if (reply instanceof Error) fail(reply);
+        else done(reply);
+      }, latency),
+    );
   });
   const health: AccountHealth[] = [];
   const logger = new RecordingLogger();
@@ -121,6 +129,22 @@ describe('Poller cadence', () => {
     expect(gaps(h.times.get(A) ?? [])).toEqual([7_500, 7_500, 7_500, 7_500]);
   });
 
+  it('keeps the cadence start to start: a slow cycle shortens the wait after it, down to half an interval', () => {
+    expect(nextDelay(5_000, 0)).toBe(5_000);
+    expect(nextDelay(5_000, 400)).toBe(4_600);
+    expect(nextDelay(5_000, 2_500)).toBe(2_500);
+    expect(nextDelay(5_000, 4_000)).toBe(2_500);
+    expect(nextDelay(5_000, 60_000)).toBe(2_500);
+    expect(nextDelay(5_000, -10)).toBe(5_000); // a clock step backwards never shortens it
+  });
+
+  it('a cycle that takes 1 s of a 2.5 s interval still starts 2.5 s after the previous one', async () => {
+    const h = harness((r) => processing(r, { model: 'midjourney' }), { latencyMs: 1_000 });
+    h.add(A);
+    await h.clock.advanceAndSettle(12_000);
+    expect(gaps(h.times.get(A) ?? []).slice(0, 4)).toEqual([2_500, 2_500, 2_500, 2_500]);
+  });
+
   it('intervalScale multiplies the provider interval', async () => {
     const h = harness((r) => processing(r, { model: 'midjourney' }), { intervalScale: 0.1 });
     h.add(A);
@@ -148,10 +172,10 @@ describe('Poller cadence', () => {
     pending[0]?.resolve(processing({ method: 'GET', url: `${BASE}/v2/jobs/${A}`, headers: {}, timeoutMs: 1 }, { model: 'midjourney' }));
     await h.clock.advanceAndSettle(0);
     expect(h.poller.armedTimers).toBe(1);
-    await h.clock.advanceAndSettle(2_500);
+    await h.clock.advanceAndSettle(1_250);
     expect(pending).toHaveLength(2);
-    // The interval counts from when the slow answer arrived, not from when it was asked.
-    expect(h.times.get(A)?.[1]).toBe(resolvedAt + 2_500);
+    // A cycle slower than the interval leaves the server half an interval of rest, not zero.
+    expect(h.times.get(A)?.[1]).toBe(resolvedAt + 1_250);
     expect(h.http.maxInFlight).toBe(1);
   });
 

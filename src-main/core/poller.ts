@@ -47,12 +47,12 @@ export interface PollerDeps {
   /** Called after every cycle with the number of HTTP requests it made (benchmarks). */
   onCycle?(provider: ProviderId, accountId: string, requests: number): void;
   stalledAfterMs?(): number;
+  /** Whether live progress is on screen; listed jobs get progress refreshes only then (default: no). */
+  progressWatched?(): boolean;
   /** Multiplies every provider interval (benchmarks and tests on the emulator). */
   intervalScale?: number;
 }
 
-/** Above this many running jobs an account is polled through its running-jobs list. */
-export const BATCH_THRESHOLD = 2;
 /** Jobs of one account fetched by id at the same time (each job still one request at a time). */
 export const BY_ID_CONCURRENCY = 4;
 /** How often an idle account that discovers new jobs looks for them. */
@@ -61,6 +61,8 @@ export const DISCOVER_IDLE_MS = 30_000;
 export const PAUSED_RECHECK_MS = 5 * 60_000;
 /** A stalled job alone on its account is polled this many times less often. */
 export const STALLED_SLOWDOWN = 6;
+/** The least rest between two cycles, as a fraction of the interval. */
+const MIN_GAP_FRACTION = 0.5;
 /** Consecutive failed cycles after which the account shows as unreachable. */
 const UNREACHABLE_AFTER = 3;
 const DEFAULT_STALLED_MS = 10 * 60_000;
@@ -75,6 +77,8 @@ interface AccountLoop {
   failures: number;
   /** The current cycle is a probe of a held account. */
   probing: boolean;
+  /** When the current (or last) cycle started: the cadence counts start to start. */
+  cycleStartedAt: number;
 }
 
 type CycleOutcome = { kind: 'ok' } | { kind: 'error'; error: AppError };
@@ -180,7 +184,7 @@ export class Poller {
     const key = loopKey(provider, accountId);
     let loop = this.loops.get(key);
     if (!loop) {
-      loop = { provider, accountId, tracked: new Set(), timer: null, dueAt: 0, inFlight: false, failures: 0, probing: false };
+      loop = { provider, accountId, tracked: new Set(), timer: null, dueAt: 0, inFlight: false, failures: 0, probing: false, cycleStartedAt: 0 };
       this.loops.set(key, loop);
     }
     return loop;
@@ -236,6 +240,7 @@ export class Poller {
     const context: ProviderContext = { http, clock: this.deps.clock, accountId: loop.accountId, ...credentials };
     const options = this.options(loop);
     loop.inFlight = true;
+    loop.cycleStartedAt = this.deps.clock.now();
     let outcome: CycleOutcome;
     try {
       outcome = await this.runCycle(loop, provider, context, options);
@@ -278,7 +283,7 @@ export class Poller {
     options: AccountOptions,
   ): Promise<CycleOutcome> {
     const running = [...loop.tracked];
-    const batched = provider.listRunning !== undefined && (options.discover || running.length > BATCH_THRESHOLD);
+    const batched = provider.listRunning !== undefined && (options.discover || running.length > byIdLimit(provider, this.progressOnScreen()));
     let byId = running;
     if (batched && provider.listRunning) {
       const snapshot = await provider.listRunning(context, { scope: options.scope });
@@ -319,9 +324,13 @@ export class Poller {
     return { kind: 'ok' };
   }
 
-  /** The listed jobs to refresh by id this cycle: never-fetched first, then the longest unchecked. */
+  /**
+   * The listed jobs to refresh by id this cycle, while progress is on screen:
+   * never-fetched first, then the longest unchecked. Nobody looking means one
+   * request per cycle (the list) plus one per finished job, nothing more.
+   */
   private progressRefreshes(provider: ProviderAdapter, listed: string[]): string[] {
-    const count = provider.progressRefreshPerCycle ?? 0;
+    const count = refreshesPerCycle(provider, this.progressOnScreen());
     if (count <= 0 || listed.length === 0) return [];
     const age = (key: string): number => {
       const job = this.deps.store.get(key);
@@ -333,6 +342,10 @@ export class Poller {
       .sort((a, b) => a.at - b.at)
       .slice(0, count)
       .map((entry) => entry.key);
+  }
+
+  private progressOnScreen(): boolean {
+    return this.deps.progressWatched?.() === true;
   }
 
   /** Errors about one job (it is gone or never existed): asking again will not help. */
@@ -395,7 +408,7 @@ export class Poller {
   }
 
   private scheduleNext(loop: AccountLoop, provider: ProviderAdapter, options: AccountOptions): void {
-    if (loop.tracked.size > 0) this.arm(loop, this.baseInterval(loop, provider));
+    if (loop.tracked.size > 0) this.arm(loop, nextDelay(this.baseInterval(loop, provider), this.deps.clock.now() - loop.cycleStartedAt));
     else if (options.discover) this.arm(loop, DISCOVER_IDLE_MS * (this.deps.intervalScale ?? 1));
     else this.loops.delete(loopKey(loop.provider, loop.accountId));
   }
@@ -447,6 +460,27 @@ export class Poller {
     if (job.watch.state === state && job.watch.message === message) return;
     this.deps.store.upsert({ ...job, watch: { ...job.watch, state, message } });
   }
+}
+
+const refreshesPerCycle = (provider: ProviderAdapter, progressOnScreen: boolean): number => (progressOnScreen ? (provider.progressRefreshPerCycle ?? 0) : 0);
+
+/**
+ * Up to this many running jobs an account is polled job by job; above it,
+ * through its running-jobs list. Whichever costs fewer requests per cycle wins
+ * (a tie goes to Get Job, which answers with every detail): the list's own
+ * requests plus its progress refreshes, when those are on screen.
+ */
+export function byIdLimit(provider: ProviderAdapter, progressOnScreen: boolean): number {
+  return (provider.runningListRequests ?? 1) + refreshesPerCycle(provider, progressOnScreen);
+}
+
+/**
+ * Cycles start one interval apart (start to start), so the time a cycle spends
+ * on its requests does not stretch the seed's "every 5 s" into 5.5 s under
+ * load. A slow answer still leaves the server at least half an interval of rest.
+ */
+export function nextDelay(intervalMs: number, cycleMs: number): number {
+  return Math.max(intervalMs - Math.max(0, cycleMs), intervalMs * MIN_GAP_FRACTION);
 }
 
 function changed(a: Job, b: Job): boolean {

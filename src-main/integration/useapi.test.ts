@@ -11,7 +11,7 @@ import { createUndiciHttp } from '../adapters/undici-http';
 import { bulkScenario, makeUseapiJobId, startEmulator, TEST_USEAPI_TOKEN } from '../emulator';
 import type { RunningEmulator, Scenario, UseapiJobScript } from '../emulator';
 import type { GenwatchCore } from '../core/genwatch-core';
-import { BATCH_THRESHOLD, PAUSED_RECHECK_MS } from '../core/poller';
+import { byIdLimit, PAUSED_RECHECK_MS } from '../core/poller';
 import { useapi } from '../core/providers/useapi';
 import { FakeClock } from '../core/testing/fake-clock';
 import { TrackingHttp } from '../core/testing/fakes';
@@ -266,45 +266,54 @@ describe('useapi.net through the core, over HTTP', () => {
 });
 
 describe('useapi.net batched watching (running-jobs list)', () => {
-  it('30 running jobs: one list request per cycle, one progress refresh, plus one Get Job per finished job; channels reported; all complete', async () => {
-    const w = await world(bulkScenario({ provider: 'useapi', startMs: T0, running: 30, completedHistory: 0, modality: 'image' }));
-    const ids = w.emu.providers.useapi.jobIds;
-    expect(ids).toHaveLength(30);
-    addAll(w, ids);
-    await runUntil(w, allSettled(w));
+  for (const watched of [false, true]) {
+    it(`30 running jobs, progress ${watched ? 'on screen' : 'not watched'}: one list request per cycle${watched ? ', one progress refresh' : ''}, plus one Get Job per finished job; channels reported; all complete`, async () => {
+      const w = await world(bulkScenario({ provider: 'useapi', startMs: T0, running: 30, completedHistory: 0, modality: 'image' }));
+      w.core.setProgressWatched('test', watched);
+      const ids = w.emu.providers.useapi.jobIds;
+      expect(ids).toHaveLength(30);
+      addAll(w, ids);
+      await runUntil(w, allSettled(w));
 
-    const jobs = w.core.listJobs();
-    expect(jobs).toHaveLength(30);
-    for (const j of jobs) {
-      expect(j.watch.state, j.id).toBe('done');
-      expect(j.status, j.id).toBe('completed');
-      expect(j.assets.length, j.id).toBe(5);
-      expect(j.prompt, j.id).not.toBeNull();
-    }
-    expect(w.cycles.length).toBeGreaterThan(10);
-    // While more than BATCH_THRESHOLD run: exactly the list, one listed job refreshed by id for its
-    // progress (useapi's list carries none), plus one Get Job per job that finished in that cycle.
-    // The last few are polled by id (at most BATCH_THRESHOLD requests a cycle).
-    const refresh = useapi.progressRefreshPerCycle ?? 0;
-    expect(refresh).toBe(1);
-    for (const cycle of w.cycles) expect(cycle.requests).toBeLessThanOrEqual(Math.max(1 + refresh + cycle.finished, BATCH_THRESHOLD));
-    const listCycles = routeRequests(w, 'useapi.listRunning').length;
-    expect(listCycles).toBeGreaterThan(10);
-    const batched = w.cycles.slice(0, listCycles);
-    for (const cycle of batched) expect(cycle.requests).toBeLessThanOrEqual(1 + refresh + cycle.finished);
-    const byIdCycles = w.cycles.length - listCycles;
-    const getJobs = routeRequests(w, 'useapi.getJob').length;
-    expect(getJobs).toBeGreaterThanOrEqual(30);
-    expect(getJobs - batched.reduce((sum, c) => sum + c.finished, 0)).toBeLessThanOrEqual(refresh * listCycles + BATCH_THRESHOLD * byIdCycles);
-    expect(w.cycles.reduce((sum, c) => sum + c.finished, 0)).toBe(30);
+      const jobs = w.core.listJobs();
+      expect(jobs).toHaveLength(30);
+      for (const j of jobs) {
+        expect(j.watch.state, j.id).toBe('done');
+        expect(j.status, j.id).toBe('completed');
+        expect(j.assets.length, j.id).toBe(5);
+        expect(j.prompt, j.id).not.toBeNull();
+      }
+      expect(w.cycles.length).toBeGreaterThan(10);
+      // While more than byIdLimit run: exactly the list, one listed job refreshed by id for its
+      // progress (useapi's list carries none), plus one Get Job per job that finished in that cycle.
+      // The last few are polled by id (at most byIdLimit requests a cycle).
+      expect(useapi.progressRefreshPerCycle).toBe(1);
+      const refresh = watched ? 1 : 0;
+      const limit = byIdLimit(useapi, watched);
+      for (const cycle of w.cycles) expect(cycle.requests).toBeLessThanOrEqual(Math.max(1 + refresh + cycle.finished, limit));
+      const listCycles = routeRequests(w, 'useapi.listRunning').length;
+      expect(listCycles).toBeGreaterThan(10);
+      const batched = w.cycles.slice(0, listCycles);
+      for (const cycle of batched) {
+        if (watched) expect(cycle.requests).toBeLessThanOrEqual(1 + refresh + cycle.finished);
+        else expect(cycle.requests).toBe(1 + cycle.finished); // nobody looking: the list and the finished jobs, nothing else
+      }
+      const byIdCycles = w.cycles.length - listCycles;
+      const getJobs = routeRequests(w, 'useapi.getJob').length;
+      expect(getJobs).toBeGreaterThanOrEqual(30);
+      expect(getJobs - batched.reduce((sum, c) => sum + c.finished, 0)).toBeLessThanOrEqual(refresh * listCycles + limit * byIdCycles);
+      expect(w.cycles.reduce((sum, c) => sum + c.finished, 0)).toBe(30);
+      // On screen, the refreshes really happen: Get Job beyond the finished ones, about one per list cycle.
+      if (watched) expect(getJobs - batched.reduce((sum, c) => sum + c.finished, 0)).toBeGreaterThanOrEqual(listCycles - 1);
 
-    // The account view was told each channel's load (3 channels, 10 jobs each at the start).
-    const first = w.channelViews.find((view) => view.length > 0);
-    expect(first?.map((c) => c.running)).toEqual([10, 10, 10]);
-    expect(first?.every((c) => c.maxJobs !== null && c.maxJobs >= 10)).toBe(true);
-    expect(w.core.poller.watchedCount).toBe(0);
-    expect(w.core.poller.armedTimers).toBe(0);
-  });
+      // The account view was told each channel's load (3 channels, 10 jobs each at the start).
+      const first = w.channelViews.find((view) => view.length > 0);
+      expect(first?.map((c) => c.running)).toEqual([10, 10, 10]);
+      expect(first?.every((c) => c.maxJobs !== null && c.maxJobs >= 10)).toBe(true);
+      expect(w.core.poller.watchedCount).toBe(0);
+      expect(w.core.poller.armedTimers).toBe(0);
+    });
+  }
 
   const listFaults = [
     { name: '5xx burst', fault: { kind: 'status' as const, status: 503 }, times: 3 },

@@ -93,6 +93,13 @@ export class Desktop {
     window.on('focus', () => this.presenter.setFocused(true));
     window.on('blur', () => this.presenter.setFocused(false));
     window.on('hide', () => this.presenter.setFocused(false));
+    // Minimised, the page reports itself hidden, but the taskbar/dock button still shows
+    // aggregate progress: keep it live until the window is restored or hidden to the tray.
+    window.on('minimize', () => this.deps.core.setProgressWatched('taskbar', true));
+    const notMinimised = (): void => void this.deps.core.setProgressWatched('taskbar', false);
+    window.on('restore', notMinimised);
+    window.on('show', notMinimised);
+    window.on('hide', notMinimised);
     this.presenter.setFocused(window.isFocused());
     resetTaskbar();
     this.scheduleRender();

@@ -244,6 +244,7 @@ export const apiframe: ProviderAdapter = {
   getJob,
   listJobs,
   listRunning,
+  runningListRequests: 2,
   listRecent,
   pollIntervalMs: (job) => APIFRAME_INTERVALS_MS[job.modality],
 };

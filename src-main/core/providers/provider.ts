@@ -77,6 +77,8 @@ export interface ProviderAdapter {
    * keeps progress bars moving at a fixed, small cost per cycle.
    */
   readonly progressRefreshPerCycle?: number;
+  /** The fewest requests one `listRunning` call makes (Apiframe: a QUEUED and a PROCESSING page). Default 1. */
+  readonly runningListRequests?: number;
   /** How long to wait before checking a running job again (seed guidance). */
   pollIntervalMs(job: Pick<Job, 'modality' | 'status'>): number;
 }

@@ -55,3 +55,28 @@ describe('navigation requests from main (notification and tray clicks, menu shor
     stop();
   });
 });
+
+describe('window visibility', () => {
+  it('tells main whether progress is on screen at start and on every change, and stops listening when stopped', async () => {
+    const double = createIpcDouble({});
+    let visible = true;
+    const listeners = new Set<() => void>();
+    const app = new AppState(double.api, {
+      visible: () => visible,
+      onChange: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    });
+    const stop = app.start();
+    await tick();
+    const reported = () => double.calls.filter((c) => c.method === 'setWindowVisible').map((c) => c.request);
+    expect(reported()).toEqual([{ visible: true }]);
+    visible = false;
+    for (const listener of listeners) listener();
+    await tick();
+    expect(reported()).toEqual([{ visible: true }, { visible: false }]);
+    stop();
+    expect(listeners.size).toBe(0);
+  });
+});

@@ -7,6 +7,25 @@ export type View = 'jobs' | 'downloads' | 'credits' | 'settings';
 
 export type AppInfo = { version: string; platform: string };
 
+/** Whether the page is on screen, and a way to hear when that changes. */
+export interface PageVisibility {
+  visible(): boolean;
+  onChange(listener: () => void): () => void;
+}
+
+/** The page's own Page Visibility API (hidden when the window is hidden or minimised). */
+export function documentVisibility(): PageVisibility {
+  const doc = globalThis.document as Document | undefined;
+  if (!doc) return { visible: () => true, onChange: () => () => undefined }; // unit tests run without a DOM
+  return {
+    visible: () => doc.visibilityState === 'visible',
+    onChange: (listener) => {
+      doc.addEventListener('visibilitychange', listener);
+      return () => doc.removeEventListener('visibilitychange', listener);
+    },
+  };
+}
+
 export class AppState {
   readonly #bridge: GenwatchApi;
 
@@ -17,8 +36,11 @@ export class AppState {
   view = $state<View>('jobs');
   selectedKey = $state<string | null>(null);
 
-  constructor(bridge: GenwatchApi) {
+  readonly #visibility: PageVisibility;
+
+  constructor(bridge: GenwatchApi, visibility: PageVisibility = documentVisibility()) {
     this.#bridge = bridge;
+    this.#visibility = visibility;
   }
 
   readonly demoMode: boolean = $derived(this.status?.demoMode ?? false);
@@ -46,10 +68,18 @@ export class AppState {
       } else this.show('jobs');
       onNavigate?.(request);
     });
+    // Main refreshes progress that costs extra requests only while it is on screen;
+    // a hidden or minimised window reports itself hidden.
+    const reportVisibility = (): void => {
+      void settle(() => this.#bridge.setWindowVisible({ visible: this.#visibility.visible() }));
+    };
+    const offVisibility = this.#visibility.onChange(reportVisibility);
+    reportVisibility();
     void this.load();
     return () => {
       offStatus();
       offNavigate();
+      offVisibility();
     };
   }
 

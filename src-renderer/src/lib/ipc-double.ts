@@ -218,6 +218,7 @@ export class IpcDouble {
           history: { ...account.history, state: 'cancelled', finishedAt: new Date().toISOString() },
         });
       }),
+    setWindowVisible: (r) => this.#answer('setWindowVisible', r, () => null),
     cancelJob: (r) =>
       this.#answer('cancelJob', r, () => {
         const job = this.#jobs.get(r.key);
