@@ -243,6 +243,21 @@ describe('downloads against the emulator', () => {
     expect(await walk(root)).toContain(`${job.id}_other-1 (2).bin`);
   });
 
+  it('a job whose four files arrive together gets its sidecar written once, listing all four', async () => {
+    const real = createNodeFileSystem();
+    const sidecarWrites: string[] = [];
+    const fs = { ...real, open: (path: string, mode: 'truncate' | 'append') => (path.endsWith('.json.tmp') && sidecarWrites.push(path), real.open(path, mode)) };
+    const engine = await engineWith({}, { fs });
+    const assets = [0, 1, 2, 3].map((index) => makeAsset(`${emu.url}/assets/grid/${index}.bin?size=300000`, { kind: 'other', index }));
+    const job = makeJob(assets, { id: 'grid-job' });
+    const batch = await engine.enqueue(assets.map((asset) => ({ job, asset })));
+    if (!batch.ok) throw new Error(batch.error.message);
+    expect((await batch.value.done).done).toBe(4);
+    expect(sidecarWrites).toHaveLength(1);
+    const sidecar = JSON.parse(await readFile(join(root, 'grid-job.json'), 'utf8')) as { files: Array<{ index: number }> };
+    expect(sidecar.files.map((f) => f.index)).toEqual([0, 1, 2, 3]);
+  });
+
   it('writes a sidecar and PNG text, sets mtime to completion time; privacy drops source URLs', async () => {
     for (const privacy of [false, true]) {
       await rm(root, { recursive: true, force: true });

@@ -117,6 +117,8 @@ interface Task {
   ext: string;
   /** claim() just found no .part / .part.json under finalPath: the first attempt need not look again. */
   fresh: boolean;
+  /** Finished, its sidecar entry handed over (to be written with the job's others). */
+  sidecarHandedOver: boolean;
 }
 
 interface Batch {
@@ -160,6 +162,13 @@ export class DownloadEngine {
   private readonly sidecarLocks = new Map<string, Promise<void>>();
   /** Sidecar entries waiting for the next write of their file: files finishing together share one write. */
   private readonly sidecarPending = new Map<string, SidecarFile[]>();
+  /**
+   * Finished files whose job still has other downloads in flight: the last of
+   * them writes the sidecar once for all (a grid and its upscales: one write,
+   * not four). Flushed as soon as none of the job's downloads is queued or
+   * arriving (a pause, cancel or failure flushes it too).
+   */
+  private readonly sidecarDeferred = new Map<string, { job: Job; dir: string; files: SidecarFile[]; when: number | null }>();
   /** Folders already created and checked to be inside the root (saves syscalls per file). */
   private readonly checkedDirs = new Set<string>();
   /** The files list of sidecars this engine wrote last (saves reading them back for the next merge). */
@@ -400,6 +409,7 @@ export class DownloadEngine {
       extConfident: confident,
       ext,
       fresh: false,
+      sidecarHandedOver: false,
     };
   }
 
@@ -432,6 +442,9 @@ export class DownloadEngine {
   }
 
   private setState(task: Task, state: FileState): void {
+    if (state !== 'active') task.sidecarHandedOver = false;
+    // A download of the job that stops any other way than by finishing lets the job's sidecar be written.
+    if (state !== 'active' && state !== 'queued' && state !== 'done') void this.flushSidecars(task);
     task.snap.state = state;
     if (state !== 'active') {
       task.snap.speed = 0;
@@ -915,7 +928,7 @@ export class DownloadEngine {
       result.partMeta === false ? undefined : fs.unlink(metaPath).catch(() => undefined),
       this.settings.setFileTimes && when !== null ? fs.utimes(finalPath, when, when).catch((e: unknown) => this.logger.warn('could not set file time', { error: String(e) })) : undefined,
       this.ledger.record(entry),
-      this.settings.writeSidecar ? this.writeSidecar(job, parentOf(finalPath), sidecarFile, when).catch((e: unknown) => this.logger.warn('could not write sidecar', { error: String(e) })) : undefined,
+      this.settings.writeSidecar ? this.deferSidecar(task, parentOf(finalPath), sidecarFile, when) : undefined,
     ]);
   }
 
@@ -927,14 +940,37 @@ export class DownloadEngine {
    * synced, and everything in it can be rebuilt (a torn or lost sidecar after
    * a power cut is ignored by the next merge, never trusted).
    */
-  private writeSidecar(job: Job, dir: string, file: SidecarFile, when: number | null): Promise<void> {
-    const path = `${dir}/${sanitiseSegment(`${job.id}.json`)}`;
+  private deferSidecar(task: Task, dir: string, file: SidecarFile, when: number | null): Promise<void> {
+    const job = task.item.job;
+    const path = sidecarPathOf(dir, job);
+    const entry = this.sidecarDeferred.get(path) ?? { job, dir, files: [], when };
+    entry.files.push(file);
+    this.sidecarDeferred.set(path, entry);
+    task.sidecarHandedOver = true;
+    // Another file of the job still to come will write it (or flush it when it stops): one write per job.
+    if (this.tasks.some((t) => t !== task && (t.snap.state === 'queued' || (t.snap.state === 'active' && !t.sidecarHandedOver)) && t.item.job.key === job.key)) return Promise.resolve();
+    return this.flushSidecars(task);
+  }
+
+  /** Writes every deferred sidecar of the task's job (a failure is logged: sidecars can be rebuilt). */
+  private async flushSidecars(task: Task): Promise<void> {
+    const writes: Promise<void>[] = [];
+    for (const [path, entry] of this.sidecarDeferred) {
+      if (entry.job.key !== task.item.job.key) continue;
+      this.sidecarDeferred.delete(path);
+      writes.push(this.writeSidecar(entry.job, entry.dir, entry.files, entry.when).catch((e: unknown) => this.logger.warn('could not write sidecar', { error: String(e) })));
+    }
+    await Promise.all(writes);
+  }
+
+  private writeSidecar(job: Job, dir: string, files: readonly SidecarFile[], when: number | null): Promise<void> {
+    const path = sidecarPathOf(dir, job);
     const queued = this.sidecarPending.get(path);
     if (queued !== undefined) {
-      queued.push(file);
+      queued.push(...files);
       return this.sidecarLocks.get(path) ?? Promise.resolve();
     }
-    const batch = [file];
+    const batch = [...files];
     this.sidecarPending.set(path, batch);
     const previous = this.sidecarLocks.get(path) ?? Promise.resolve();
     const next = previous.then(async () => {
@@ -951,8 +987,9 @@ export class DownloadEngine {
           }
         }
       }
-      let files = mergeSidecarFiles(parsed, batch[0] ?? file);
-      for (const f of batch.slice(1)) files = mergeSidecarFiles({ files }, f);
+      let merged: unknown = parsed;
+      for (const f of batch) merged = { files: mergeSidecarFiles(merged, f) };
+      const files = (merged as { files: SidecarFile[] }).files;
       const sidecar = buildSidecar(job, files, this.settings.privacy);
       this.sidecarCache.delete(path);
       await writeFileAtomic(this.deps.fs, path, new TextEncoder().encode(`${JSON.stringify(sidecar, null, 2)}\n`), false);
@@ -972,3 +1009,5 @@ export class DownloadEngine {
     return next;
   }
 }
+
+const sidecarPathOf = (dir: string, job: Job): string => `${dir}/${sanitiseSegment(`${job.id}.json`)}`;
