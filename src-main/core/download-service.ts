@@ -300,6 +300,7 @@ export class DownloadService {
       privacy: settings.privacy,
       embedPngText: settings.embedMetadata,
       writeSidecar: settings.sidecar,
+      checksums: settings.checksums,
       sources: this.sources(),
       refreshUrl: (job: Job, asset: Asset) => this.freshUrl(job, asset),
     };

@@ -51,7 +51,7 @@ async function engineWith(settings: Partial<DownloadSettings> = {}, deps: Partia
   closers.push(() => http.close());
   const created = await DownloadEngine.create(
     { http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: () => 0.5, ...deps },
-    { root, retryBaseMs: 10, reserveBytes: 0, lowSpaceBytes: 0, fsync: false, template: '{jobId}_{kind}-{index}.{ext}', ...settings },
+    { root, retryBaseMs: 10, reserveBytes: 0, lowSpaceBytes: 0, fsync: false, checksums: true, template: '{jobId}_{kind}-{index}.{ext}', ...settings },
   );
   if (!created.ok) throw new Error(created.error.message);
   return created.value;
@@ -220,28 +220,34 @@ describe('downloads against the emulator', () => {
     expect(requests()).toBe(2);
   });
 
-  it('a lost ledger line (crash after the rename) is restored from the sidecar instead of downloading a "(2)" copy', async () => {
-    const engine = await engineWith();
-    const job = jobFor([`${emu.url}/assets/l/1.bin?size=300000`], {}, { kind: 'other' });
-    const item = { job, asset: job.assets[0] ?? makeAsset('') };
-    expect((await download(engine, [item])).summary.done).toBe(1);
-    const requests = (): number => emu.requests.filter((r) => r.route === 'asset').length;
-    await rm(join(root, '.genwatch/ledger.jsonl'));
-    const again = await engineWith();
-    const second = await download(again, [item]);
-    expect(second.summary.skipped).toBe(1);
-    expect(again.snapshot()[0]?.skipReason).toBe('already-downloaded');
-    expect(again.ledgerEntries()[0]?.path).toBe(`${job.id}_other-1.bin`);
-    expect(requests()).toBe(1);
-    expect(await walk(root)).toEqual(['.genwatch/ledger.jsonl', `${job.id}.json`, `${job.id}_other-1.bin`]);
-    // A different file under that name (size/sha256 not as the sidecar says) is never adopted.
-    await writeFile(join(root, `${job.id}_other-1.bin`), Buffer.alloc(300000));
-    await rm(join(root, '.genwatch/ledger.jsonl'));
-    const third = await download(await engineWith(), [item]);
-    expect(third.summary.done).toBe(1);
-    expect(requests()).toBe(2);
-    expect(await walk(root)).toContain(`${job.id}_other-1 (2).bin`);
-  });
+  for (const checksums of [true, false]) {
+    it(`a lost ledger line (crash after the rename) is restored from the sidecar instead of downloading a "(2)" copy (checksums ${checksums ? 'on' : 'off'})`, async () => {
+      const engine = await engineWith({ checksums });
+      const job = jobFor([`${emu.url}/assets/l/1.bin?size=300000`], {}, { kind: 'other' });
+      const item = { job, asset: job.assets[0] ?? makeAsset('') };
+      expect((await download(engine, [item])).summary.done).toBe(1);
+      const requests = (): number => emu.requests.filter((r) => r.route === 'asset').length;
+      await rm(join(root, '.genwatch/ledger.jsonl'));
+      const again = await engineWith({ checksums });
+      const second = await download(again, [item]);
+      expect(second.summary.skipped).toBe(1);
+      expect(again.snapshot()[0]?.skipReason).toBe('already-downloaded');
+      expect(again.ledgerEntries()[0]?.path).toBe(`${job.id}_other-1.bin`);
+      expect(requests()).toBe(1);
+      expect(await walk(root)).toEqual(['.genwatch/ledger.jsonl', `${job.id}.json`, `${job.id}_other-1.bin`]);
+      const sidecar = JSON.parse(await readFile(join(root, `${job.id}.json`), 'utf8')) as { files: Array<{ sha256?: string }> };
+      expect(typeof sidecar.files[0]?.sha256).toBe(checksums ? 'string' : 'undefined');
+      expect(again.ledgerEntries()[0]?.sha256 === undefined).toBe(!checksums);
+      // A different file under that name is never adopted: with checksums, not even one of the same size
+      // (without them, the size is what tells: a stranger would need this name, asset and byte count).
+      await writeFile(join(root, `${job.id}_other-1.bin`), Buffer.alloc(checksums ? 300000 : 299999));
+      await rm(join(root, '.genwatch/ledger.jsonl'));
+      const third = await download(await engineWith({ checksums }), [item]);
+      expect(third.summary.done).toBe(1);
+      expect(requests()).toBe(2);
+      expect(await walk(root)).toContain(`${job.id}_other-1 (2).bin`);
+    });
+  }
 
   it('a job whose four files arrive together gets its sidecar written once, listing all four', async () => {
     const real = createNodeFileSystem();
@@ -256,6 +262,22 @@ describe('downloads against the emulator', () => {
     expect(sidecarWrites).toHaveLength(1);
     const sidecar = JSON.parse(await readFile(join(root, 'grid-job.json'), 'utf8')) as { files: Array<{ index: number }> };
     expect(sidecar.files.map((f) => f.index)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('without checksums, a PNG with embedded text is recorded with its size as saved and no sha256', async () => {
+    const engine = await engineWith({ checksums: false });
+    const url = `${emu.url}/assets/nc/1.png`;
+    const job = jobFor([url], { prompt: 'no checksum', model: 'midjourney' });
+    await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    const file = join(root, `${job.id}_image-1.png`);
+    const png = await readFile(file);
+    expect(readPngText(png)['Description']).toBe('no checksum');
+    const entry = engine.ledgerEntries()[0];
+    expect(entry?.size).toBe(png.length);
+    expect(entry?.sha256).toBeUndefined();
+    const sidecar = JSON.parse(await readFile(join(root, `${job.id}.json`), 'utf8')) as { files: Array<{ size: number; sha256?: string }> };
+    expect(sidecar.files[0]?.size).toBe(png.length);
+    expect(sidecar.files[0]?.sha256).toBeUndefined();
   });
 
   it('writes a sidecar and PNG text, sets mtime to completion time; privacy drops source URLs', async () => {

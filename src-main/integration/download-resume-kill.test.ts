@@ -55,7 +55,7 @@ const http = {
     return { ...res, body };
   },
 };
-const created = await DownloadEngine.create({ http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random }, { root, template: '{jobId}.{ext}', fsync: false, reserveBytes: 0, lowSpaceBytes: 0 });
+const created = await DownloadEngine.create({ http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random }, { root, template: '{jobId}.{ext}', fsync: false, checksums: true, reserveBytes: 0, lowSpaceBytes: 0 });
 if (!created.ok) throw new Error(created.error.message);
 const job = makeJob([makeAsset(url, { kind: 'video' })], { id: jobId });
 const batch = await created.value.enqueue([{ job, asset: job.assets[0] }]);
@@ -119,7 +119,7 @@ it('SIGKILL mid-download leaves only .part files; the next run resumes and re-fe
       return { ...res, body };
     },
   };
-  const created = await DownloadEngine.create({ http: counting, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random }, { root, template: '{jobId}.{ext}', fsync: false, reserveBytes: 0, lowSpaceBytes: 0 });
+  const created = await DownloadEngine.create({ http: counting, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random }, { root, template: '{jobId}.{ext}', fsync: false, checksums: true, reserveBytes: 0, lowSpaceBytes: 0 });
   if (!created.ok) throw new Error(created.error.message);
   const job = makeJob([makeAsset(url, { kind: 'video' })], { id: JOB_ID });
   const batch = await created.value.enqueue([{ job, asset: job.assets[0] ?? makeAsset(url) }]);

@@ -47,7 +47,7 @@
  * - Disk: ENOSPC fails the file with reason 'disk-full' (no final file) and holds all downloads while free
  *   space < lowSpaceBytes (event 'space'); they resume by themselves above 1.5× that.
  * - Per file: the ledger (`<root>/.genwatch/ledger.jsonl`) records path, size, sha256; a `<jobId>.json`
- *   sidecar beside the files; with `embedPngText` (historical name: it covers every format) PNGs get
+ *   sidecar beside the files (sha256 in both only with `checksums` on); with `embedPngText` (historical name: it covers every format) PNGs get
  *   tEXt/iTXt and JPEG/WebP get XMP (prompt, ids, model, times, source URL unless privacy), chosen by the
  *   file's magic bytes, not its extension; the ledger then records sha256 of the saved file and
  *   sourceSha256 of the bytes the server sent. mtime = job completion time.

@@ -19,8 +19,8 @@ export interface LedgerEntry {
   /** Relative to the root, forward slashes. */
   path: string;
   size: number;
-  /** Of the file as saved (after metadata was embedded). */
-  sha256: string;
+  /** Of the file as saved (after metadata was embedded); only with checksums on. */
+  sha256?: string;
   /** Of the bytes the server sent, when they differ from the saved file. */
   sourceSha256?: string;
   /** ISO time of the download. */
@@ -57,8 +57,9 @@ function parseEntry(line: string): LedgerEntry | null {
   const sha256 = str('sha256');
   const at = str('at');
   const size = e['size'];
-  if (provider === null || account === null || jobId === null || assetKey === null || path === null || sha256 === null || at === null || typeof size !== 'number') return null;
-  const entry: LedgerEntry = { provider, account, jobId, assetKey, path, size, sha256, at };
+  if (provider === null || account === null || jobId === null || assetKey === null || path === null || at === null || typeof size !== 'number') return null;
+  const entry: LedgerEntry = { provider, account, jobId, assetKey, path, size, at };
+  if (sha256 !== null) entry.sha256 = sha256;
   const source = str('sourceSha256');
   if (source !== null) entry.sourceSha256 = source;
   return entry;

@@ -14,7 +14,8 @@ export interface SidecarFile {
   kind: Asset['kind'];
   index: number;
   size: number;
-  sha256: string;
+  /** Only with checksums on. */
+  sha256?: string;
   contentType: string | null;
   width: number | null;
   height: number | null;

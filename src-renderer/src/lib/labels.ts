@@ -97,6 +97,7 @@ export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
   privacy: false,
   embedMetadata: true,
   sidecar: true,
+  checksums: false,
   concurrency: DOWNLOAD_CONCURRENCY.default,
 };
 

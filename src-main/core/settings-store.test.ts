@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src-shared/settings';
+import { memoryStore } from './memory-store';
+import { silentLogger } from './ports';
+import { loadSettings, saveSettings } from './settings-store';
+
+describe('loadSettings', () => {
+  it('nothing stored: the defaults', () => {
+    expect(loadSettings(memoryStore(), silentLogger)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('a field added inside a section by a later version takes its default; every stored value is kept', () => {
+    const kv = memoryStore();
+    // What an older version saved: the downloads section without `checksums`.
+    const { checksums: _added, ...olderDownloads } = { ...DEFAULT_SETTINGS.downloads, root: '/home/me/AI', concurrency: 3 };
+    kv.set('settings', { ...DEFAULT_SETTINGS, theme: 'dark', stalledAfterMinutes: 42, downloads: olderDownloads });
+    const loaded = loadSettings(kv, silentLogger);
+    expect(loaded.theme).toBe('dark');
+    expect(loaded.stalledAfterMinutes).toBe(42);
+    expect(loaded.downloads.root).toBe('/home/me/AI');
+    expect(loaded.downloads.concurrency).toBe(3);
+    expect(loaded.downloads.checksums).toBe(DEFAULT_SETTINGS.downloads.checksums);
+  });
+
+  it('an invalid stored value falls back to the defaults (never a half-valid object)', () => {
+    const kv = memoryStore();
+    kv.set('settings', { ...DEFAULT_SETTINGS, downloads: { ...DEFAULT_SETTINGS.downloads, concurrency: 'many' } });
+    expect(loadSettings(kv, silentLogger)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('round-trips what was saved', () => {
+    const kv = memoryStore();
+    const settings = { ...DEFAULT_SETTINGS, downloads: { ...DEFAULT_SETTINGS.downloads, checksums: true } };
+    saveSettings(kv, settings);
+    expect(loadSettings(kv, silentLogger)).toEqual(settings);
+  });
+});
