@@ -8,7 +8,7 @@
  * Prints per case the wall-time ratio genwatch/curl (goal ≤ 1.1) and peak
  * RSS (goal ≤ 200 MB); the last line is one JSON object with every figure.
  *
- * Roles (argv[2]): none = the benchmark; 'emulator' and 'engine' are children.
+ * Roles (argv[2]): none = the benchmark; 'emulator', 'engine' and 'bare' are children.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -71,8 +71,8 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
     },
   };
   const created = await DownloadEngine.create(
-    { http, fs: createNodeFileSystem(), hasher: process.env['GW_HASH'] === '0' ? () => ({ update: () => undefined, digest: () => '' }) : nodeSha256, clock: systemClock, random: Math.random },
-    { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] !== '0' },
+    { http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
+    { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] !== '0', checksums: process.env['GW_CHECKSUMS'] === '1' },
   );
   if (!created.ok) throw new Error(created.error.message);
   // Four assets per job, like a Midjourney grid's upscales.
@@ -89,6 +89,46 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
   const wallMs = performance.now() - t0;
   await http.close();
   process.stdout.write(`${JSON.stringify({ wallMs, done: summary.done, failed: summary.failed.length, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+}
+
+// ── child: bare Node + undici (the floor) ───────────────────────────────────
+/**
+ * What Node and undici alone cost on this machine: the same requests at the
+ * same concurrency, each body written to its file in 256 KiB batches, and
+ * nothing else (no .part, rename, fsync, ledger, sidecar or checks). genwatch
+ * cannot be faster than this; the gap to curl is the runtime's, not genwatch's.
+ */
+async function bareChild(dir: string, urlFile: string, k: number): Promise<void> {
+  const { mkdir, open, readFile } = await import('node:fs/promises');
+  const { Agent, request } = await import('undici');
+  const urls = JSON.parse(await readFile(urlFile, 'utf8')) as string[];
+  await mkdir(dir, { recursive: true });
+  const agent = new Agent({ connections: k, pipelining: 1 });
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < urls.length; i = next++) {
+      const response = await request(urls[i] ?? '', { dispatcher: agent });
+      const file = await open(join(dir, `${i}.bin`), 'w');
+      let batch: Buffer[] = [];
+      let bytes = 0;
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        batch.push(chunk);
+        bytes += chunk.length;
+        if (bytes >= 256 * 1024) {
+          await file.writev(batch);
+          batch = [];
+          bytes = 0;
+        }
+      }
+      if (batch.length > 0) await file.writev(batch);
+      await file.close();
+    }
+  };
+  await Promise.all(Array.from({ length: k }, worker));
+  const wallMs = performance.now() - t0;
+  await agent.close();
+  process.stdout.write(`${JSON.stringify({ wallMs, done: urls.length, failed: 0, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
 }
 
 // ── the benchmark ───────────────────────────────────────────────────────────
@@ -190,8 +230,8 @@ async function timeCommand(cmd: string, args: string[]): Promise<number> {
   return performance.now() - t0;
 }
 
-async function runEngine(dir: string, urlFile: string, k: number, env: Record<string, string> = {}): Promise<{ wallMs: number; done: number; failed: number; maxRssMB: number }> {
-  const [cmd, args] = childArgs('engine', dir, urlFile, String(k));
+async function runEngine(dir: string, urlFile: string, k: number, env: Record<string, string> = {}, role: 'engine' | 'bare' = 'engine'): Promise<{ wallMs: number; done: number; failed: number; maxRssMB: number }> {
+  const [cmd, args] = childArgs(role, dir, urlFile, String(k));
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return JSON.parse(await firstLine(child)) as { wallMs: number; done: number; failed: number; maxRssMB: number };
 }
@@ -212,14 +252,20 @@ interface CaseFigures {
   genwatchMs: number;
   /** The same run without fsync before each rename (curl never fsyncs). */
   genwatchNoFsyncMs: number;
+  /** The same run with SHA-256 checksums on (the "Record SHA-256 checksums" setting). */
+  genwatchChecksumsMs: number;
+  /** Bare Node + undici, writing each body and nothing else: the runtime's floor here. */
+  nodeFloorMs: number;
   curlMs: number;
   aria2cMs: number | null;
   ratio: number;
   ratioNoFsync: number;
+  ratioChecksums: number;
+  ratioNodeFloor: number;
   genwatchPeakRssMB: number;
   rounds: number;
   /** Every run, in order, for the medians above. */
-  allMs: { curl: number[]; genwatch: number[]; genwatchNoFsync: number[] };
+  allMs: { curl: number[]; genwatch: number[]; genwatchNoFsync: number[]; genwatchChecksums: number[]; nodeFloor: number[] };
 }
 
 function median(xs: readonly number[]): number {
@@ -233,7 +279,8 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 /**
  * Fairness: the same URLs (same emulator, warmed once), the same K, every
  * tool writing every file to disk (curl with `output` per URL). Each round
- * runs curl, genwatch and genwatch without fsync, in a rotating order, and
+ * runs curl, genwatch (default settings), genwatch without fsync, genwatch
+ * with checksums and the bare Node + undici floor, in a rotating order, and
  * the figures are medians over ROUNDS rounds. curl is timed from spawn to
  * exit (its start-up, `curlStartMs`, is a few ms); genwatch from enqueue to
  * the batch's end inside its already-started child (Node start-up and module
@@ -253,7 +300,7 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   console.log(`${name}: curl ${curlArgs.join(' ')}   (config: one "url" + "output" pair per file)`);
   const gwDir = join(work, `${name}-genwatch`);
 
-  const runs = { curl: [] as number[], genwatch: [] as number[], noSync: [] as number[], rss: 0 };
+  const runs = { curl: [] as number[], genwatch: [] as number[], noSync: [] as number[], checksums: [] as number[], floor: [] as number[], rss: 0 };
   const steps: Array<() => Promise<void>> = [
     async () => {
       runs.curl.push(await timeCommand('curl', curlArgs));
@@ -273,6 +320,17 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
       runs.rss = Math.max(runs.rss, gw.maxRssMB);
       await rm(gwDir, { recursive: true, force: true });
     },
+    async () => {
+      const gw = await runEngine(gwDir, urlFile, k, { GW_CHECKSUMS: '1' });
+      if (gw.done !== files) throw new Error(`genwatch (checksums) finished ${gw.done}/${files} files (${gw.failed} failed)`);
+      runs.checksums.push(gw.wallMs);
+      runs.rss = Math.max(runs.rss, gw.maxRssMB);
+      await rm(gwDir, { recursive: true, force: true });
+    },
+    async () => {
+      runs.floor.push((await runEngine(gwDir, urlFile, k, {}, 'bare')).wallMs);
+      await rm(gwDir, { recursive: true, force: true });
+    },
   ];
   for (let round = 0; round < ROUNDS; round++) for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]?.();
 
@@ -287,6 +345,8 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   const curlMs = median(runs.curl);
   const gwMs = median(runs.genwatch);
   const noSyncMs = median(runs.noSync);
+  const checksumsMs = median(runs.checksums);
+  const floorMs = median(runs.floor);
   const figures: CaseFigures = {
     files,
     sizeMiB: size / MiB,
@@ -294,15 +354,19 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
     rounds: ROUNDS,
     genwatchMs: Math.round(gwMs),
     genwatchNoFsyncMs: Math.round(noSyncMs),
+    genwatchChecksumsMs: Math.round(checksumsMs),
+    nodeFloorMs: Math.round(floorMs),
     curlMs: Math.round(curlMs),
     aria2cMs: aria2cMs === null ? null : Math.round(aria2cMs),
     ratio: Number((gwMs / curlMs).toFixed(3)),
     ratioNoFsync: Number((noSyncMs / curlMs).toFixed(3)),
+    ratioChecksums: Number((checksumsMs / curlMs).toFixed(3)),
+    ratioNodeFloor: Number((floorMs / curlMs).toFixed(3)),
     genwatchPeakRssMB: Math.round(runs.rss),
-    allMs: { curl: runs.curl.map(Math.round), genwatch: runs.genwatch.map(Math.round), genwatchNoFsync: runs.noSync.map(Math.round) },
+    allMs: { curl: runs.curl.map(Math.round), genwatch: runs.genwatch.map(Math.round), genwatchNoFsync: runs.noSync.map(Math.round), genwatchChecksums: runs.checksums.map(Math.round), nodeFloor: runs.floor.map(Math.round) },
   };
   console.log(
-    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: genwatch ${figures.genwatchMs} ms, curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`} → ratio ${figures.ratio} (goal ≤ 1.1; ${figures.ratioNoFsync} without fsync); genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200); runs ${JSON.stringify(figures.allMs)}`,
+    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: genwatch ${figures.genwatchMs} ms, curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`} → ratio ${figures.ratio} (goal ≤ 1.1; without fsync ${figures.ratioNoFsync}, with checksums ${figures.ratioChecksums}; bare Node + undici, writing and nothing else, ${figures.ratioNodeFloor}); genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200); runs ${JSON.stringify(figures.allMs)}`,
   );
   return figures;
 }
@@ -388,4 +452,5 @@ async function main(): Promise<void> {
 const role = process.argv[2];
 if (role === 'emulator') await emulatorChild();
 else if (role === 'engine') await engineChild(process.argv[3] ?? '', process.argv[4] ?? '', Number(process.argv[5] ?? 4));
+else if (role === 'bare') await bareChild(process.argv[3] ?? '', process.argv[4] ?? '', Number(process.argv[5] ?? 4));
 else await main();
