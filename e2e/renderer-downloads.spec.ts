@@ -148,6 +148,16 @@ test('downloads exactly the jobs of a filtered selection, into the chosen folder
   for (const id of FLUX) expect(onDisk.filter((p) => p.includes(id))).toEqual([]);
   for (const id of MJ) expect(onDisk.some((p) => p.includes(id) && p.endsWith('.png'))).toBe(true);
   await page.screenshot({ path: 'test-results/renderer-downloads-done.png' });
+
+  // Back in the list: the downloaded jobs carry the mark, and "Not downloaded" leaves the others.
+  await page.getByTestId('nav-jobs').click();
+  await page.getByTestId('clear-filters').click();
+  await page.getByTestId('filter-downloaded').selectOption('yes');
+  await expect(page.getByTestId('job-row')).toHaveCount(MJ.length);
+  await expect(page.getByTestId('job-downloaded')).toHaveCount(MJ.length);
+  await page.getByTestId('filter-downloaded').selectOption('no');
+  await expect(page.getByTestId('job-row')).toHaveCount(FLUX.length);
+  await expect(page.getByTestId('job-downloaded')).toHaveCount(0);
 });
 
 test('a download that fails says why in plain words, and Retry works once the server is back', async ({ page }) => {

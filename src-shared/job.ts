@@ -73,6 +73,12 @@ export const JobSchema = z.object({
   updatedAt: z.string().nullable(),
   completedAt: z.string().nullable(),
   watch: WatchSchema,
+  /**
+   * Per the download ledger of the current folder: every result genwatch
+   * downloads for this job is there ('all'), only part of it ('some'), or
+   * absent when nothing is. Kept by the core, never by a provider.
+   */
+  downloaded: z.enum(['some', 'all']).optional(),
   /** The provider's last payload, kept for metadata sidecars and the detail view. */
   raw: z.unknown(),
 });

@@ -107,6 +107,8 @@ export class DownloadService {
   private pushTimer: TimerHandle | null = null;
   private unsubscribe: (() => void) | null = null;
   private jobs: () => readonly Job[] = () => [];
+  private images: DownloadSettings['images'] = 'all';
+  private readonly jobFileListeners = new Set<(jobKey: string | null) => void>();
   /** Batches requested and not yet finished, by batch id: re-requested after a restart. */
   private readonly pending = new Map<string, PendingBatch>();
 
@@ -119,6 +121,8 @@ export class DownloadService {
 
   /** Applies settings; a new folder means a new engine (the old one finishes nothing more). */
   async configure(settings: DownloadSettings): Promise<Result<null>> {
+    const imagesChanged = settings.images !== this.images;
+    this.images = settings.images;
     if (settings.root !== this.root) {
       this.engine?.cancelAll();
       this.unsubscribe?.();
@@ -136,13 +140,17 @@ export class DownloadService {
         this.engine = created.value;
         this.unsubscribe = this.engine.onEvent((event) => {
           if (event.type === 'batch-done' && event.summary.failed.length > 0) this.failedBatches.set(event.summary.batchId, event.summary.failed.length);
+          if (event.type === 'file' && (event.file.state === 'done' || event.file.skipReason === 'already-downloaded')) this.emitJobFiles(event.file.jobKey);
           this.schedulePush();
         });
-        await this.resumePending();
       }
+      // Another folder, another ledger: every job's downloaded mark is re-read.
+      this.emitJobFiles(null);
+      if (this.engine) await this.resumePending();
     } else if (this.engine) {
       const configured = this.engine.configure(this.engineSettings(settings));
       if (!configured.ok) return configured;
+      if (imagesChanged) this.emitJobFiles(null);
     }
     this.schedulePush();
     return ok(null);
@@ -223,8 +231,27 @@ export class DownloadService {
   }
 
   isOnDisk(job: Job): boolean {
+    return this.downloadedState(job) === 'all';
+  }
+
+  /** Whether the files genwatch downloads for this job (per the images setting) are in the ledger: all, some or none. */
+  downloadedState(job: Job): 'all' | 'some' | undefined {
     const engine = this.engine;
-    return engine !== null && job.assets.length > 0 && job.assets.every((asset) => engine.isDownloaded(job, asset));
+    if (engine === null || job.status !== 'completed') return undefined;
+    const wanted = assetsToDownload(job, this.images);
+    let have = 0;
+    for (const asset of wanted) if (engine.isDownloaded(job, asset)) have++;
+    return have === 0 ? undefined : have === wanted.length ? 'all' : 'some';
+  }
+
+  /** Called with a job key when one of its files lands (or is found in the ledger), or null when any job's may have changed. */
+  onJobFiles(listener: (jobKey: string | null) => void): () => void {
+    this.jobFileListeners.add(listener);
+    return () => this.jobFileListeners.delete(listener);
+  }
+
+  private emitJobFiles(jobKey: string | null): void {
+    for (const listener of this.jobFileListeners) listener(jobKey);
   }
 
   previewName(template: string): Result<{ path: string }> {

@@ -130,11 +130,30 @@ export class GenwatchCore {
         })
       : null;
     this.downloads?.setJobSource(() => this.store.all());
+    this.downloads?.onJobFiles((key) => this.markDownloaded(key));
+    // A job that completes or arrives already completed (history import) may be in the ledger already.
+    this.store.onDelta((delta) => {
+      for (const job of delta.upserted) if (job.status === 'completed' && job.downloaded === undefined) this.markDownloaded(job.key);
+    });
     this.store.onDelta(() => {
       this.schedulePersist();
       this.emitStatus();
     });
     this.store.onChange((previous, next) => this.noteTransition(previous, next));
+  }
+
+  /** Brings jobs' `downloaded` mark in line with the ledger (one job, or all when `key` is null). */
+  private markDownloaded(key: string | null): void {
+    const downloads = this.downloads;
+    if (!downloads) return;
+    const job = key === null ? undefined : this.store.get(key);
+    const jobs = key === null ? this.store.all() : job ? [job] : [];
+    for (const job of jobs) {
+      const state = downloads.downloadedState(job);
+      if (state === job.downloaded) continue;
+      const { downloaded: _previous, ...rest } = job;
+      this.store.upsert(state ? { ...rest, downloaded: state } : rest);
+    }
   }
 
   static async create(deps: CoreDeps): Promise<GenwatchCore> {

@@ -47,6 +47,8 @@ export function mergeJob(previous: Job | undefined, incoming: ProviderJob, watch
     cost: refundedCost ?? previous.cost,
     createdAt: next.createdAt ?? previous.createdAt,
     watch,
+    // Download state is the core's, not the provider's: a fresh answer keeps it.
+    ...(previous.downloaded ? { downloaded: previous.downloaded } : {}),
   };
 }
 

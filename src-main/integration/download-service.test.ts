@@ -3,6 +3,7 @@
  * and, over real HTTP into a real temp folder, automatic download on
  * completion plus explicit bulk download with ledger dedupe.
  */
+import { rm } from 'node:fs/promises';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +165,38 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     for (const png of pngs) expect(readFileSync(png).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(files.some((f) => f.endsWith(`${id}.json`))).toBe(true);
     expect(files.every((f) => f.startsWith(root))).toBe(true);
+  });
+
+  it("each job carries a 'downloaded' mark from the folder's ledger: set when its files land, found again by a fresh job list, cleared for another folder", async () => {
+    const id = '44444444-4444-4444-8444-444444444444';
+    const { root } = await setup([script(id, { startAt: T0 - 120_000, processingMs: 5_000 })]);
+    const first = core;
+    if (!first) throw new Error('no core');
+    first.addJobs('apiframe', id);
+    await until(() => first.listJobs()[0]?.status === 'completed', 'completed');
+    expect(first.listJobs()[0]?.downloaded).toBeUndefined(); // finished before it was watched: no auto-download
+    const marks: Array<string | undefined> = [];
+    first.onJobsDelta((delta) => {
+      for (const job of delta.upserted) if (job.id === id) marks.push(job.downloaded);
+    });
+    const requested = await first.downloadJobs([first.listJobs()[0]?.key ?? ''], false);
+    expect(requested.ok).toBe(true);
+    await until(() => first.listJobs()[0]?.downloaded === 'all', 'downloaded mark');
+    await until(() => marks.includes('all'), 'the mark reaches the window as a delta');
+    first.dispose();
+
+    // Same folder, a job list that never saw the download (new kv): the ledger tells.
+    await setup([], { root, kv: memoryStore() });
+    const second = core;
+    if (!second) throw new Error('no core');
+    second.addJobs('apiframe', id);
+    await until(() => second.listJobs()[0]?.downloaded === 'all', 'mark recovered from the ledger');
+
+    // Another folder has no ledger: the mark goes.
+    const other = mkdtempSync(join(tmpdir(), 'genwatch-dl-other-'));
+    closers.push(() => rm(other, { recursive: true, force: true }));
+    expect((await second.updateSettings({ downloads: { root: other } })).ok).toBe(true);
+    expect(second.listJobs()[0]?.downloaded).toBeUndefined();
   });
 
   it('jobs that were already complete are not auto-downloaded; an explicit download gets them once, then skips them', async () => {

@@ -141,6 +141,9 @@ export function countByAccount(jobs: Iterable<Job>): Map<string, number> {
   return counts;
 }
 
+/** '' = either; 'yes' = every result on disk; 'no' = not (yet) all on disk. */
+export type DownloadedFilter = '' | 'yes' | 'no';
+
 export type ListFilters = {
   provider: ProviderId | 'all';
   model: string;
@@ -148,14 +151,17 @@ export type ListFilters = {
   from: number | null;
   to: number | null;
   query: string;
+  downloaded?: DownloadedFilter;
 };
 
 /** Every filter except status. Returns the input itself when nothing filters. */
 export function applyFilters(jobs: Job[], f: ListFilters): Job[] {
   const q = f.query.trim().toLowerCase();
-  if (f.provider === 'all' && !f.model && !f.account && f.from === null && f.to === null && !q) return jobs;
+  const downloaded = f.downloaded ?? '';
+  if (f.provider === 'all' && !f.model && !f.account && f.from === null && f.to === null && !q && !downloaded) return jobs;
   return jobs.filter((job) => {
     if (f.provider !== 'all' && job.provider !== f.provider) return false;
+    if (downloaded && (job.downloaded === 'all') !== (downloaded === 'yes')) return false;
     if (f.model && job.model !== f.model) return false;
     if (f.account && accountRef(job) !== f.account) return false;
     const d = derived(job);

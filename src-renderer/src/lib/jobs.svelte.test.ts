@@ -101,6 +101,27 @@ describe('JobsState', () => {
     expect(state.visible).toHaveLength(9);
   });
 
+  it("filters by the ledger's downloaded mark: downloaded, not downloaded (partly counts as not), cleared with the rest", async () => {
+    const jobs = sampleJobs(Date.parse('2025-11-25T12:00:00Z'));
+    const completed = jobs.filter((j) => j.status === 'completed');
+    const [all, some] = completed;
+    if (!all || !some) throw new Error('fixture');
+    all.downloaded = 'all';
+    some.downloaded = 'some';
+    const { state } = setup(jobs);
+    state.start();
+    await tick();
+    state.downloaded = 'yes';
+    expect(state.visible.map((j) => j.key)).toEqual([all.key]);
+    expect(state.filtering).toBe(true);
+    state.downloaded = 'no';
+    expect(state.visible).toHaveLength(jobs.length - 1);
+    expect(state.visible.some((j) => j.key === some.key)).toBe(true);
+    state.clearFilters();
+    expect(state.downloaded).toBe('');
+    expect(state.visible).toHaveLength(jobs.length);
+  });
+
   it('sorts by any column, clicking twice reverses, missing values last', async () => {
     const { state } = setup();
     state.start();

@@ -22,6 +22,7 @@ import {
   countByStatus,
   dayStart,
   sortJobs,
+  type DownloadedFilter,
   type Facets,
   type SortDir,
   type SortKey,
@@ -66,6 +67,8 @@ export class JobsState {
   /** Created on or after / on or before these local dates (`YYYY-MM-DD`, '' = open). */
   createdFrom = $state('');
   createdTo = $state('');
+  /** On disk or not, per the download folder's ledger. */
+  downloaded = $state<DownloadedFilter>('');
 
   sortKey = $state<SortKey>('created');
   sortDir = $state<SortDir>('desc');
@@ -124,6 +127,7 @@ export class JobsState {
       from: dayStart(this.createdFrom),
       to: dayStart(this.createdTo, 1),
       query: this.#appliedQuery,
+      downloaded: this.downloaded,
     }),
   );
 
@@ -164,6 +168,7 @@ export class JobsState {
       !!this.model ||
       !!this.account ||
       !!this.createdFrom ||
+      !!this.downloaded ||
       !!this.createdTo ||
       !!this.#query.trim(),
   );
@@ -279,6 +284,7 @@ export class JobsState {
     this.account = '';
     this.createdFrom = '';
     this.createdTo = '';
+    this.downloaded = '';
     this.query = '';
   }
 }
