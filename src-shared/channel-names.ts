@@ -26,6 +26,7 @@ export const INVOKE_METHODS = [
   'revealFile',
   'openFile',
   'setWindowVisible',
+  'networkOnline',
 ] as const;
 export type InvokeMethod = (typeof INVOKE_METHODS)[number];
 

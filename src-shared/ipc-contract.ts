@@ -67,6 +67,8 @@ export const invokeContract = {
   cancelJob: { request: z.object({ key: z.string().max(400) }).strict(), response: z.null() },
   /** The window shows (or stops showing) live progress: providers whose lists carry none refresh it only then. */
   setWindowVisible: { request: z.object({ visible: z.boolean() }).strict(), response: z.null() },
+  /** The page saw the network come back (`online` event): accounts in backoff are retried at once. */
+  networkOnline: { request: z.object({}).strict(), response: z.null() },
   getSettings: { request: Empty, response: SettingsSchema },
   updateSettings: { request: SettingsPatchSchema, response: SettingsSchema },
   listAccounts: { request: Empty, response: AccountsStateSchema },

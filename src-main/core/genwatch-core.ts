@@ -285,6 +285,12 @@ export class GenwatchCore {
     return null;
   }
 
+  /** The network is back (the OS said so): retry accounts waiting out a backoff now. */
+  networkOnline(): null {
+    this.poller.retryFailing();
+    return null;
+  }
+
   get progressWatched(): boolean {
     return this.progressWatchers.size > 0;
   }

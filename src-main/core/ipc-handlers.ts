@@ -15,6 +15,7 @@ export function coreHandlers(core: GenwatchCore, info: { version: string; platfo
     removeJobs: ({ keys }) => ok({ removed: core.removeJobs(keys) }),
     cancelJob: ({ key }) => core.cancelJob(key),
     setWindowVisible: ({ visible }) => ok(core.setProgressWatched('window', visible)),
+    networkOnline: () => ok(core.networkOnline()),
     getSettings: () => ok(core.getSettings()),
     updateSettings: (patch) => core.updateSettings(patch),
     listAccounts: () => ok(core.accountsState()),

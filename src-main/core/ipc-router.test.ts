@@ -36,6 +36,7 @@ function recordingHandlers(over: Partial<IpcHandlers> = {}): { handlers: IpcHand
     removeJobs: (r) => (record('removeJobs', r), ok({ removed: r.keys.length })),
     cancelJob: (r) => (record('cancelJob', r), ok(null)),
     setWindowVisible: (r) => (record('setWindowVisible', r), ok(null)),
+    networkOnline: (r) => (record('networkOnline', r), ok(null)),
     getSettings: (r) => (record('getSettings', r), ok(DEFAULT_SETTINGS)),
     updateSettings: (r) => (record('updateSettings', r), ok(DEFAULT_SETTINGS)),
     listAccounts: (r) => (record('listAccounts', r), ok(ACCOUNTS)),

@@ -257,6 +257,37 @@ describe('Poller error handling', () => {
     expect(h.job(key).progress).toBe(40);
   });
 
+  it('when the network comes back, an account in a long backoff is checked within a second; healthy ones keep their pace', async () => {
+    let down = true;
+    const h = harness((r) => (idOf(r) === A && down ? new Error('ENETUNREACH') : processing(r)), { random: 0 });
+    const failing = h.add(A);
+    const healthy = h.add(B, 'other');
+    // Six failed cycles: the next attempt is minutes away.
+    await h.clock.advanceAndSettle(2_500 + 5_000 + 10_000 + 20_000 + 40_000);
+    const attempts = requestsFor(h, A);
+    await h.clock.advanceAndSettle(30_000);
+    expect(requestsFor(h, A)).toBe(attempts);
+    const healthyBefore = requestsFor(h, B);
+    down = false;
+    h.poller.retryFailing();
+    await h.clock.advanceAndSettle(1_000);
+    expect(requestsFor(h, A)).toBe(attempts + 1);
+    expect(h.job(failing).watch.message).toBeNull();
+    expect(requestsFor(h, B)).toBe(healthyBefore); // not hurried
+    expect(h.job(healthy).status).toBe('running');
+  });
+
+  it('retryFailing does nothing while polling is suspended (sleep or the user paused it)', async () => {
+    const h = harness(() => new Error('ENETUNREACH'), { random: 0 });
+    h.add(A);
+    await h.clock.advanceAndSettle(2_500);
+    h.poller.suspend();
+    const before = h.http.requests.length;
+    h.poller.retryFailing();
+    await h.clock.advanceAndSettle(600_000);
+    expect(h.http.requests).toHaveLength(before);
+  });
+
   it('a malformed body is retried, not treated as the end of the job', async () => {
     const h = harness((r) => processing(r));
     h.http.enqueue({ status: 200, headers: {}, body: '{"id":' });

@@ -155,6 +155,19 @@ export class Poller {
     }
   }
 
+  /**
+   * The network came back: accounts waiting out a backoff after failed cycles
+   * are checked within a second instead of up to five minutes later. Healthy
+   * and held accounts keep their schedule; a suspension (sleep, user pause) holds.
+   */
+  retryFailing(): void {
+    if (this.suspended) return;
+    for (const loop of this.loops.values()) {
+      if (loop.failures === 0 || loop.inFlight || this.pausedAccounts.has(loopKey(loop.provider, loop.accountId))) continue;
+      this.arm(loop, Math.floor(this.deps.random() * 1000));
+    }
+  }
+
   /** Called when the account's key was replaced or credits were added. */
   resumeAccount(provider: ProviderId, accountId: string): void {
     const wasPaused = this.pausedAccounts.delete(loopKey(provider, accountId));

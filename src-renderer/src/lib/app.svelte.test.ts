@@ -57,15 +57,20 @@ describe('navigation requests from main (notification and tray clicks, menu shor
 });
 
 describe('window visibility', () => {
-  it('tells main whether progress is on screen at start and on every change, and stops listening when stopped', async () => {
+  it('tells main whether progress is on screen (at start and on every change) and when the network is back; stops listening when stopped', async () => {
     const double = createIpcDouble({});
     let visible = true;
     const listeners = new Set<() => void>();
+    const online = new Set<() => void>();
     const app = new AppState(double.api, {
       visible: () => visible,
       onChange: (listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
+      },
+      onOnline: (listener) => {
+        online.add(listener);
+        return () => online.delete(listener);
       },
     });
     const stop = app.start();
@@ -76,7 +81,12 @@ describe('window visibility', () => {
     for (const listener of listeners) listener();
     await tick();
     expect(reported()).toEqual([{ visible: true }, { visible: false }]);
+    expect(double.calls.filter((c) => c.method === 'networkOnline')).toHaveLength(0);
+    for (const listener of online) listener();
+    await tick();
+    expect(double.calls.filter((c) => c.method === 'networkOnline')).toHaveLength(1);
     stop();
     expect(listeners.size).toBe(0);
+    expect(online.size).toBe(0);
   });
 });

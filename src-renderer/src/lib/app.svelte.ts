@@ -7,21 +7,27 @@ export type View = 'jobs' | 'downloads' | 'credits' | 'settings';
 
 export type AppInfo = { version: string; platform: string };
 
-/** Whether the page is on screen, and a way to hear when that changes. */
+/** Whether the page is on screen, and ways to hear when that changes or the network comes back. */
 export interface PageVisibility {
   visible(): boolean;
   onChange(listener: () => void): () => void;
+  onOnline(listener: () => void): () => void;
 }
 
 /** The page's own Page Visibility API (hidden when the window is hidden or minimised). */
 export function documentVisibility(): PageVisibility {
   const doc = globalThis.document as Document | undefined;
-  if (!doc) return { visible: () => true, onChange: () => () => undefined }; // unit tests run without a DOM
+  const none = (): (() => void) => () => undefined;
+  if (!doc) return { visible: () => true, onChange: none, onOnline: none }; // unit tests run without a DOM
   return {
     visible: () => doc.visibilityState === 'visible',
     onChange: (listener) => {
       doc.addEventListener('visibilitychange', listener);
       return () => doc.removeEventListener('visibilitychange', listener);
+    },
+    onOnline: (listener) => {
+      globalThis.addEventListener('online', listener);
+      return () => globalThis.removeEventListener('online', listener);
     },
   };
 }
@@ -75,11 +81,14 @@ export class AppState {
     };
     const offVisibility = this.#visibility.onChange(reportVisibility);
     reportVisibility();
+    // Main's backoff after an outage can reach minutes; the OS knows sooner when the network is back.
+    const offOnline = this.#visibility.onOnline(() => void settle(() => this.#bridge.networkOnline({})));
     void this.load();
     return () => {
       offStatus();
       offNavigate();
       offVisibility();
+      offOnline();
     };
   }
 

@@ -219,6 +219,7 @@ export class IpcDouble {
         });
       }),
     setWindowVisible: (r) => this.#answer('setWindowVisible', r, () => null),
+    networkOnline: (r) => this.#answer('networkOnline', r, () => null),
     cancelJob: (r) =>
       this.#answer('cancelJob', r, () => {
         const job = this.#jobs.get(r.key);
