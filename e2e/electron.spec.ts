@@ -5,6 +5,7 @@
  */
 import { _electron as electron, expect, test } from '@playwright/test';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { GenwatchTestHooks } from '../src-main/shell/test-hooks';
@@ -21,12 +22,31 @@ function electronBinary(): string | null {
 }
 
 const binary = electronBinary();
+let launches = 0;
+const profiles: string[] = [];
+
+/**
+ * Starts the built app in a profile of its own (GENWATCH_PROFILE): its own
+ * settings, jobs and keychain entries, so a developer's stored key or running
+ * genwatch never changes what the spec sees. The profile folder goes afterwards.
+ */
+async function launch(env: Record<string, string>): Promise<Awaited<ReturnType<typeof electron.launch>>> {
+  const app = await electron.launch({
+    args: [join(ROOT, 'out/main/index.js')],
+    env: { ...process.env, APIFRAME_API_KEY: '', GENWATCH_PROFILE: `e2e-${process.pid}-${++launches}`, ...env },
+  });
+  profiles.push(await app.evaluate(({ app: electronApp }) => electronApp.getPath('userData')));
+  return app;
+}
 
 test.describe('Electron app', () => {
+  test.afterEach(async () => {
+    for (const dir of profiles.splice(0)) if (dir.includes('genwatch-e2e-')) await rm(dir, { recursive: true, force: true });
+  });
   test.skip(binary === null, 'Electron binary not available on this machine (its download host is unreachable); these specs run where Electron can start.');
 
   test('opens a secure window in demo mode and watches the demo jobs to completion', async () => {
-    const app = await electron.launch({ args: [join(ROOT, 'out/main/index.js')], env: { ...process.env, APIFRAME_API_KEY: '' } });
+    const app = await launch({});
     try {
       const window = await app.firstWindow({ timeout: 30_000 });
       await expect(window.getByTestId('demo-banner')).toBeVisible();
@@ -42,10 +62,7 @@ test.describe('Electron app', () => {
 
   test('tray menu and notifications follow an emulator job to completion (test hooks in main)', async () => {
     test.setTimeout(180_000);
-    const app = await electron.launch({
-      args: [join(ROOT, 'out/main/index.js')],
-      env: { ...process.env, APIFRAME_API_KEY: '', GENWATCH_TEST_HOOKS: '1' },
-    });
+    const app = await launch({ GENWATCH_TEST_HOOKS: '1' });
     type HookGlobal = { __genwatchTest?: GenwatchTestHooks };
     try {
       await app.firstWindow({ timeout: 30_000 });
@@ -87,7 +104,7 @@ test.describe('Electron app', () => {
   });
 
   test('test hooks are absent unless GENWATCH_TEST_HOOKS=1', async () => {
-    const app = await electron.launch({ args: [join(ROOT, 'out/main/index.js')], env: { ...process.env, APIFRAME_API_KEY: '', GENWATCH_TEST_HOOKS: '' } });
+    const app = await launch({ GENWATCH_TEST_HOOKS: '' });
     try {
       await app.firstWindow({ timeout: 30_000 });
       expect(await app.evaluate(() => typeof (globalThis as { __genwatchTest?: unknown }).__genwatchTest)).toBe('undefined');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLaunchArgs, parseProtocolUrl } from './launch-args';
+import { parseLaunchArgs, parseProtocolUrl, profileName } from './launch-args';
 
 const EXE = '/opt/genwatch/genwatch';
 
@@ -33,5 +33,15 @@ describe('parseProtocolUrl', () => {
 
   it('refuses other schemes, actions and empty id lists', () => {
     for (const url of ['https://add?ids=a', 'genwatch://remove?ids=a', 'genwatch://add', 'genwatch://add?ids=%20', 'not a url']) expect(parseProtocolUrl(url), url).toBeNull();
+  });
+});
+
+describe('profileName (GENWATCH_PROFILE)', () => {
+  it('takes a plain name, lower-cased', () => {
+    expect(profileName('e2e-1234')).toBe('e2e-1234');
+    expect(profileName('Test')).toBe('test');
+  });
+  it('refuses anything that could be a path or is empty or too long', () => {
+    for (const bad of [undefined, '', '../x', 'a/b', 'a\\b', '-x', '.hidden', 'x'.repeat(41), 'has space']) expect(profileName(bad), String(bad)).toBeNull();
   });
 });

@@ -68,3 +68,12 @@ export function parseLaunchArgs(argv: readonly string[]): LaunchRequest {
   if (input.trim()) add.unshift({ provider, input });
   return { hidden, add };
 }
+
+/**
+ * GENWATCH_PROFILE: a separate profile (tests, trying things out) with its
+ * own settings, jobs, keychain entries and single-instance lock. A plain
+ * name only, so it can never point the app's data somewhere else.
+ */
+export function profileName(value: string | undefined): string | null {
+  return value !== undefined && /^[a-z0-9][a-z0-9-]{0,39}$/i.test(value) ? value.toLowerCase() : null;
+}

@@ -3,12 +3,13 @@
  * real adapters and the desktop integration (desktop.ts) to the app's
  * lifecycle; nothing here is logic worth testing on its own.
  */
+import { join } from 'node:path';
 import { app, dialog, powerMonitor, shell } from 'electron';
 import type { BrowserWindow } from 'electron';
 import ElectronStore from 'electron-store';
 import { consoleLogger, openConfStore } from '../adapters/conf-store';
 import type { ConfLike } from '../adapters/conf-store';
-import { createKeytarSecrets } from '../adapters/keytar-secrets';
+import { createKeytarSecrets, KEYCHAIN_SERVICE } from '../adapters/keytar-secrets';
 import { systemClock } from '../adapters/system-clock';
 import { createUndiciHttp } from '../adapters/undici-http';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
@@ -23,7 +24,7 @@ import type { RunningEmulator } from '../emulator';
 import { APP_ID, PROTOCOL_SCHEME, TOAST_ACTIVATOR_CLSID } from './app-identity';
 import { Desktop } from './desktop';
 import { registerIpc, sendEvent } from './ipc';
-import { parseLaunchArgs, parseProtocolUrl } from './launch-args';
+import { parseLaunchArgs, parseProtocolUrl, profileName } from './launch-args';
 import type { AddRequest } from './launch-args';
 import { openedAtLogin } from './login-item';
 import { hardenSessions, hardenWebContents } from './security';
@@ -37,6 +38,10 @@ if (process.platform === 'win32') {
   // In development the AUMID must be the Electron executable (pinned to Start) for toasts to appear.
   app.setAppUserModelId(app.isPackaged ? APP_ID : process.execPath);
 }
+
+const profile = profileName(process.env['GENWATCH_PROFILE']);
+// Before anything reads userData (the single-instance lock included).
+if (profile !== null) app.setPath('userData', join(app.getPath('appData'), `genwatch-${profile}`));
 
 const launch = parseLaunchArgs(process.argv);
 let mainWindow: BrowserWindow | null = null;
@@ -110,7 +115,7 @@ async function start(): Promise<void> {
     http,
     clock: systemClock,
     random: Math.random,
-    secrets: createKeytarSecrets(),
+    secrets: createKeytarSecrets(profile === null ? KEYCHAIN_SERVICE : `${KEYCHAIN_SERVICE}-${profile}`),
     kv: settingsStore.store,
     jobsKv: jobsStore.store,
     warnings,
