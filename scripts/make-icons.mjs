@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Generates every icon genwatch ships from ONE programmatic drawing (no image
 // tools needed): the app icon (PNG sizes, .ico, .icns), the tray icons per
-// state (colour PNGs at 1x/1.25x/1.5x/2x, macOS Template images, Windows .ico)
-// and the Windows taskbar overlay badge. Run: `npm run icons`.
+// state (colour PNGs at 1x/1.25x/1.5x/2x, macOS Template images, Windows .ico).
+// Run: `npm run icons`.
 //
 // The drawing is a set of shapes in a 0..1 square, rasterised with 4x4
 // supersampling so small sizes stay crisp and anti-aliased.
@@ -252,9 +252,6 @@ export function makeIcons(out = OUT) {
     put(`tray/${state}Template@2x.png`, rasterise(32, layers, { template: true }));
     put(`tray/${state}.ico`, encodeIco([16, 20, 24, 32].map((size) => ({ size, png: pngs.get(size) }))));
   }
-  // Windows taskbar overlay for "new results" (counts cannot be drawn per number cheaply; the tooltip says how many).
-  put('tray/badge.png', rasterise(16, [[circle(0.5, 0.5, 0.45), COLORS.failed, 'paint']]));
-  put('tray/badge@2x.png', rasterise(32, [[circle(0.5, 0.5, 0.45), COLORS.failed, 'paint']]));
 
   const app = new Map(APP_PNG_SIZES.map((size) => [size, rasterise(size, appLayers())]));
   // electron-builder's Linux icon set: a folder of `<size>x<size>.png`.

@@ -20,7 +20,7 @@ import { loadDesktopState, saveDesktopState } from './desktop-state';
 import { applyLoginItem } from './login-item';
 import { Navigator } from './navigation';
 import { NotificationCenter } from './notifications';
-import { appIconFile, badgeOverlayFile } from './resource-paths';
+import { appIconFile } from './resource-paths';
 import type { ResourceRoots } from './resource-paths';
 import { applyTaskbar, resetTaskbar } from './taskbar';
 import { renderTray } from './tray';
@@ -216,6 +216,6 @@ export class Desktop {
   private render(): void {
     const { platform, roots } = this.deps;
     renderTray(this.presenter.tray(), { roots, platform, onAction: (action) => this.handleAction(action) });
-    applyTaskbar(this.deps.window(), this.presenter.taskbar(), { platform, badgePath: badgeOverlayFile(roots) });
+    applyTaskbar(this.deps.window(), this.presenter.taskbar(), { platform });
   }
 }

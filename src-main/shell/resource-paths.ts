@@ -29,10 +29,6 @@ export function trayIconFile(roots: ResourceRoots, state: TrayIconState, platfor
   return join(dir, `${state}.png`);
 }
 
-export function badgeOverlayFile(roots: ResourceRoots): string {
-  return join(trayDir(roots), 'badge.png');
-}
-
 /** The app icon for notifications on Linux (elsewhere the OS uses the app's own). */
 export function appIconFile(roots: ResourceRoots): string {
   return roots.packaged ? join(roots.resourcesPath, 'icon.png') : join(roots.appPath, 'resources', 'icon.png');
