@@ -134,6 +134,7 @@ export class DownloadService {
         const created = await DownloadEngine.create(this.deps.engine, { root: settings.root, ...this.engineSettings(settings) });
         if (!created.ok) {
           this.problem = created.error.message;
+          this.emitJobFiles(null); // no usable folder: no job is known to be on disk
           this.schedulePush();
           return created;
         }

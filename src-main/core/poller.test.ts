@@ -277,6 +277,16 @@ describe('Poller error handling', () => {
     expect(h.job(healthy).status).toBe('running');
   });
 
+  it('retryFailing leaves an account alone that the server asked to wait (429 with Retry-After)', async () => {
+    const h = harness(() => jsonResponse(429, { error: 'Too many requests' }, { 'retry-after': '120' }), { random: 0 });
+    h.add(A);
+    await h.clock.advanceAndSettle(0);
+    const before = h.http.requests.length;
+    h.poller.retryFailing();
+    await h.clock.advanceAndSettle(60_000);
+    expect(h.http.requests).toHaveLength(before);
+  });
+
   it('retryFailing does nothing while polling is suspended (sleep or the user paused it)', async () => {
     const h = harness(() => new Error('ENETUNREACH'), { random: 0 });
     h.add(A);

@@ -79,6 +79,8 @@ interface AccountLoop {
   probing: boolean;
   /** When the current (or last) cycle started: the cadence counts start to start. */
   cycleStartedAt: number;
+  /** The server asked for this wait (429 / Retry-After): a network change does not cut it short. */
+  serverAskedToWait: boolean;
 }
 
 type CycleOutcome = { kind: 'ok' } | { kind: 'error'; error: AppError };
@@ -163,7 +165,7 @@ export class Poller {
   retryFailing(): void {
     if (this.suspended) return;
     for (const loop of this.loops.values()) {
-      if (loop.failures === 0 || loop.inFlight || this.pausedAccounts.has(loopKey(loop.provider, loop.accountId))) continue;
+      if (loop.failures === 0 || loop.inFlight || loop.serverAskedToWait || this.pausedAccounts.has(loopKey(loop.provider, loop.accountId))) continue;
       this.arm(loop, Math.floor(this.deps.random() * 1000));
     }
   }
@@ -197,7 +199,7 @@ export class Poller {
     const key = loopKey(provider, accountId);
     let loop = this.loops.get(key);
     if (!loop) {
-      loop = { provider, accountId, tracked: new Set(), timer: null, dueAt: 0, inFlight: false, failures: 0, probing: false, cycleStartedAt: 0 };
+      loop = { provider, accountId, tracked: new Set(), timer: null, dueAt: 0, inFlight: false, failures: 0, probing: false, cycleStartedAt: 0, serverAskedToWait: false };
       this.loops.set(key, loop);
     }
     return loop;
@@ -286,6 +288,7 @@ export class Poller {
     }
     if (loop.failures >= UNREACHABLE_AFTER) this.deps.onAccountHealth({ provider: loop.provider, accountId: loop.accountId, state: 'ok', message: null });
     loop.failures = 0;
+    loop.serverAskedToWait = false;
     this.scheduleNext(loop, provider, options);
   }
 
@@ -410,6 +413,7 @@ export class Poller {
     }
     if (!isRetryable(error.kind)) this.deps.logger.warn('unexpected poll error; retrying', { kind: error.kind });
     loop.failures++;
+    loop.serverAskedToWait = error.retryAfterMs !== undefined || error.kind === 'rate-limited';
     for (const key of loop.tracked) {
       const job = this.deps.store.get(key);
       if (job && job.watch.message !== error.message) this.deps.store.upsert({ ...job, watch: { ...job.watch, message: error.message } });

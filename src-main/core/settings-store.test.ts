@@ -22,6 +22,16 @@ describe('loadSettings', () => {
     expect(loaded.downloads.checksums).toBe(DEFAULT_SETTINGS.downloads.checksums);
   });
 
+  it('a field added deeper down (a new modality in autoModalities) takes its default too; the stored siblings stay', () => {
+    const kv = memoryStore();
+    const { music: _added, ...olderModalities } = { ...DEFAULT_SETTINGS.downloads.autoModalities, video: false };
+    kv.set('settings', { ...DEFAULT_SETTINGS, theme: 'light', downloads: { ...DEFAULT_SETTINGS.downloads, root: '/data/ai', autoModalities: olderModalities } });
+    const loaded = loadSettings(kv, silentLogger);
+    expect(loaded.theme).toBe('light');
+    expect(loaded.downloads.root).toBe('/data/ai');
+    expect(loaded.downloads.autoModalities).toEqual({ ...DEFAULT_SETTINGS.downloads.autoModalities, video: false });
+  });
+
   it('an invalid stored value falls back to the defaults (never a half-valid object)', () => {
     const kv = memoryStore();
     kv.set('settings', { ...DEFAULT_SETTINGS, downloads: { ...DEFAULT_SETTINGS.downloads, concurrency: 'many' } });

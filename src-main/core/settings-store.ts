@@ -8,7 +8,7 @@ const KEY = 'settings';
 export function loadSettings(kv: KeyValueStore, logger: Logger): Settings {
   const stored = kv.get(KEY);
   if (stored === undefined) return structuredClone(DEFAULT_SETTINGS);
-  // Fields added by later versions take their defaults, inside sections too (a new download
+  // Fields added by later versions take their defaults at any depth (a new download
   // option must not make the whole stored object invalid and reset every setting).
   const parsed = SettingsSchema.safeParse(withDefaults(structuredClone(DEFAULT_SETTINGS), stored));
   if (parsed.success) return parsed.data;
@@ -20,14 +20,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `stored` over `defaults`, one level deep for sections (objects within). */
-function withDefaults(defaults: Settings, stored: unknown): unknown {
-  if (!isRecord(stored)) return stored;
+/** `stored` over `defaults`, at every depth (objects within objects; arrays and values are taken as stored). */
+function withDefaults(defaults: unknown, stored: unknown): unknown {
+  if (!isRecord(defaults) || !isRecord(stored)) return stored;
   const merged: Record<string, unknown> = { ...defaults };
-  for (const [key, value] of Object.entries(stored)) {
-    const base = (defaults as unknown as Record<string, unknown>)[key];
-    merged[key] = isRecord(base) && isRecord(value) ? { ...base, ...value } : value;
-  }
+  for (const [key, value] of Object.entries(stored)) merged[key] = withDefaults(defaults[key], value);
   return merged;
 }
 

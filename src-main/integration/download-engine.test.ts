@@ -249,7 +249,7 @@ describe('downloads against the emulator', () => {
     });
   }
 
-  it('a job whose four files arrive together gets its sidecar written once, listing all four', async () => {
+  it('a job whose four files finish together gets one sidecar listing all four (each finished file is in it as soon as it lands)', async () => {
     const real = createNodeFileSystem();
     const sidecarWrites: string[] = [];
     const fs = { ...real, open: (path: string, mode: 'truncate' | 'append') => (path.endsWith('.json.tmp') && sidecarWrites.push(path), real.open(path, mode)) };
@@ -259,7 +259,9 @@ describe('downloads against the emulator', () => {
     const batch = await engine.enqueue(assets.map((asset) => ({ job, asset })));
     if (!batch.ok) throw new Error(batch.error.message);
     expect((await batch.value.done).done).toBe(4);
-    expect(sidecarWrites).toHaveLength(1);
+    // Each finished file is written at once (a crash never leaves it unlisted); finishes that overlap a write share the next one.
+    expect(sidecarWrites.length).toBeGreaterThanOrEqual(1);
+    expect(sidecarWrites.length).toBeLessThanOrEqual(4);
     const sidecar = JSON.parse(await readFile(join(root, 'grid-job.json'), 'utf8')) as { files: Array<{ index: number }> };
     expect(sidecar.files.map((f) => f.index)).toEqual([0, 1, 2, 3]);
   });

@@ -95,11 +95,18 @@ export class Desktop {
     window.on('hide', () => this.presenter.setFocused(false));
     // Minimised, the page reports itself hidden, but the taskbar/dock button still shows
     // aggregate progress: keep it live until the window is restored or hidden to the tray.
-    window.on('minimize', () => this.deps.core.setProgressWatched('taskbar', true));
-    const notMinimised = (): void => void this.deps.core.setProgressWatched('taskbar', false);
-    window.on('restore', notMinimised);
-    window.on('show', notMinimised);
-    window.on('hide', notMinimised);
+    const core = this.deps.core;
+    const follow = (shown: boolean, minimised: boolean): void => {
+      core.setProgressWatched('window', shown);
+      core.setProgressWatched('taskbar', minimised);
+    };
+    window.on('minimize', () => follow(false, true));
+    window.on('restore', () => follow(true, false));
+    window.on('show', () => follow(true, false));
+    window.on('hide', () => follow(false, false));
+    window.on('closed', () => follow(false, false));
+    window.webContents.on('render-process-gone', () => follow(false, false));
+    follow(window.isVisible() && !window.isMinimized(), window.isMinimized());
     this.presenter.setFocused(window.isFocused());
     resetTaskbar();
     this.scheduleRender();

@@ -15,6 +15,7 @@ import { createUndiciHttp } from '../adapters/undici-http';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
 import { createUndiciDownload } from '../adapters/undici-download';
 import { demoConfig, demoJobs } from '../composition/demo-mode';
+import { ok } from '../../src-shared/result';
 import { GenwatchCore } from '../core/genwatch-core';
 import { coreHandlers } from '../core/ipc-handlers';
 import { createIpcRouter, makeSenderCheck } from '../core/ipc-router';
@@ -68,6 +69,10 @@ if (!app.requestSingleInstanceLock()) {
   });
   hardenWebContents(rendererUrl);
   void app.whenReady().then(start);
+}
+
+function windowShown(): boolean {
+  return mainWindow !== null && !mainWindow.isDestroyed() && mainWindow.isVisible() && !mainWindow.isMinimized();
 }
 
 function openWindow(show: boolean): BrowserWindow {
@@ -149,7 +154,11 @@ async function start(): Promise<void> {
     for (const [provider, ids] of demoJobs(emulator)) ready.addJobs(provider, ids.join('\n'));
   }
 
-  const router = createIpcRouter(coreHandlers(ready, { version: app.getVersion(), platform: process.platform }), {
+  const handlers = coreHandlers(ready, { version: app.getVersion(), platform: process.platform });
+  // A window created hidden (start in the tray, login item) can have its page report itself
+  // visible; main's own view of the window has the last word (desktop.ts follows its events).
+  handlers.setWindowVisible = ({ visible }) => ok(ready.setProgressWatched('window', visible && windowShown()));
+  const router = createIpcRouter(handlers, {
     isTrustedSender: (sender) => makeSenderCheck(rendererUrl())(sender),
     logger: consoleLogger,
   });

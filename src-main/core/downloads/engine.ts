@@ -124,8 +124,6 @@ interface Task {
   ext: string;
   /** claim() just found no .part / .part.json under finalPath: the first attempt need not look again. */
   fresh: boolean;
-  /** Finished, its sidecar entry handed over (to be written with the job's others). */
-  sidecarHandedOver: boolean;
 }
 
 interface Batch {
@@ -169,13 +167,6 @@ export class DownloadEngine {
   private readonly sidecarLocks = new Map<string, Promise<void>>();
   /** Sidecar entries waiting for the next write of their file: files finishing together share one write. */
   private readonly sidecarPending = new Map<string, SidecarFile[]>();
-  /**
-   * Finished files whose job still has other downloads in flight: the last of
-   * them writes the sidecar once for all (a grid and its upscales: one write,
-   * not four). Flushed as soon as none of the job's downloads is queued or
-   * arriving (a pause, cancel or failure flushes it too).
-   */
-  private readonly sidecarDeferred = new Map<string, { job: Job; dir: string; files: SidecarFile[]; when: number | null }>();
   /** Folders already created and checked to be inside the root (saves syscalls per file). */
   private readonly checkedDirs = new Set<string>();
   /** The files list of sidecars this engine wrote last (saves reading them back for the next merge). */
@@ -416,7 +407,6 @@ export class DownloadEngine {
       extConfident: confident,
       ext,
       fresh: false,
-      sidecarHandedOver: false,
     };
   }
 
@@ -449,9 +439,6 @@ export class DownloadEngine {
   }
 
   private setState(task: Task, state: FileState): void {
-    if (state !== 'active') task.sidecarHandedOver = false;
-    // A download of the job that stops any other way than by finishing lets the job's sidecar be written.
-    if (state !== 'active' && state !== 'queued' && state !== 'done') void this.flushSidecars(task);
     task.snap.state = state;
     if (state !== 'active') {
       task.snap.speed = 0;
@@ -728,7 +715,7 @@ export class DownloadEngine {
     const entry: LedgerEntry = { provider: job.provider, account: job.accountId, jobId: job.id, assetKey: assetKeyOf(asset), path: relative, size, at: new Date(this.deps.clock.now()).toISOString() };
     // With a checksum on record the bytes must match it too; without one, the sidecar's own
     // listing of this very name, asset and size is the proof (a stranger's file would need all three).
-    if (typeof f.sha256 === 'string') {
+    if (typeof f.sha256 === 'string' && f.sha256 !== '') {
       const h = this.deps.hasher();
       let hashed = 0;
       try {
@@ -940,17 +927,18 @@ export class DownloadEngine {
     const when = completionMs(job);
     const entry: LedgerEntry = { provider: job.provider, account: job.accountId, jobId: job.id, assetKey: assetKeyOf(asset), path: relative, size, at: new Date(this.deps.clock.now()).toISOString() };
     const sidecarFile: SidecarFile = { file: baseNameOf(finalPath), kind: asset.kind, index: asset.index, size, contentType: result.contentType, width: asset.width, height: asset.height, sourceUrl: result.url };
-    if (this.settings.checksums) {
+    // '' = this attempt ran without a hasher (checksums were off when it started): nothing to record.
+    if (sha256 !== '') {
       entry.sha256 = sha256;
       sidecarFile.sha256 = sha256;
-      if (sourceSha256 !== undefined) entry.sourceSha256 = sourceSha256;
+      if (sourceSha256) entry.sourceSha256 = sourceSha256;
     }
     // Independent steps, run together: each is a few system calls through the thread pool.
     await Promise.all([
       result.partMeta === false ? undefined : fs.unlink(metaPath).catch(() => undefined),
       this.settings.setFileTimes && when !== null ? fs.utimes(finalPath, when, when).catch((e: unknown) => this.logger.warn('could not set file time', { error: String(e) })) : undefined,
       this.ledger.record(entry),
-      this.settings.writeSidecar ? this.deferSidecar(task, parentOf(finalPath), sidecarFile, when) : undefined,
+      this.settings.writeSidecar ? this.writeSidecar(job, parentOf(finalPath), [sidecarFile], when).catch((e: unknown) => this.logger.warn('could not write sidecar', { error: String(e) })) : undefined,
     ]);
   }
 
@@ -962,29 +950,6 @@ export class DownloadEngine {
    * synced, and everything in it can be rebuilt (a torn or lost sidecar after
    * a power cut is ignored by the next merge, never trusted).
    */
-  private deferSidecar(task: Task, dir: string, file: SidecarFile, when: number | null): Promise<void> {
-    const job = task.item.job;
-    const path = sidecarPathOf(dir, job);
-    const entry = this.sidecarDeferred.get(path) ?? { job, dir, files: [], when };
-    entry.files.push(file);
-    this.sidecarDeferred.set(path, entry);
-    task.sidecarHandedOver = true;
-    // Another file of the job still to come will write it (or flush it when it stops): one write per job.
-    if (this.tasks.some((t) => t !== task && (t.snap.state === 'queued' || (t.snap.state === 'active' && !t.sidecarHandedOver)) && t.item.job.key === job.key)) return Promise.resolve();
-    return this.flushSidecars(task);
-  }
-
-  /** Writes every deferred sidecar of the task's job (a failure is logged: sidecars can be rebuilt). */
-  private async flushSidecars(task: Task): Promise<void> {
-    const writes: Promise<void>[] = [];
-    for (const [path, entry] of this.sidecarDeferred) {
-      if (entry.job.key !== task.item.job.key) continue;
-      this.sidecarDeferred.delete(path);
-      writes.push(this.writeSidecar(entry.job, entry.dir, entry.files, entry.when).catch((e: unknown) => this.logger.warn('could not write sidecar', { error: String(e) })));
-    }
-    await Promise.all(writes);
-  }
-
   private writeSidecar(job: Job, dir: string, files: readonly SidecarFile[], when: number | null): Promise<void> {
     const path = sidecarPathOf(dir, job);
     const queued = this.sidecarPending.get(path);

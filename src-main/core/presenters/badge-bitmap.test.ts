@@ -60,6 +60,29 @@ describe('badgeBitmap', () => {
     expect(runs).toBe(2);
   });
 
+  it('the ink, read back at glyph resolution, is exactly the digit (and 9+ is a 9 then a +)', () => {
+    const glyphs = (count: number): string[] => {
+      const rows = art(count, 32);
+      const inkRows = rows.map((row, y) => ({ row, y })).filter(({ row }) => row.includes('#'));
+      const top = inkRows[0]?.y ?? 0;
+      const cols = [...Array(32).keys()].filter((x) => rows.some((row) => row[x] === '#'));
+      const left = cols[0] ?? 0;
+      const right = cols.at(-1) ?? 0;
+      const scale = 3; // 32 px: digits 15 px tall
+      const out: string[] = [];
+      for (let gy = 0; gy < 5; gy++) {
+        let line = '';
+        for (let x = left; x <= right; x += scale) line += rows[top + gy * scale]?.[x] === '#' ? '#' : '.';
+        out.push(line);
+      }
+      return out;
+    };
+    expect(glyphs(1)).toEqual(['.#.', '##.', '.#.', '.#.', '###']);
+    expect(glyphs(7)).toEqual(['###', '..#', '.#.', '.#.', '.#.']);
+    // "9", one column of gap, then "+" (sampled across the ink's width).
+    expect(glyphs(12)).toEqual(['###....', '#.#..#.', '###.###', '..#..#.', '###....']);
+  });
+
   it('the ink stays inside the disc at every supported size', () => {
     for (const size of [16, 24, 32, 48]) {
       for (const count of [1, 8, 10]) {
