@@ -59,6 +59,9 @@ async function start(page: Page): Promise<Harness> {
   const auto = section.getByTestId('download-auto');
   if (await auto.isChecked()) await section.getByText('Download results automatically').click();
   await expect(auto).not.toBeChecked();
+  // The speed limit reaches main's settings (and so the engine): 100 MB/s, far above what the test needs.
+  await section.getByTestId('download-speed-limit').selectOption('100');
+  await expect.poll(() => h.core.getSettings().downloads.speedLimitMBps).toBe(100);
   await page.getByTestId('nav-jobs').click();
   return h;
 }

@@ -82,6 +82,8 @@ export const DownloadSettingsSchema = z.object({
   sidecar: z.boolean(),
   /** Record each file's SHA-256 in the ledger and sidecar (costs about 0.6 s of CPU per GB). */
   checksums: z.boolean(),
+  /** All downloads together at most this many MB/s (MiB); 0 = no limit. */
+  speedLimitMBps: z.number().min(0).max(10_000),
   concurrency: z.number().int().min(1).max(16),
 });
 export type DownloadSettings = z.infer<typeof DownloadSettingsSchema>;
@@ -97,6 +99,7 @@ export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
   embedMetadata: true,
   sidecar: true,
   checksums: false,
+  speedLimitMBps: 0,
   concurrency: 6,
 };
 

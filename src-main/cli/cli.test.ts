@@ -342,5 +342,16 @@ describe('genwatch download', () => {
     const badId = await run(['download', 'apiframe', 'not-a-job', '--out', outDir()], env);
     expect(badId.code).toBe(2);
     expect(badId.stderr).toMatch(/not an Apiframe job id/);
+    const badRate = await run(['download', 'apiframe', '--out', outDir(), '--limit-rate', 'fast'], env);
+    expect(badRate.code).toBe(2);
+    expect(badRate.stderr).toMatch(/--limit-rate must be a number/);
   });
+
+  it('--limit-rate caps the speed and still downloads everything', async () => {
+    const { env } = await historyEmulator(2);
+    const result = await run(['download', 'apiframe', '--out', outDir(), '--limit-rate', '50', '--json'], env);
+    expect(result.code).toBe(0);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; state?: string });
+    expect(events.filter((e) => e.type === 'file' && e.state === 'done').length).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -45,7 +45,7 @@ Usage:
   genwatch cancel <provider> <jobId> [--yes]
       Cancel a running job (useapi). Asks for confirmation on a terminal; scripts must pass --yes.
   genwatch download <provider> [jobId...] --out DIR [--since ISO] [--until ISO] [--status S] [--model M]
-                   [--concurrency N] [--force] [--json]
+                   [--concurrency N] [--limit-rate MBPS] [--force] [--json]
       Every asset of every matching job (or of the given ids) into DIR, with sidecars and a ledger:
       files already downloaded are skipped (--force fetches again). Exit 0 all on disk, 1 some failed.
   genwatch demo [--speed X] [--json]
@@ -169,6 +169,7 @@ async function cmdDownload(values: Record<string, string | boolean | undefined>,
   const out = values['out'];
   if (typeof out !== 'string' || out.length === 0) throw new UsageError('Give the folder to download into with --out DIR.');
   const concurrency = numberArg('concurrency', values['concurrency'] as string | undefined, 6, 1);
+  const limitRate = numberArg('limit-rate', values['limit-rate'] as string | undefined, 0, 0);
   const headless = await createHeadlessCore({ environment: environmentWithFlags(values) });
   const downloadHttp = createUndiciDownload();
   try {
@@ -186,6 +187,7 @@ async function cmdDownload(values: Record<string, string | boolean | undefined>,
         ids: positionals.slice(1),
         out: resolve(out),
         concurrency: Math.min(16, Math.floor(concurrency)),
+        ...(limitRate > 0 ? { maxBytesPerSecond: Math.round(limitRate * 1024 * 1024) } : {}),
         force: values['force'] === true,
         json: values['json'] === true,
         ...(typeof values['since'] === 'string' ? { since: values['since'] } : {}),
@@ -338,6 +340,7 @@ export async function main(argv: string[]): Promise<number> {
       until: { type: 'string' },
       out: { type: 'string' },
       concurrency: { type: 'string' },
+      'limit-rate': { type: 'string' },
       force: { type: 'boolean' },
       scope: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },

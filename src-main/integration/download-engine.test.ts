@@ -249,6 +249,21 @@ describe('downloads against the emulator', () => {
     });
   }
 
+  it('a speed limit holds every download back together; the files still arrive intact', async () => {
+    // 1 MiB/s for two 384 KiB files: 768 KiB minus the 256 KiB burst must take at least half a second.
+    const engine = await engineWith({ maxBytesPerSecond: 1024 * 1024 });
+    const urls = [0, 1].map((i) => `${emu.url}/assets/cap/${i}.bin?size=${384 * 1024}`);
+    const job = jobFor(urls, {}, { kind: 'other' });
+    const started = performance.now();
+    const { summary } = await download(engine, job.assets.map((asset) => ({ job, asset })));
+    const elapsed = performance.now() - started;
+    expect(summary.done).toBe(2);
+    expect(elapsed).toBeGreaterThanOrEqual(450); // a lower bound: only a cap that does not hold can fail it
+    for (const [i, url] of urls.entries()) expect(await readFile(join(root, `${job.id}_other-${i + 1}.bin`))).toEqual(await direct(url));
+    // Lifting the cap applies to the next downloads at once.
+    expect(engine.configure({ maxBytesPerSecond: null }).ok).toBe(true);
+  });
+
   it('a job whose four files finish together gets one sidecar listing all four (each finished file is in it as soon as it lands)', async () => {
     const real = createNodeFileSystem();
     const sidecarWrites: string[] = [];

@@ -17,6 +17,7 @@ import { assetKeyOf, DownloadLedger, ledgerKeyFor } from './ledger';
 import { DEFAULT_TEMPLATE, extensionFromContentType, inferExtension, renderName, validateTemplate } from './naming';
 import { endsWithIend, IEND_CHUNK, isPng, pngTextChunks } from './png-metadata';
 import type { DownloadHttpPort, FileSystemPort, HasherFactory } from './ports';
+import { RateLimiter } from './rate-limit';
 import { etaMs, SpeedMeter } from './progress';
 import { baseNameOf, isInsideRoot, joinInsideRoot, parentOf, sanitiseSegment } from './sanitise';
 import { buildSidecar, mergeSidecarFiles, pngTextFor, xmpFieldsFor } from './sidecar';
@@ -64,6 +65,8 @@ export interface DownloadSettings {
    * keep downloads whole and deduplicated.
    */
   checksums: boolean;
+  /** One cap for all downloads together, in bytes per second; null = as fast as the network allows. */
+  maxBytesPerSecond: number | null;
   /** Set each file's mtime to the job's completion time. */
   setFileTimes: boolean;
   /** fsync each finished file before its rename (durable across power loss). */
@@ -91,6 +94,7 @@ export const DEFAULT_SETTINGS: Omit<DownloadSettings, 'root'> = {
   embedPngText: true,
   writeSidecar: true,
   checksums: false,
+  maxBytesPerSecond: null,
   setFileTimes: true,
   fsync: true,
   reserveBytes: 256 * 1024 * 1024,
@@ -181,6 +185,7 @@ export class DownloadEngine {
   private lastAggregate = 0;
   private readonly aggregateMeter = new SpeedMeter();
   private finishedBytes = 0;
+  private readonly limiter: RateLimiter;
 
   private constructor(
     private readonly deps: DownloadDeps,
@@ -190,6 +195,7 @@ export class DownloadEngine {
   ) {
     this.settings = settings;
     this.logger = deps.logger ?? silentLogger;
+    this.limiter = new RateLimiter(deps.clock, settings.maxBytesPerSecond);
   }
 
   /** Creates the root if needed and loads its ledger. */
@@ -221,6 +227,7 @@ export class DownloadEngine {
     }
     this.settings = { ...this.settings, ...patch };
     this.ledger.sync = this.settings.fsync;
+    if (this.limiter.rate !== this.settings.maxBytesPerSecond) this.limiter.setRate(this.settings.maxBytesPerSecond);
     this.pump();
     return ok(undefined);
   }
@@ -616,6 +623,7 @@ export class DownloadEngine {
       sources: this.settings.sources,
       fsync: this.settings.fsync,
       syncGate: this.syncGate,
+      throttle: (bytes) => this.limiter.take(bytes),
       signal,
       onBytes: (bytes, total) => this.progress(task, bytes, total),
       onRestart: (why) => this.logger.info('download restarted from zero', { job: task.snap.jobId, asset: task.snap.assetKey, why }),

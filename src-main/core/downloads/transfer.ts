@@ -65,6 +65,8 @@ export interface TransferDeps {
   onRestart?(why: string): void;
   /** Milliseconds (the engine's clock), for PART_META_MS; without it only PART_META_BYTES applies. */
   now?(): number;
+  /** The bandwidth cap: after `bytes` arrived, a promise to wait for, or null to read on at once. */
+  throttle?(bytes: number): Promise<void> | null;
 }
 
 export interface TransferTarget {
@@ -309,6 +311,8 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
         } else take(chunk);
         if (total !== null && bytes > total) throw new TransferError(failure('integrity', 'The server sent more bytes than it announced.', { retryable: true }));
         if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+        const held = deps.throttle?.(chunk.length);
+        if (held) await held;
       }
     } catch (e) {
       if (e instanceof TransferError) {

@@ -86,6 +86,8 @@ export type ImagesMode = DownloadSettings['images'];
 export { DEFAULT_DOWNLOAD_TEMPLATE };
 /** Mirrors the concurrency bounds of DownloadSettingsSchema. */
 export const DOWNLOAD_CONCURRENCY = { min: 1, max: 16, default: 6 } as const;
+/** The speed-limit choices in settings, MB/s (0 = no limit). */
+export const SPEED_LIMITS_MBPS = [0, 1, 2, 5, 10, 25, 50, 100] as const;
 /** Mirrors DEFAULT_DOWNLOAD_SETTINGS in src-shared/downloads.ts. */
 export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
   root: null,
@@ -98,6 +100,7 @@ export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
   embedMetadata: true,
   sidecar: true,
   checksums: false,
+  speedLimitMBps: 0,
   concurrency: DOWNLOAD_CONCURRENCY.default,
 };
 
