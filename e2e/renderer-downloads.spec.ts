@@ -161,6 +161,8 @@ test('downloads exactly the jobs of a filtered selection, into the chosen folder
   await page.getByTestId('filter-downloaded').selectOption('no');
   await expect(page.getByTestId('job-row')).toHaveCount(FLUX.length);
   await expect(page.getByTestId('job-downloaded')).toHaveCount(0);
+  await page.getByTestId('filter-downloaded').selectOption('');
+  await page.screenshot({ path: 'test-results/renderer-jobs-downloaded.png' });
 });
 
 test('a download that fails says why in plain words, and Retry works once the server is back', async ({ page }) => {
