@@ -106,6 +106,11 @@ test('a useapi.net job added by id shows rising progress until it completes', as
   await expect(detail.locator('img').first()).toBeVisible();
   // A finished job cannot be cancelled any more.
   await expect(detail.getByTestId('cancel-job')).toHaveCount(0);
+  // Copy prompt puts the prompt, as Midjourney got it, on the clipboard.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await expect(detail.getByTestId('detail-prompt')).toHaveText('a lighthouse on a basalt cliff at dusk --v 7');
+  await detail.getByTestId('copy-prompt').click();
+  await expect.poll(() => page.evaluate(() => (navigator as unknown as { clipboard: { readText(): Promise<string> } }).clipboard.readText())).toBe('a lighthouse on a basalt cliff at dusk --v 7');
 });
 
 test('a moderated prompt ends failed with Midjourney’s reason', async ({ page }) => {

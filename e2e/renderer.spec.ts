@@ -76,6 +76,10 @@ test('an Apiframe job added by id shows live progress until its bar reaches 100 
   const detail = page.getByTestId('job-detail');
   await expect(detail).toContainText(IMAGE_JOB);
   await expect(detail.locator('img')).toHaveCount(5); // four images and the grid, served by the emulator
+  // Copy id puts exactly the id on the clipboard.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await detail.getByTestId('copy-id').click();
+  await expect.poll(() => page.evaluate(() => (navigator as unknown as { clipboard: { readText(): Promise<string> } }).clipboard.readText())).toBe(IMAGE_JOB);
   await page.screenshot({ path: 'test-results/renderer-completed.png' });
 });
 

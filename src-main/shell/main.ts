@@ -107,7 +107,7 @@ function addJobs(requests: readonly AddRequest[]): void {
 }
 
 async function start(): Promise<void> {
-  hardenSessions();
+  hardenSessions(rendererUrl);
   const userData = app.getPath('userData');
   // Settings and accounts in one small file, jobs in their own (large, written often).
   const open = (name: string) =>

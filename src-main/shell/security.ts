@@ -1,16 +1,17 @@
 /**
  * Window hardening applied to every web contents: no navigation away from the
  * app, no new windows (https links go to the system browser), no webviews,
- * every permission request denied.
+ * every permission denied but writing text to the clipboard from our own page.
  */
 import { app, session, shell } from 'electron';
 import type { WebContents } from 'electron';
-import { isAllowedNavigation, isOpenableExternally } from './url-policy';
+import { isAllowedNavigation, isAllowedPermission, isOpenableExternally } from './url-policy';
 
-export function hardenSessions(): void {
+export function hardenSessions(appUrl: () => string): void {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
+  ses.setPermissionRequestHandler((contents, permission, callback, details) => callback(isAllowedPermission(appUrl(), permission, details.requestingUrl || contents.getURL())));
+  // Checks carry an origin ('file://' for the packaged page): judge by the frame's full URL instead.
+  ses.setPermissionCheckHandler((contents, permission, _origin, details) => isAllowedPermission(appUrl(), permission, details.requestingUrl ?? contents?.getURL() ?? ''));
 }
 
 export function hardenWebContents(appUrl: () => string): void {

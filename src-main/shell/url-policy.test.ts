@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from '../../src-shared/csp';
-import { isAllowedNavigation, isOpenableExternally } from './url-policy';
+import { isAllowedNavigation, isAllowedPermission, isOpenableExternally } from './url-policy';
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(
@@ -73,5 +73,19 @@ describe('contentSecurityPolicy (src-shared/csp.ts, the policy the shell applies
   it('dev mode adds the dev server (http + ws) to connect-src', () => {
     const csp = directives(contentSecurityPolicy({ devServerOrigin: 'http://localhost:5173' }));
     expect(csp.get('connect-src')).toEqual(["'self'", 'http://localhost:5173', 'ws://localhost:5173']);
+  });
+});
+
+describe('isAllowedPermission', () => {
+  const app = 'file:///opt/genwatch/resources/app.asar/out/renderer/index.html';
+  it('our own page may write text to the clipboard', () => {
+    expect(isAllowedPermission(app, 'clipboard-sanitized-write', app)).toBe(true);
+    expect(isAllowedPermission('http://localhost:5173/', 'clipboard-sanitized-write', 'http://localhost:5173/#/jobs')).toBe(true);
+  });
+  it('nothing else, and nobody else', () => {
+    for (const permission of ['clipboard-read', 'notifications', 'media', 'geolocation', 'openExternal', 'fullscreen']) expect(isAllowedPermission(app, permission, app), permission).toBe(false);
+    expect(isAllowedPermission(app, 'clipboard-sanitized-write', 'https://evil.example/')).toBe(false);
+    expect(isAllowedPermission(app, 'clipboard-sanitized-write', 'file:///tmp/other.html')).toBe(false);
+    expect(isAllowedPermission(app, 'clipboard-sanitized-write', '')).toBe(false);
   });
 });

@@ -20,3 +20,12 @@ export function isOpenableExternally(url: string): boolean {
     return false;
   }
 }
+
+/**
+ * The one permission the app's own page gets: writing plain text to the
+ * clipboard ("Copy job id", "Copy prompt"). Reading it, and everything else
+ * (camera, notifications from the page, geolocation…), stays denied.
+ */
+export function isAllowedPermission(appUrl: string, permission: string, requestingUrl: string): boolean {
+  return permission === 'clipboard-sanitized-write' && isAllowedNavigation(appUrl, requestingUrl);
+}
