@@ -112,7 +112,7 @@ test('downloads exactly the jobs of a filtered selection, into the chosen folder
   const download = page.getByTestId('download-selected');
   await expect(download).toHaveText(new RegExp(`Download ${MJ.length} jobs`));
   await download.click();
-  await expect(page.getByTestId('download-summary')).toContainText(/Downloading \d+ files from 3 jobs/);
+  await expect(page.getByTestId('download-summary')).toContainText(/Download(ing|ed) \d+ files from 3 jobs/);
 
   await page.getByTestId('nav-downloads').click();
   const aggregate = page.getByTestId('downloads-aggregate');
@@ -154,6 +154,9 @@ test('downloads exactly the jobs of a filtered selection, into the chosen folder
 
   // Back in the list: the downloaded jobs carry the mark, and "Not downloaded" leaves the others.
   await page.getByTestId('nav-jobs').click();
+  // The request's line has followed its files to the end.
+  await expect(page.getByTestId('download-summary')).toHaveAttribute('data-finished', 'true');
+  await expect(page.getByTestId('download-summary')).toContainText(new RegExp(`Downloaded ${total} files from 3 jobs\\.`));
   await page.getByTestId('clear-filters').click();
   await page.getByTestId('filter-downloaded').selectOption('yes');
   await expect(page.getByTestId('job-row')).toHaveCount(MJ.length);

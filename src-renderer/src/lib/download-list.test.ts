@@ -5,6 +5,7 @@ import {
   aggregatePercent,
   applyControl,
   batchSummary,
+  liveBatchSummary,
   emptyDownloads,
   etaText,
   fileFolder,
@@ -107,6 +108,20 @@ describe('aggregate in words', () => {
     expect(batchSummary({ batchId: 'x', files: 4, skipped: 2, failed: 1 })).toBe('Downloading 4 files, 2 already on disk, 1 could not start.');
     expect(batchSummary({ batchId: 'x', files: 0, skipped: 5, failed: 0 }, 1)).toBe('All 5 files are already on disk.');
     expect(batchSummary({ batchId: 'x', files: 0, skipped: 0, failed: 0 }, 2)).toMatch(/^Nothing to download from 2 jobs/);
+  });
+
+  it('keeps the batch line live from its files: running, then done, or done with failures', () => {
+    const result = { batchId: 'b1', files: 4, skipped: 1, failed: 0 };
+    const onDisk = file('s', 'skipped', { skipReason: 'already-downloaded' });
+    const running = [file('a', 'done'), file('b', 'active'), file('c', 'queued'), onDisk];
+    expect(liveBatchSummary(result, 2, running)).toEqual({ text: 'Downloading 3 files from 2 jobs: 1 done, 1 already on disk.', failed: 0, finished: false });
+    const over = [file('a', 'done'), file('b', 'done'), file('c', 'done'), onDisk];
+    expect(liveBatchSummary(result, 2, over)).toEqual({ text: 'Downloaded 3 files from 2 jobs, 1 already on disk.', failed: 0, finished: true });
+    const failed = [file('a', 'done'), file('b', 'failed'), file('c', 'done'), onDisk];
+    expect(liveBatchSummary(result, 2, failed)).toEqual({ text: 'Downloaded 2 of 3 files from 2 jobs; 1 failed, 1 already on disk.', failed: 1, finished: true });
+    // Another batch's files do not count; with this batch's files not (all) in the state yet, no live line.
+    expect(liveBatchSummary(result, 2, [file('a', 'done'), file('x', 'done', { batchId: 'b2' })])).toBeNull();
+    expect(liveBatchSummary({ batchId: 'b1', files: 2, skipped: 2, failed: 0 }, 1, [])).toBeNull();
   });
 });
 

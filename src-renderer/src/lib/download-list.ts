@@ -91,6 +91,30 @@ export function batchSummary(result: BatchResult, jobs?: number): string {
   return `${parts.join(', ')}.`;
 }
 
+/**
+ * The batch line, kept live from the batch's files in the downloads state:
+ * "Downloading 9 files from 3 jobs: 4 done." while it runs, "Downloaded 9
+ * files from 3 jobs." (or "8 of 9 …; 1 failed.") when it is over. Falls back
+ * to the request's summary while the files are not (all) in the state yet.
+ */
+export function liveBatchSummary(result: BatchResult, jobs: number, files: readonly DownloadFile[]): { text: string; failed: number; finished: boolean } | null {
+  // `result.files` counts every file of the request, those already on disk included.
+  const mine = files.filter((f) => f.batchId === result.batchId && f.skipReason === null);
+  const expected = result.files - result.skipped;
+  if (expected <= 0 || mine.length < expected) return null;
+  const count = (states: readonly DownloadFile['state'][]): number => mine.filter((f) => states.includes(f.state)).length;
+  const done = count(['done']);
+  const failed = count(['failed']);
+  const pending = count(['queued', 'active', 'paused']);
+  const n = (k: number): string => k.toLocaleString('en-US');
+  const from = ` from ${n(jobs)} ${jobs === 1 ? 'job' : 'jobs'}`;
+  const onDisk = result.skipped > 0 ? `, ${n(result.skipped)} already on disk` : '';
+  const noun = mine.length === 1 ? 'file' : 'files';
+  if (pending > 0) return { text: `Downloading ${n(mine.length)} ${noun}${from}: ${n(done)} done${failed > 0 ? `, ${n(failed)} failed` : ''}${onDisk}.`, failed, finished: false };
+  const text = done === mine.length ? `Downloaded ${n(done)} ${noun}${from}${onDisk}.` : `Downloaded ${n(done)} of ${n(mine.length)} ${noun}${from}${failed > 0 ? `; ${n(failed)} failed` : ''}${onDisk}.`;
+  return { text, failed, finished: true };
+}
+
 /** Last path segment of a file's relative path, or a description when it has none yet. */
 export function fileName(file: Pick<DownloadFile, 'path' | 'jobId' | 'kind'>): string {
   if (file.path) return file.path.slice(file.path.lastIndexOf('/') + 1);
