@@ -264,6 +264,20 @@ describe('downloads against the emulator', () => {
     expect(engine.configure({ maxBytesPerSecond: null }).ok).toBe(true);
   });
 
+  it('cancelling under a very low speed limit does not wait out the limit', async () => {
+    // 10 KB/s: each 64 KiB read would hold the transfer for seconds; cancel must cut that short.
+    const engine = await engineWith({ maxBytesPerSecond: 10_000 });
+    const job = jobFor([`${emu.url}/assets/slow-cap/1.bin?size=${1024 * 1024}`], {}, { kind: 'other' });
+    const batch = await engine.enqueue([{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    if (!batch.ok) throw new Error(batch.error.message);
+    await new Promise((r) => setTimeout(r, 500)); // the burst is spent and the transfer is held by the cap
+    expect(engine.snapshot()[0]?.state).toBe('active');
+    engine.cancelAll();
+    const summary = await batch.value.done; // the test's timeout is shorter than one throttled wait
+    expect(summary.cancelled).toBe(1);
+    expect(await walk(root)).not.toContain(`${job.id}_other-1.bin`);
+  }, 4_000);
+
   it('a job whose four files finish together gets one sidecar listing all four (each finished file is in it as soon as it lands)', async () => {
     const real = createNodeFileSystem();
     const sidecarWrites: string[] = [];

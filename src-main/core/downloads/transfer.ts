@@ -141,6 +141,19 @@ export async function readPartMeta(fs: FileSystemPort, metaPath: string): Promis
   }
 }
 
+/** `wait`, cut short when `signal` aborts (the next read then throws the abort). */
+function untilAborted(wait: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((done) => {
+    const stop = (): void => done();
+    signal.addEventListener('abort', stop, { once: true });
+    void wait.then(() => {
+      signal.removeEventListener('abort', stop);
+      done();
+    });
+  });
+}
+
 /** Small files replaced atomically: temp file, optional fsync, rename. */
 export async function writeFileAtomic(fs: FileSystemPort, path: string, data: Uint8Array, sync: boolean): Promise<void> {
   const tmp = `${path}.tmp`;
@@ -312,7 +325,7 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
         if (total !== null && bytes > total) throw new TransferError(failure('integrity', 'The server sent more bytes than it announced.', { retryable: true }));
         if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
         const held = deps.throttle?.(chunk.length);
-        if (held) await held;
+        if (held) await untilAborted(held, deps.signal); // pause/cancel never waits out the cap
       }
     } catch (e) {
       if (e instanceof TransferError) {
