@@ -4,6 +4,7 @@
  * adapter.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -277,6 +278,37 @@ describe('downloads against the emulator', () => {
     expect(summary.cancelled).toBe(1);
     expect(await walk(root)).not.toContain(`${job.id}_other-1.bin`);
   }, 4_000);
+
+  it('a sidecar lost or missing entries is written back when its files come up again as already downloaded', async () => {
+    const engine = await engineWith();
+    const urls = [0, 1].map((i) => `${emu.url}/assets/repair/${i}.bin?size=100000`);
+    const job = jobFor(urls, { prompt: 'repair me' }, { kind: 'other' });
+    const items = job.assets.map((asset) => ({ job, asset }));
+    expect((await download(engine, items)).summary.done).toBe(2);
+    const sidecarPath = join(root, `${job.id}.json`);
+    const read = async (): Promise<{ prompt: string; files: Array<{ index: number; size: number }> }> => JSON.parse(await readFile(sidecarPath, 'utf8')) as { prompt: string; files: Array<{ index: number; size: number }> };
+    const complete = await read();
+    expect(complete.files.map((f) => f.index)).toEqual([0, 1]);
+
+    // Deleted by hand: a fresh engine (no cache) writes it back from the ledger.
+    await rm(sidecarPath);
+    const again = await engineWith();
+    expect((await download(again, items)).summary.skipped).toBe(2);
+    for (let i = 0; i < 100 && !existsSync(sidecarPath); i++) await new Promise((r) => setTimeout(r, 20));
+    const restored = await read();
+    expect(restored.prompt).toBe('repair me');
+    expect(restored.files.map((f) => [f.index, f.size])).toEqual([
+      [0, 100000],
+      [1, 100000],
+    ]);
+
+    // One entry missing (a crash between a rename and its sidecar write): only that one is added back.
+    await writeFile(sidecarPath, JSON.stringify({ ...complete, files: complete.files.filter((f) => f.index === 0) }));
+    const third = await engineWith();
+    expect((await download(third, items)).summary.skipped).toBe(2);
+    for (let i = 0; i < 100 && (await read()).files.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await read()).files.map((f) => f.index)).toEqual([0, 1]);
+  });
 
   it('a job whose four files finish together gets one sidecar listing all four (each finished file is in it as soon as it lands)', async () => {
     const real = createNodeFileSystem();

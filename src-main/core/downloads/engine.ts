@@ -255,6 +255,7 @@ export class DownloadEngine {
     const batchId = `b${this.nextId++}`;
     const force = options.force === true;
     const tasks: Task[] = [];
+    const onDiskAlready: Array<{ job: Job; asset: Asset; entry: LedgerEntry }> = [];
     const live = new Set(this.tasks.filter((t) => !isFinished(t.snap.state)).map((t) => ledgerKeyFor(t.item.job, t.item.asset)));
     const seen = new Set<string>();
     let neededBytes = 0;
@@ -268,6 +269,7 @@ export class DownloadEngine {
         const onDisk = await this.deps.fs.stat(`${this.settings.root.replace(/[/\\]+$/, '')}/${entry.path}`).catch(() => null);
         task.snap.state = 'skipped';
         task.snap.skipReason = onDisk === null ? 'deleted-by-user' : 'already-downloaded';
+        if (onDisk !== null) onDiskAlready.push({ job: item.job, asset: item.asset, entry });
         task.snap.path = entry.path;
         task.snap.bytes = entry.size;
         task.snap.total = entry.size;
@@ -296,6 +298,9 @@ export class DownloadEngine {
     this.checkBatch(batch);
     this.pump();
     this.emitAggregate(true);
+    if (this.settings.writeSidecar && onDiskAlready.length > 0) {
+      void this.repairSidecars(onDiskAlready).catch((e: unknown) => this.logger.warn('could not repair sidecars', { error: String(e) }));
+    }
     return ok({ batchId, files: tasks.map((t) => ({ ...t.snap })), done });
   }
 
@@ -958,6 +963,46 @@ export class DownloadEngine {
    * synced, and everything in it can be rebuilt (a torn or lost sidecar after
    * a power cut is ignored by the next merge, never trusted).
    */
+  /**
+   * Files the ledger has but their job's sidecar does not list (a crash
+   * between a file's rename and its sidecar write, a sidecar deleted by hand):
+   * written back when such files come up again as "already downloaded".
+   * Runs in the background; entries already listed are left as they are.
+   */
+  private async repairSidecars(found: ReadonlyArray<{ job: Job; asset: Asset; entry: LedgerEntry }>): Promise<void> {
+    const root = this.settings.root.replace(/[/\\]+$/, '');
+    const groups = new Map<string, { job: Job; dir: string; files: SidecarFile[] }>();
+    for (const { job, asset, entry } of found) {
+      const full = `${root}/${entry.path}`;
+      const dir = parentOf(full);
+      const path = sidecarPathOf(dir, job);
+      const group = groups.get(path) ?? { job, dir, files: [] };
+      group.files.push({ file: baseNameOf(full), kind: asset.kind, index: asset.index, size: entry.size, ...(entry.sha256 ? { sha256: entry.sha256 } : {}), contentType: null, width: asset.width, height: asset.height, sourceUrl: asset.url });
+      groups.set(path, group);
+    }
+    for (const [path, group] of groups) {
+      const listed = await this.sidecarListing(path);
+      const missing = group.files.filter((f) => !listed.has(`${f.kind}:${f.index}`));
+      if (missing.length > 0) await this.writeSidecar(group.job, group.dir, missing, completionMs(group.job));
+    }
+  }
+
+  /** `kind:index` of every file a sidecar lists (empty when it is missing or unreadable). */
+  private async sidecarListing(path: string): Promise<Set<string>> {
+    let files: unknown = this.sidecarCache.get(path);
+    if (files === undefined) {
+      const bytes = await this.deps.fs.readFile(path).catch(() => null);
+      try {
+        files = bytes === null ? [] : (JSON.parse(new TextDecoder().decode(bytes)) as { files?: unknown }).files;
+      } catch {
+        files = [];
+      }
+    }
+    const keys = new Set<string>();
+    if (Array.isArray(files)) for (const f of files as Array<Partial<SidecarFile> | null>) if (f && typeof f.kind === 'string' && typeof f.index === 'number') keys.add(`${f.kind}:${f.index}`);
+    return keys;
+  }
+
   private writeSidecar(job: Job, dir: string, files: readonly SidecarFile[], when: number | null): Promise<void> {
     const path = sidecarPathOf(dir, job);
     const queued = this.sidecarPending.get(path);
