@@ -51,6 +51,17 @@ export const DownloadAggregateSchema = z.object({
 });
 export type DownloadAggregate = z.infer<typeof DownloadAggregateSchema>;
 
+/** One download request's files by outcome; `pending` = queued, downloading, retrying or paused. */
+export const BatchCountsSchema = z.object({
+  batchId: z.string(),
+  total: z.number().int(),
+  done: z.number().int(),
+  skipped: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+  pending: z.number().int(),
+});
+
 export const DownloadsStateSchema = z.object({
   /** The chosen folder (absolute), or null until the user picks one. */
   root: z.string().nullable(),
@@ -61,10 +72,14 @@ export const DownloadsStateSchema = z.object({
   aggregate: DownloadAggregateSchema,
   /** Batches that ended with failures, for "retry failed". */
   failedBatches: z.array(z.object({ batchId: z.string(), failed: z.number().int() })),
+  /** The most recent requests, counted from all their files (the file list above is capped). */
+  batches: z.array(BatchCountsSchema),
   /** Completed jobs not yet on disk and close to the provider's retention limit. */
   atRisk: z.object({ count: z.number().int(), keys: z.array(z.string()) }),
 });
 export type DownloadsState = z.infer<typeof DownloadsStateSchema>;
+
+export type BatchCounts = z.infer<typeof BatchCountsSchema>;
 
 export const DownloadSettingsSchema = z.object({
   root: z.string().max(4096).nullable(),

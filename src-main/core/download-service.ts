@@ -295,6 +295,7 @@ export class DownloadService {
       files: files.slice(-MAX_FILES_IN_STATE).reverse().map(toFile),
       aggregate: engine ? engine.aggregate() : EMPTY_AGGREGATE,
       failedBatches: [...this.failedBatches].map(([batchId, failed]) => ({ batchId, failed })),
+      batches: engine ? engine.batchCounts() : [],
       atRisk: { count: atRisk.length, keys: atRisk.slice(0, 1_000).map((job) => job.key) },
     };
   }

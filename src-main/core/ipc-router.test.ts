@@ -20,6 +20,7 @@ const DOWNLOADS: DownloadsState = {
   files: [],
   aggregate: { files: { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 }, bytes: 0, totalBytes: 0, speed: 0, etaMs: null, hold: null },
   failedBatches: [],
+  batches: [],
   atRisk: { count: 0, keys: [] },
 };
 const ACCOUNTS: AccountsState = { keychain: { available: true, message: null }, accounts: [] };

@@ -277,6 +277,19 @@ describe('Poller error handling', () => {
     expect(h.job(healthy).status).toBe('running');
   });
 
+  it('retryFailing retries an account that failed with a 5xx (no Retry-After): only the server asking to wait holds it back', async () => {
+    let failing = true;
+    const h = harness((r) => (failing ? jsonResponse(502, { error: 'Bad gateway' }) : processing(r)), { random: 0 });
+    const key = h.add(A);
+    await h.clock.advanceAndSettle(2_500 + 5_000 + 10_000 + 20_000);
+    const attempts = requestsFor(h, A);
+    failing = false;
+    h.poller.retryFailing();
+    await h.clock.advanceAndSettle(1_000);
+    expect(requestsFor(h, A)).toBe(attempts + 1);
+    expect(h.job(key).watch.message).toBeNull();
+  });
+
   it('retryFailing leaves an account alone that the server asked to wait (429 with Retry-After)', async () => {
     const h = harness(() => jsonResponse(429, { error: 'Too many requests' }, { 'retry-after': '120' }), { random: 0 });
     h.add(A);

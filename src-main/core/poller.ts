@@ -413,7 +413,8 @@ export class Poller {
     }
     if (!isRetryable(error.kind)) this.deps.logger.warn('unexpected poll error; retrying', { kind: error.kind });
     loop.failures++;
-    loop.serverAskedToWait = error.retryAfterMs !== undefined || error.kind === 'rate-limited';
+    // retryAfterMs is null (not undefined) on HTTP errors without the header: only a real value counts.
+    loop.serverAskedToWait = typeof error.retryAfterMs === 'number' || error.kind === 'rate-limited';
     for (const key of loop.tracked) {
       const job = this.deps.store.get(key);
       if (job && job.watch.message !== error.message) this.deps.store.upsert({ ...job, watch: { ...job.watch, message: error.message } });

@@ -286,7 +286,8 @@ describe('downloads against the emulator', () => {
     const items = job.assets.map((asset) => ({ job, asset }));
     expect((await download(engine, items)).summary.done).toBe(2);
     const sidecarPath = join(root, `${job.id}.json`);
-    const read = async (): Promise<{ prompt: string; files: Array<{ index: number; size: number }> }> => JSON.parse(await readFile(sidecarPath, 'utf8')) as { prompt: string; files: Array<{ index: number; size: number }> };
+    type SidecarJson = { prompt: string; files: Array<{ index: number; size: number; contentType: string | null }> };
+    const read = async (): Promise<SidecarJson> => JSON.parse(await readFile(sidecarPath, 'utf8')) as SidecarJson;
     const complete = await read();
     expect(complete.files.map((f) => f.index)).toEqual([0, 1]);
 
@@ -307,7 +308,26 @@ describe('downloads against the emulator', () => {
     const third = await engineWith();
     expect((await download(third, items)).summary.skipped).toBe(2);
     for (let i = 0; i < 100 && (await read()).files.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
-    expect((await read()).files.map((f) => f.index)).toEqual([0, 1]);
+    const repaired = await read();
+    expect(repaired.files.map((f) => f.index)).toEqual([0, 1]);
+    // The entry that was there is kept as the real download wrote it (a rebuilt one has no content type).
+    expect(repaired.files[0]?.contentType).toBe(complete.files[0]?.contentType);
+    expect(complete.files[0]?.contentType).not.toBeNull();
+  });
+
+  it('a ledger line pointing outside the folder never gets a sidecar written next to it', async () => {
+    const outside = join(base, 'outside');
+    await mkdir(outside, { recursive: true });
+    await writeFile(join(outside, 'victim.bin'), 'not ours');
+    const job = jobFor([`${emu.url}/assets/evil/1.bin?size=1000`], {}, { kind: 'other' });
+    const asset = job.assets[0] ?? makeAsset('');
+    await mkdir(join(root, '.genwatch'), { recursive: true });
+    const line = { provider: job.provider, account: job.accountId, jobId: job.id, assetKey: `${asset.kind}:${asset.index}`, path: '../outside/victim.bin', size: 8, at: new Date().toISOString() };
+    await writeFile(join(root, '.genwatch/ledger.jsonl'), `${JSON.stringify(line)}\n`);
+    const engine = await engineWith();
+    await download(engine, [{ job, asset }]);
+    await new Promise((r) => setTimeout(r, 300)); // the repair runs in the background
+    expect((await readdir(outside)).sort()).toEqual(['victim.bin']);
   });
 
   it('a job whose four files finish together gets one sidecar listing all four (each finished file is in it as soon as it lands)', async () => {
@@ -325,6 +345,12 @@ describe('downloads against the emulator', () => {
     expect(sidecarWrites.length).toBeLessThanOrEqual(4);
     const sidecar = JSON.parse(await readFile(join(root, 'grid-job.json'), 'utf8')) as { files: Array<{ index: number }> };
     expect(sidecar.files.map((f) => f.index)).toEqual([0, 1, 2, 3]);
+    // Main's per-request counts (what the window's batch line is built from).
+    expect(engine.batchCounts().at(-1)).toEqual({ batchId: batch.value.batchId, total: 4, done: 4, skipped: 0, failed: 0, cancelled: 0, pending: 0 });
+    const again = await engine.enqueue(assets.map((asset) => ({ job, asset })));
+    if (!again.ok) throw new Error(again.error.message);
+    await again.value.done;
+    expect(engine.batchCounts().at(-1)).toMatchObject({ batchId: again.value.batchId, total: 4, skipped: 4, pending: 0 });
   });
 
   it('without checksums, a PNG with embedded text is recorded with its size as saved and no sha256', async () => {

@@ -4,6 +4,7 @@
  * free-space holds and the finishing steps (PNG text / XMP, atomic rename, file
  * times, sidecar). One engine per download root.
  */
+import type { BatchCounts } from '../../../src-shared/downloads';
 import type { Asset, Job } from '../../../src-shared/job';
 import type { Result } from '../../../src-shared/result';
 import { err, ok } from '../../../src-shared/result';
@@ -171,6 +172,8 @@ export class DownloadEngine {
   private readonly sidecarLocks = new Map<string, Promise<void>>();
   /** Sidecar entries waiting for the next write of their file: files finishing together share one write. */
   private readonly sidecarPending = new Map<string, SidecarFile[]>();
+  /** Entries rebuilt from the ledger: added to a sidecar only where it does not list that asset already. */
+  private readonly repairEntries = new WeakSet<SidecarFile>();
   /** Folders already created and checked to be inside the root (saves syscalls per file). */
   private readonly checkedDirs = new Set<string>();
   /** The files list of sidecars this engine wrote last (saves reading them back for the next merge). */
@@ -302,6 +305,21 @@ export class DownloadEngine {
       void this.repairSidecars(onDiskAlready).catch((e: unknown) => this.logger.warn('could not repair sidecars', { error: String(e) }));
     }
     return ok({ batchId, files: tasks.map((t) => ({ ...t.snap })), done });
+  }
+
+  /** Per request, its files by outcome, newest last (at most `limit` requests). */
+  batchCounts(limit = 20): BatchCounts[] {
+    const out: BatchCounts[] = [];
+    for (const batch of [...this.batches.values()].slice(-limit)) {
+      const counts: BatchCounts = { batchId: batch.id, total: batch.tasks.length, done: 0, skipped: 0, failed: 0, cancelled: 0, pending: 0 };
+      for (const t of batch.tasks) {
+        const s = t.snap.state;
+        if (s === 'done' || s === 'skipped' || s === 'failed' || s === 'cancelled') counts[s]++;
+        else counts.pending++;
+      }
+      out.push(counts);
+    }
+    return out;
   }
 
   /** The failed items of a batch, for "retry failed". */
@@ -970,14 +988,20 @@ export class DownloadEngine {
    * Runs in the background; entries already listed are left as they are.
    */
   private async repairSidecars(found: ReadonlyArray<{ job: Job; asset: Asset; entry: LedgerEntry }>): Promise<void> {
-    const root = this.settings.root.replace(/[/\\]+$/, '');
     const groups = new Map<string, { job: Job; dir: string; files: SidecarFile[] }>();
     for (const { job, asset, entry } of found) {
-      const full = `${root}/${entry.path}`;
-      const dir = parentOf(full);
+      // The ledger is a file in the folder, so anyone can edit it: its paths get the same
+      // checks as a new download's before anything is written next to them.
+      const joined = joinInsideRoot(this.settings.root, entry.path);
+      if (!joined.ok || joined.value.relative !== entry.path) continue;
+      const dir = parentOf(joined.value.path);
+      const dirReal = await this.deps.fs.realpath(dir).catch(() => null);
+      if (dirReal === null || !isInsideRoot(this.rootReal, dirReal)) continue;
       const path = sidecarPathOf(dir, job);
       const group = groups.get(path) ?? { job, dir, files: [] };
-      group.files.push({ file: baseNameOf(full), kind: asset.kind, index: asset.index, size: entry.size, ...(entry.sha256 ? { sha256: entry.sha256 } : {}), contentType: null, width: asset.width, height: asset.height, sourceUrl: asset.url });
+      const file: SidecarFile = { file: baseNameOf(joined.value.path), kind: asset.kind, index: asset.index, size: entry.size, ...(entry.sha256 ? { sha256: entry.sha256 } : {}), contentType: null, width: asset.width, height: asset.height, sourceUrl: asset.url };
+      this.repairEntries.add(file);
+      group.files.push(file);
       groups.set(path, group);
     }
     for (const [path, group] of groups) {
@@ -987,16 +1011,14 @@ export class DownloadEngine {
     }
   }
 
-  /** `kind:index` of every file a sidecar lists (empty when it is missing or unreadable). */
+  /** `kind:index` of every file a sidecar on disk lists (empty when it is missing or unreadable; the cache may be stale). */
   private async sidecarListing(path: string): Promise<Set<string>> {
-    let files: unknown = this.sidecarCache.get(path);
-    if (files === undefined) {
-      const bytes = await this.deps.fs.readFile(path).catch(() => null);
-      try {
-        files = bytes === null ? [] : (JSON.parse(new TextDecoder().decode(bytes)) as { files?: unknown }).files;
-      } catch {
-        files = [];
-      }
+    let files: unknown = [];
+    const bytes = await this.deps.fs.readFile(path).catch(() => null);
+    try {
+      if (bytes !== null) files = (JSON.parse(new TextDecoder().decode(bytes)) as { files?: unknown }).files;
+    } catch {
+      files = [];
     }
     const keys = new Set<string>();
     if (Array.isArray(files)) for (const f of files as Array<Partial<SidecarFile> | null>) if (f && typeof f.kind === 'string' && typeof f.index === 'number') keys.add(`${f.kind}:${f.index}`);
@@ -1028,7 +1050,11 @@ export class DownloadEngine {
         }
       }
       let merged: unknown = parsed;
-      for (const f of batch) merged = { files: mergeSidecarFiles(merged, f) };
+      for (const f of batch) {
+        if (this.repairEntries.has(f) && listsAsset(merged, f)) continue; // never replace what a real download wrote
+        merged = { files: mergeSidecarFiles(merged, f) };
+      }
+      if (merged === null) return;
       const files = (merged as { files: SidecarFile[] }).files;
       const sidecar = buildSidecar(job, files, this.settings.privacy);
       this.sidecarCache.delete(path);
@@ -1054,3 +1080,9 @@ const sidecarPathOf = (dir: string, job: Job): string => `${dir}/${sanitiseSegme
 
 /** Stands in for the hasher when checksums are off. */
 const NO_HASH: HasherFactory = () => ({ update: () => undefined, digest: () => '' });
+
+/** Whether a sidecar's file list (as merged so far) has an entry for this asset. */
+function listsAsset(sidecar: unknown, file: Pick<SidecarFile, 'kind' | 'index'>): boolean {
+  const files = typeof sidecar === 'object' && sidecar !== null ? (sidecar as { files?: unknown }).files : undefined;
+  return Array.isArray(files) && files.some((f) => typeof f === 'object' && f !== null && (f as SidecarFile).kind === file.kind && (f as SidecarFile).index === file.index);
+}

@@ -39,6 +39,9 @@ describe('RateLimiter', () => {
     expect(limiter.delayFor(MiB)).toBe(1000);
     limiter.setRate(null);
     expect(limiter.delayFor(100 * MiB)).toBe(0);
+    // Bytes taken with no limit are not owed when a cap comes back.
+    limiter.setRate(MiB);
+    expect(limiter.delayFor(256 * 1024)).toBe(0);
     limiter.setRate(2 * MiB);
     expect(limiter.rate).toBe(2 * MiB);
     limiter.setRate(0);

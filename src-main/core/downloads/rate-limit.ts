@@ -31,8 +31,10 @@ export class RateLimiter {
 
   setRate(bytesPerSecond: number | null): void {
     this.refill();
-    this.bytesPerSecond = bytesPerSecond !== null && bytesPerSecond > 0 ? bytesPerSecond : null;
-    this.tokens = Math.min(this.tokens, this.burst());
+    const next = bytesPerSecond !== null && bytesPerSecond > 0 ? bytesPerSecond : null;
+    // A new cap starts afresh: debt run up under another rate (or before "no limit") is not owed.
+    if (next !== this.bytesPerSecond) this.tokens = next === null ? 0 : Math.max(MIN_BURST_BYTES, next * BURST_SECONDS);
+    this.bytesPerSecond = next;
   }
 
   /** How long the caller must wait after receiving `bytes` (0 when uncapped or within the budget). */

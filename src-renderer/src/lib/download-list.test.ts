@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DownloadFile, DownloadsState } from '../../../src-shared/downloads';
+import type { BatchCounts, DownloadFile, DownloadsState } from '../../../src-shared/downloads';
 import {
   aggregateLine,
   aggregatePercent,
@@ -110,18 +110,19 @@ describe('aggregate in words', () => {
     expect(batchSummary({ batchId: 'x', files: 0, skipped: 0, failed: 0 }, 2)).toMatch(/^Nothing to download from 2 jobs/);
   });
 
-  it('keeps the batch line live from its files: running, then done, or done with failures', () => {
-    const result = { batchId: 'b1', files: 4, skipped: 1, failed: 0 };
-    const onDisk = file('s', 'skipped', { skipReason: 'already-downloaded' });
-    const running = [file('a', 'done'), file('b', 'active'), file('c', 'queued'), onDisk];
-    expect(liveBatchSummary(result, 2, running)).toEqual({ text: 'Downloading 3 files from 2 jobs: 1 done, 1 already on disk.', failed: 0, finished: false });
-    const over = [file('a', 'done'), file('b', 'done'), file('c', 'done'), onDisk];
-    expect(liveBatchSummary(result, 2, over)).toEqual({ text: 'Downloaded 3 files from 2 jobs, 1 already on disk.', failed: 0, finished: true });
-    const failed = [file('a', 'done'), file('b', 'failed'), file('c', 'done'), onDisk];
-    expect(liveBatchSummary(result, 2, failed)).toEqual({ text: 'Downloaded 2 of 3 files from 2 jobs; 1 failed, 1 already on disk.', failed: 1, finished: true });
-    // Another batch's files do not count; with this batch's files not (all) in the state yet, no live line.
-    expect(liveBatchSummary(result, 2, [file('a', 'done'), file('x', 'done', { batchId: 'b2' })])).toBeNull();
-    expect(liveBatchSummary({ batchId: 'b1', files: 2, skipped: 2, failed: 0 }, 1, [])).toBeNull();
+  it("keeps the batch line live from main's per-request counts: running, done, or done with failures/cancels", () => {
+    const counts = (over: Partial<BatchCounts>): BatchCounts => ({ batchId: 'b1', total: 4, done: 0, skipped: 1, failed: 0, cancelled: 0, pending: 0, ...over });
+    expect(liveBatchSummary(2, undefined)).toBeNull();
+    expect(liveBatchSummary(2, counts({ done: 1, pending: 2 }))).toEqual({ text: 'Downloading 3 files from 2 jobs: 1 done; 1 already on disk.', failed: 0, finished: false, clean: false });
+    expect(liveBatchSummary(2, counts({ done: 3 }))).toEqual({ text: 'Downloaded 3 files from 2 jobs; 1 already on disk.', failed: 0, finished: true, clean: true });
+    expect(liveBatchSummary(2, counts({ done: 2, failed: 1 }))).toEqual({ text: 'Downloaded 2 of 3 files from 2 jobs; 1 failed, 1 already on disk.', failed: 1, finished: true, clean: false });
+    // A cancelled batch is not a success.
+    const cancelled = liveBatchSummary(1, counts({ cancelled: 3 }));
+    expect(cancelled?.clean).toBe(false);
+    expect(cancelled?.text).toBe('Downloaded 0 of 3 files from 1 job; 3 cancelled, 1 already on disk.');
+    // A file still retrying is pending, not finished.
+    expect(liveBatchSummary(1, counts({ done: 2, pending: 1 }))?.finished).toBe(false);
+    expect(liveBatchSummary(1, counts({ skipped: 4 }))?.text).toBe('All 4 files from 1 job already on disk.');
   });
 });
 

@@ -4,7 +4,7 @@
  * cancels or clears before main's answer (or its next `downloads` event)
  * arrives. Plain TypeScript so they are cheap to test.
  */
-import type { DownloadAggregate, DownloadFile, DownloadsState } from '../../../src-shared/downloads';
+import type { BatchCounts, DownloadAggregate, DownloadFile, DownloadsState } from '../../../src-shared/downloads';
 import { bytes } from './format';
 
 export type ControlAction = 'pause' | 'resume' | 'cancel' | 'clear';
@@ -27,7 +27,7 @@ export function emptyAggregate(): DownloadAggregate {
 }
 
 export function emptyDownloads(root: string | null = null): DownloadsState {
-  return { root, problem: null, files: [], aggregate: emptyAggregate(), failedBatches: [], atRisk: { count: 0, keys: [] } };
+  return { root, problem: null, files: [], aggregate: emptyAggregate(), failedBatches: [], batches: [], atRisk: { count: 0, keys: [] } };
 }
 
 /** Files that count as finished for "N of M": done and skipped (already on disk). */
@@ -92,27 +92,28 @@ export function batchSummary(result: BatchResult, jobs?: number): string {
 }
 
 /**
- * The batch line, kept live from the batch's files in the downloads state:
- * "Downloading 9 files from 3 jobs: 4 done." while it runs, "Downloaded 9
- * files from 3 jobs." (or "8 of 9 …; 1 failed.") when it is over. Falls back
- * to the request's summary while the files are not (all) in the state yet.
+ * The batch line, kept live from main's per-request counts (every file of
+ * the request, however long the file list): "Downloading 9 files from 3
+ * jobs: 4 done." while it runs, then "Downloaded 9 files from 3 jobs." — or
+ * "7 of 9 …; 1 failed, 1 cancelled." Null until main has reported the request.
  */
-export function liveBatchSummary(result: BatchResult, jobs: number, files: readonly DownloadFile[]): { text: string; failed: number; finished: boolean } | null {
-  // `result.files` counts every file of the request, those already on disk included.
-  const mine = files.filter((f) => f.batchId === result.batchId && f.skipReason === null);
-  const expected = result.files - result.skipped;
-  if (expected <= 0 || mine.length < expected) return null;
-  const count = (states: readonly DownloadFile['state'][]): number => mine.filter((f) => states.includes(f.state)).length;
-  const done = count(['done']);
-  const failed = count(['failed']);
-  const pending = count(['queued', 'active', 'paused']);
+export function liveBatchSummary(jobs: number, counts: BatchCounts | undefined): { text: string; failed: number; finished: boolean; clean: boolean } | null {
+  if (counts === undefined || counts.total === 0) return null;
   const n = (k: number): string => k.toLocaleString('en-US');
   const from = ` from ${n(jobs)} ${jobs === 1 ? 'job' : 'jobs'}`;
-  const onDisk = result.skipped > 0 ? `, ${n(result.skipped)} already on disk` : '';
-  const noun = mine.length === 1 ? 'file' : 'files';
-  if (pending > 0) return { text: `Downloading ${n(mine.length)} ${noun}${from}: ${n(done)} done${failed > 0 ? `, ${n(failed)} failed` : ''}${onDisk}.`, failed, finished: false };
-  const text = done === mine.length ? `Downloaded ${n(done)} ${noun}${from}${onDisk}.` : `Downloaded ${n(done)} of ${n(mine.length)} ${noun}${from}${failed > 0 ? `; ${n(failed)} failed` : ''}${onDisk}.`;
-  return { text, failed, finished: true };
+  const fetched = counts.total - counts.skipped;
+  const noun = (k: number): string => (k === 1 ? 'file' : 'files');
+  const extra = [counts.failed > 0 ? `${n(counts.failed)} failed` : '', counts.cancelled > 0 ? `${n(counts.cancelled)} cancelled` : '', counts.skipped > 0 ? `${n(counts.skipped)} already on disk` : ''].filter(Boolean);
+  const tail = extra.length > 0 ? `; ${extra.join(', ')}` : '';
+  if (counts.pending > 0) return { text: `Downloading ${n(fetched)} ${noun(fetched)}${from}: ${n(counts.done)} done${tail}.`, failed: counts.failed, finished: false, clean: false };
+  const clean = counts.failed === 0 && counts.cancelled === 0;
+  const text =
+    fetched === 0
+      ? `All ${n(counts.skipped)} ${noun(counts.skipped)}${from} already on disk.`
+      : counts.done === fetched
+        ? `Downloaded ${n(counts.done)} ${noun(counts.done)}${from}${tail}.`
+        : `Downloaded ${n(counts.done)} of ${n(fetched)} ${noun(fetched)}${from}${tail}.`;
+  return { text, failed: counts.failed, finished: true, clean };
 }
 
 /** Last path segment of a file's relative path, or a description when it has none yet. */

@@ -57,6 +57,8 @@ export class DownloadsState {
   readonly pending: number = $derived(pendingFiles(this.aggregate));
   readonly running: boolean = $derived(this.aggregate.files.active + this.aggregate.files.queued > 0);
   readonly failedBatches = $derived(this.snapshot?.failedBatches ?? []);
+  /** Main's per-request counts (newest last). */
+  readonly batches = $derived(this.snapshot?.batches ?? []);
   readonly atRisk = $derived(this.snapshot?.atRisk ?? { count: 0, keys: [] });
 
   /** Job keys with at least one file on disk (from the shown rows). */

@@ -10,7 +10,7 @@ import type { AppStatus, EventPayload, JobsDelta, Request, Response } from '../.
 import type { Asset, Job, JobStatus, Modality, ProviderId } from '../../../src-shared/job';
 import type { AppError, Result } from '../../../src-shared/result';
 import type { Settings } from '../../../src-shared/settings';
-import type { DownloadFile, DownloadsState } from '../../../src-shared/downloads';
+import type { BatchCounts, DownloadFile, DownloadsState } from '../../../src-shared/downloads';
 import { DEFAULT_DOWNLOAD_SETTINGS, TEMPLATE_VARIABLES } from './labels';
 
 export type DoubleCall = { method: InvokeMethod; request: unknown };
@@ -409,6 +409,7 @@ export class IpcDouble {
         hold: this.lowSpace ? 'low-space' : null,
       },
       failedBatches: [...failedByBatch].map(([batchId, failed]) => ({ batchId, failed })),
+      batches: batchCountsOf(this.downloadFiles),
       atRisk: { count: atRisk.length, keys: atRisk },
     };
   }
@@ -988,4 +989,17 @@ export function sampleImageJobs(count: number, now = Date.now()): Job[] {
       ),
     });
   });
+}
+
+/** What main reports per request, from every file of it (the double keeps them all). */
+function batchCountsOf(files: readonly DownloadFile[]): BatchCounts[] {
+  const byBatch = new Map<string, BatchCounts>();
+  for (const f of files) {
+    const c = byBatch.get(f.batchId) ?? { batchId: f.batchId, total: 0, done: 0, skipped: 0, failed: 0, cancelled: 0, pending: 0 };
+    c.total++;
+    if (f.state === 'done' || f.state === 'skipped' || f.state === 'failed' || f.state === 'cancelled') c[f.state]++;
+    else c.pending++;
+    byBatch.set(f.batchId, c);
+  }
+  return [...byBatch.values()];
 }
