@@ -349,9 +349,17 @@ describe('genwatch download', () => {
 
   it('--limit-rate caps the speed and still downloads everything', async () => {
     const { env } = await historyEmulator(2);
-    const result = await run(['download', 'apiframe', '--out', outDir(), '--limit-rate', '50', '--json'], env);
+    const rate = 0.1; // MB/s: the run takes a few seconds, far longer than without a cap
+    const started = performance.now();
+    const result = await run(['download', 'apiframe', '--out', outDir(), '--limit-rate', String(rate), '--json'], env);
+    const elapsed = performance.now() - started;
     expect(result.code).toBe(0);
-    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; state?: string });
-    expect(events.filter((e) => e.type === 'file' && e.state === 'done').length).toBeGreaterThan(0);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; state?: string; bytes?: number });
+    const done = events.filter((e) => e.type === 'file' && e.state === 'done');
+    expect(done.length).toBeGreaterThan(0);
+    // A lower bound only: whatever came in beyond the 64 KiB burst took at least bytes / rate.
+    const bytes = done.reduce((sum, e) => sum + (e.bytes ?? 0), 0);
+    expect(bytes).toBeGreaterThan(256 * 1024);
+    expect(elapsed).toBeGreaterThanOrEqual(((bytes - 64 * 1024) / (rate * 1024 * 1024)) * 1000 * 0.9);
   }, 60_000);
 });
