@@ -146,8 +146,8 @@ export class GenwatchCore {
   private markDownloaded(key: string | null): void {
     const downloads = this.downloads;
     if (!downloads) return;
-    const job = key === null ? undefined : this.store.get(key);
-    const jobs = key === null ? this.store.all() : job ? [job] : [];
+    const one = key === null ? undefined : this.store.get(key);
+    const jobs = key === null ? this.store.all() : one ? [one] : [];
     for (const job of jobs) {
       const state = downloads.downloadedState(job);
       if (state === job.downloaded) continue;
@@ -289,10 +289,6 @@ export class GenwatchCore {
   networkOnline(): null {
     this.poller.retryFailing();
     return null;
-  }
-
-  get progressWatched(): boolean {
-    return this.progressWatchers.size > 0;
   }
 
   async cancelJob(key: string): Promise<Result<null>> {

@@ -4,6 +4,7 @@
  * free-space holds and the finishing steps (PNG text / XMP, atomic rename, file
  * times, sidecar). One engine per download root.
  */
+import { tallyBatch } from '../../../src-shared/batch-counts';
 import type { BatchCounts } from '../../../src-shared/downloads';
 import type { Asset, Job } from '../../../src-shared/job';
 import type { Result } from '../../../src-shared/result';
@@ -309,17 +310,7 @@ export class DownloadEngine {
 
   /** Per request, its files by outcome, newest last (at most `limit` requests). */
   batchCounts(limit = 20): BatchCounts[] {
-    const out: BatchCounts[] = [];
-    for (const batch of [...this.batches.values()].slice(-limit)) {
-      const counts: BatchCounts = { batchId: batch.id, total: batch.tasks.length, done: 0, skipped: 0, failed: 0, cancelled: 0, pending: 0 };
-      for (const t of batch.tasks) {
-        const s = t.snap.state;
-        if (s === 'done' || s === 'skipped' || s === 'failed' || s === 'cancelled') counts[s]++;
-        else counts.pending++;
-      }
-      out.push(counts);
-    }
-    return out;
+    return [...this.batches.values()].slice(-limit).map((batch) => tallyBatch(batch.id, batch.tasks.map((t) => t.snap.state)));
   }
 
   /** The failed items of a batch, for "retry failed". */
@@ -729,15 +720,7 @@ export class DownloadEngine {
     if (task.force) return null;
     const job = task.item.job;
     const asset = task.item.asset;
-    const sidecarPath = `${parentOf(path)}/${sanitiseSegment(`${job.id}.json`)}`;
-    const bytes = await this.deps.fs.readFile(sidecarPath).catch(() => null);
-    if (bytes === null) return null;
-    let listed: unknown;
-    try {
-      listed = (JSON.parse(new TextDecoder().decode(bytes)) as { files?: unknown }).files;
-    } catch {
-      return null;
-    }
+    const listed = filesOf(await this.readSidecar(sidecarPathOf(parentOf(path), job)));
     if (!Array.isArray(listed)) return null;
     const name = baseNameOf(path);
     const f = (listed as Array<Partial<SidecarFile> | null>).find((x) => x !== null && typeof x === 'object' && x.kind === asset.kind && x.index === asset.index && x.file === name);
@@ -1005,24 +988,22 @@ export class DownloadEngine {
       groups.set(path, group);
     }
     for (const [path, group] of groups) {
-      const listed = await this.sidecarListing(path);
-      const missing = group.files.filter((f) => !listed.has(`${f.kind}:${f.index}`));
+      // Read from disk, not the cache: a sidecar deleted by hand is still in the cache.
+      const onDisk = await this.readSidecar(path);
+      const missing = group.files.filter((f) => !listsAsset(onDisk, f));
       if (missing.length > 0) await this.writeSidecar(group.job, group.dir, missing, completionMs(group.job));
     }
   }
 
-  /** `kind:index` of every file a sidecar on disk lists (empty when it is missing or unreadable; the cache may be stale). */
-  private async sidecarListing(path: string): Promise<Set<string>> {
-    let files: unknown = [];
+  /** A sidecar as parsed JSON, or null when it is missing or unreadable. */
+  private async readSidecar(path: string): Promise<unknown> {
     const bytes = await this.deps.fs.readFile(path).catch(() => null);
+    if (bytes === null) return null;
     try {
-      if (bytes !== null) files = (JSON.parse(new TextDecoder().decode(bytes)) as { files?: unknown }).files;
+      return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     } catch {
-      files = [];
+      return null;
     }
-    const keys = new Set<string>();
-    if (Array.isArray(files)) for (const f of files as Array<Partial<SidecarFile> | null>) if (f && typeof f.kind === 'string' && typeof f.index === 'number') keys.add(`${f.kind}:${f.index}`);
-    return keys;
   }
 
   private writeSidecar(job: Job, dir: string, files: readonly SidecarFile[], when: number | null): Promise<void> {
@@ -1038,18 +1019,7 @@ export class DownloadEngine {
     const next = previous.then(async () => {
       this.sidecarPending.delete(path);
       const cached = this.sidecarCache.get(path);
-      let parsed: unknown = cached === undefined ? null : { files: cached };
-      if (cached === undefined) {
-        const existing = await this.deps.fs.readFile(path).catch(() => null);
-        if (existing !== null) {
-          try {
-            parsed = JSON.parse(new TextDecoder().decode(existing));
-          } catch {
-            parsed = null;
-          }
-        }
-      }
-      let merged: unknown = parsed;
+      let merged: unknown = cached === undefined ? await this.readSidecar(path) : { files: cached };
       for (const f of batch) {
         if (this.repairEntries.has(f) && listsAsset(merged, f)) continue; // never replace what a real download wrote
         merged = { files: mergeSidecarFiles(merged, f) };
@@ -1081,8 +1051,13 @@ const sidecarPathOf = (dir: string, job: Job): string => `${dir}/${sanitiseSegme
 /** Stands in for the hasher when checksums are off. */
 const NO_HASH: HasherFactory = () => ({ update: () => undefined, digest: () => '' });
 
+/** A parsed sidecar's `files` (unknown shape: it comes from disk). */
+function filesOf(sidecar: unknown): unknown {
+  return typeof sidecar === 'object' && sidecar !== null ? (sidecar as { files?: unknown }).files : undefined;
+}
+
 /** Whether a sidecar's file list (as merged so far) has an entry for this asset. */
 function listsAsset(sidecar: unknown, file: Pick<SidecarFile, 'kind' | 'index'>): boolean {
-  const files = typeof sidecar === 'object' && sidecar !== null ? (sidecar as { files?: unknown }).files : undefined;
+  const files = filesOf(sidecar);
   return Array.isArray(files) && files.some((f) => typeof f === 'object' && f !== null && (f as SidecarFile).kind === file.kind && (f as SidecarFile).index === file.index);
 }

@@ -10,6 +10,7 @@ import type { AppStatus, EventPayload, JobsDelta, Request, Response } from '../.
 import type { Asset, Job, JobStatus, Modality, ProviderId } from '../../../src-shared/job';
 import type { AppError, Result } from '../../../src-shared/result';
 import type { Settings } from '../../../src-shared/settings';
+import { tallyBatch } from '../../../src-shared/batch-counts';
 import type { BatchCounts, DownloadFile, DownloadsState } from '../../../src-shared/downloads';
 import { DEFAULT_DOWNLOAD_SETTINGS, TEMPLATE_VARIABLES } from './labels';
 
@@ -993,13 +994,11 @@ export function sampleImageJobs(count: number, now = Date.now()): Job[] {
 
 /** What main reports per request, from every file of it (the double keeps them all). */
 function batchCountsOf(files: readonly DownloadFile[]): BatchCounts[] {
-  const byBatch = new Map<string, BatchCounts>();
+  const byBatch = new Map<string, DownloadFile['state'][]>();
   for (const f of files) {
-    const c = byBatch.get(f.batchId) ?? { batchId: f.batchId, total: 0, done: 0, skipped: 0, failed: 0, cancelled: 0, pending: 0 };
-    c.total++;
-    if (f.state === 'done' || f.state === 'skipped' || f.state === 'failed' || f.state === 'cancelled') c[f.state]++;
-    else c.pending++;
-    byBatch.set(f.batchId, c);
+    const states = byBatch.get(f.batchId) ?? [];
+    states.push(f.state);
+    byBatch.set(f.batchId, states);
   }
-  return [...byBatch.values()];
+  return [...byBatch].map(([batchId, states]) => tallyBatch(batchId, states));
 }
