@@ -48,6 +48,7 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
   const { readFile } = await import('node:fs/promises');
   const { DownloadEngine } = await import('../../src-main/core/downloads/engine');
   const { createNodeFileSystem, nodeSha256 } = await import('../../src-main/adapters/node-fs');
+  const { createBlockingFileSystem } = await import('../../src-main/adapters/node-fs-blocking');
   const { createUndiciDownload } = await import('../../src-main/adapters/undici-download');
   const { systemClock } = await import('../../src-main/adapters/system-clock');
   const { makeAsset, makeJob } = await import('../../src-main/core/downloads/testing/fixtures');
@@ -71,8 +72,8 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
     },
   };
   const created = await DownloadEngine.create(
-    { http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
-    { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] !== '0', checksums: process.env['GW_CHECKSUMS'] === '1' },
+    { http, fs: process.env['GW_BLOCKING'] === '1' ? createBlockingFileSystem() : createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
+    { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] !== '0', writeSidecar: process.env['GW_SIDECAR'] !== '0', setFileTimes: process.env['GW_TIMES'] !== '0', checksums: process.env['GW_CHECKSUMS'] === '1' },
   );
   if (!created.ok) throw new Error(created.error.message);
   // Four assets per job, like a Midjourney grid's upscales.
@@ -88,7 +89,8 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
   const summary = await batch.value.done;
   const wallMs = performance.now() - t0;
   await http.close();
-  process.stdout.write(`${JSON.stringify({ wallMs, done: summary.done, failed: summary.failed.length, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  const ru = process.resourceUsage();
+  process.stdout.write(`${JSON.stringify({ wallMs, cpuMs: (ru.userCPUTime + ru.systemCPUTime) / 1000, done: summary.done, failed: summary.failed.length, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
 }
 
 // ── child: bare Node + undici (the floor) ───────────────────────────────────

@@ -8,7 +8,8 @@ import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readFile, realpath, rename, stat, statfs, unlink, utimes, appendFile } from 'node:fs/promises';
 import type { FileSystemPort, HasherFactory, WritableFile } from '../core/downloads/ports';
 
-function code(e: unknown): string | undefined {
+/** The Node-style error code (ENOENT, EEXIST, …) of a thrown error, if any. */
+export function errorCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
 }
 
@@ -16,10 +17,13 @@ async function orNull<T>(op: Promise<T>): Promise<T | null> {
   try {
     return await op;
   } catch (e) {
-    if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return null;
+    if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR') return null;
     throw e;
   }
 }
+
+/** What link() says on volumes without hard links (FAT, some network shares): fall back to check-then-rename. */
+export const NO_HARD_LINKS: ReadonlySet<string> = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
 
 export const nodeSha256: HasherFactory = () => {
   const h = createHash('sha256');
@@ -69,10 +73,10 @@ export function createNodeFileSystem(): FileSystemPort {
         // link() fails with EEXIST instead of replacing: the only portable no-clobber move.
         await link(from, to);
       } catch (e) {
-        const c = code(e);
+        const c = errorCode(e);
         if (c === 'EEXIST') throw e;
         // Volumes without hard links (FAT, some network shares): check, then rename.
-        if (c === 'EPERM' || c === 'ENOTSUP' || c === 'EOPNOTSUPP' || c === 'EXDEV' || c === 'ENOSYS') {
+        if (c !== undefined && NO_HARD_LINKS.has(c)) {
           if ((await orNull(stat(to))) !== null) throw Object.assign(new Error(`EEXIST: ${to}`), { code: 'EEXIST' });
           await rename(from, to);
           return;

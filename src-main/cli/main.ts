@@ -26,7 +26,8 @@ import { createHeadlessCore } from './compose';
 import { listJobs } from './list';
 import { downloadCommand } from './download';
 import { createUndiciDownload } from '../adapters/undici-download';
-import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
+import { nodeSha256 } from '../adapters/node-fs';
+import { createBlockingFileSystem } from '../adapters/node-fs-blocking';
 import { resolve } from 'node:path';
 import { runDemo } from './demo';
 import { EXIT, watchJobs } from './watch';
@@ -182,7 +183,8 @@ async function cmdDownload(values: Record<string, string | boolean | undefined>,
     return await downloadCommand(
       adapter,
       { http: headless.http, clock: systemClock, accountId: account, ...credentials },
-      { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
+      // Blocking file I/O: harmless on a CLI's own thread, and ~20 % faster than the thread pool (bench:download).
+      { http: downloadHttp, fs: createBlockingFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
       {
         ids: positionals.slice(1),
         out: resolve(out),

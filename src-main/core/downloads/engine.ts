@@ -111,6 +111,14 @@ const SPACE_CHECK_MS = 2_000;
 const SPACE_RECHECK_MS = 5_000;
 const MAX_COLLISIONS = 999;
 const SIDECAR_CACHE_MAX = 256;
+/**
+ * Longest a finished file's sidecar entry waits for the rest of its job: a
+ * grid's four upscales finishing together share one sidecar write instead of
+ * four (each write creates a temp file and renames it: the costliest file
+ * system work per download after the data itself). Bounded so that a crash
+ * leaves at most this much unlisted, which the sidecar repair restores.
+ */
+export const SIDECAR_HOLD_MS = 1_000;
 
 type AbortReason = 'pause' | 'cancel' | 'hold';
 
@@ -130,6 +138,8 @@ interface Task {
   ext: string;
   /** claim() just found no .part / .part.json under finalPath: the first attempt need not look again. */
   fresh: boolean;
+  /** Its bytes are in; the rename, ledger and sidecar steps are running. */
+  finishing: boolean;
 }
 
 interface Batch {
@@ -179,6 +189,8 @@ export class DownloadEngine {
   private readonly checkedDirs = new Set<string>();
   /** The files list of sidecars this engine wrote last (saves reading them back for the next merge). */
   private readonly sidecarCache = new Map<string, SidecarFile[]>();
+  /** Sidecar entries held back while other files of their job are still queued or running (see SIDECAR_HOLD_MS). */
+  private readonly sidecarHeld = new Map<string, { job: Job; dir: string; files: SidecarFile[]; when: number | null; timer: TimerHandle }>();
   /** Background fsyncs of big .part files: at most this many at once (they hold thread-pool threads). */
   private readonly syncGate: SyncGate = { active: 0, max: 2 };
   private active = 0;
@@ -428,6 +440,7 @@ export class DownloadEngine {
       extConfident: confident,
       ext,
       fresh: false,
+      finishing: false,
     };
   }
 
@@ -467,6 +480,7 @@ export class DownloadEngine {
       task.meter.reset();
     }
     if (state === 'done') this.finishedBytes += task.snap.bytes;
+    if (state !== 'active' && state !== 'queued' && this.sidecarHeld.size > 0) this.releaseSidecarsOf(task);
     this.emitFile(task, true);
     this.emitAggregate(true);
     const batch = this.batches.get(task.snap.batchId);
@@ -485,8 +499,11 @@ export class DownloadEngine {
       failed: batch.tasks.filter((t) => t.snap.state === 'failed').map((t) => ({ ...t.snap })),
       bytes: batch.tasks.filter((t) => t.snap.state === 'done').reduce((n, t) => n + t.snap.bytes, 0),
     };
-    batch.resolve(summary);
-    this.emit({ type: 'batch-done', summary });
+    // Every sidecar entry held back for this batch's jobs is written before anyone hears it is over.
+    void this.flushSidecars().then(() => {
+      batch.resolve(summary);
+      this.emit({ type: 'batch-done', summary });
+    });
   }
 
   private stopTask(task: Task, reason: AbortReason): void {
@@ -555,10 +572,13 @@ export class DownloadEngine {
     }
     task.controller = null;
     if (outcome.ok === true) {
+      task.finishing = true;
       try {
         await this.finish(task, outcome.result);
+        task.finishing = false;
         this.setState(task, 'done');
       } catch (e) {
+        task.finishing = false;
         const f = e instanceof TransferError ? e.failure : diskFailure(e);
         await this.fail(task, f);
       }
@@ -952,8 +972,60 @@ export class DownloadEngine {
       result.partMeta === false ? undefined : fs.unlink(metaPath).catch(() => undefined),
       this.settings.setFileTimes && when !== null ? fs.utimes(finalPath, when, when).catch((e: unknown) => this.logger.warn('could not set file time', { error: String(e) })) : undefined,
       this.ledger.record(entry),
-      this.settings.writeSidecar ? this.writeSidecar(job, parentOf(finalPath), [sidecarFile], when).catch((e: unknown) => this.logger.warn('could not write sidecar', { error: String(e) })) : undefined,
+      this.settings.writeSidecar ? this.recordSidecar(task, parentOf(finalPath), sidecarFile, when) : undefined,
     ]);
+  }
+
+  /** Adds a finished file to its job's sidecar: now, or held while the job's other files are still on their way. */
+  private recordSidecar(task: Task, dir: string, file: SidecarFile, when: number | null): Promise<void> {
+    const job = task.item.job;
+    const path = sidecarPathOf(dir, job);
+    const held = this.sidecarHeld.get(path);
+    if (this.siblingsInFlight(task)) {
+      if (held !== undefined) held.files.push(file);
+      else this.sidecarHeld.set(path, { job, dir, files: [file], when, timer: this.deps.clock.setTimeout(() => void this.releaseSidecar(path), SIDECAR_HOLD_MS) });
+      return Promise.resolve();
+    }
+    if (held !== undefined) {
+      this.deps.clock.clearTimeout(held.timer);
+      this.sidecarHeld.delete(path);
+    }
+    return this.writeSidecarLogged(job, dir, held === undefined ? [file] : [...held.files, file], when);
+  }
+
+  /**
+   * Whether another file of this task's job is queued or still receiving
+   * (its sidecar entry will follow soon). One that is already finishing does
+   * not count: it writes what is held when its own entry comes.
+   */
+  private siblingsInFlight(task: Task): boolean {
+    const job = task.item.job;
+    return this.tasks.some((t) => t !== task && !t.finishing && (t.snap.state === 'queued' || t.snap.state === 'active') && t.item.job.id === job.id && t.item.job.accountId === job.accountId && t.item.job.provider === job.provider);
+  }
+
+  /** A file stopped (done, failed, paused…): write its job's held entries if nothing else of that job is on its way. */
+  private releaseSidecarsOf(task: Task): void {
+    const job = task.item.job;
+    for (const [path, held] of this.sidecarHeld) {
+      if (held.job.id === job.id && held.job.accountId === job.accountId && held.job.provider === job.provider && !this.siblingsInFlight(task)) void this.releaseSidecar(path);
+    }
+  }
+
+  private releaseSidecar(path: string): Promise<void> {
+    const held = this.sidecarHeld.get(path);
+    if (held === undefined) return Promise.resolve();
+    this.deps.clock.clearTimeout(held.timer);
+    this.sidecarHeld.delete(path);
+    return this.writeSidecarLogged(held.job, held.dir, held.files, held.when);
+  }
+
+  /** Writes every held sidecar entry and waits for all sidecar writes under way. */
+  private async flushSidecars(): Promise<void> {
+    await Promise.all([...[...this.sidecarHeld.keys()].map((p) => this.releaseSidecar(p)), ...this.sidecarLocks.values()]);
+  }
+
+  private writeSidecarLogged(job: Job, dir: string, files: readonly SidecarFile[], when: number | null): Promise<void> {
+    return this.writeSidecar(job, dir, files, when).catch((e: unknown) => this.logger.warn('could not write sidecar', { error: String(e) }));
   }
 
   /**

@@ -1,0 +1,124 @@
+/**
+ * The two FileSystemPort adapters (thread-pool and blocking) against the same
+ * contract, on a real temp folder: the engine must not be able to tell them
+ * apart, apart from speed.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FileSystemPort } from '../core/downloads/ports';
+import { createNodeFileSystem } from './node-fs';
+import { createBlockingFileSystem } from './node-fs-blocking';
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const codeOf = async (p: Promise<unknown>): Promise<unknown> => p.then(() => 'resolved', (e: unknown) => (e as { code?: unknown }).code);
+
+describe.each([
+  ['thread pool', createNodeFileSystem],
+  ['blocking', createBlockingFileSystem],
+] as const)('FileSystemPort over node:fs (%s)', (_name, make) => {
+  let dir: string;
+  let fs: FileSystemPort;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'genwatch-fs-'));
+    fs = make();
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes chunk lists in order, appends, truncates, syncs and closes', async () => {
+    const path = join(dir, 'a.part');
+    const f = await fs.open(path, 'truncate');
+    await f.write([bytes('he'), bytes('llo'), bytes(' ')]);
+    await f.write([bytes('world')]);
+    await f.sync();
+    await f.close();
+    expect(readFileSync(path, 'utf8')).toBe('hello world');
+    const g = await fs.open(path, 'append');
+    await g.write([bytes('!')]);
+    await g.truncate(5);
+    await g.close();
+    expect(readFileSync(path, 'utf8')).toBe('hello');
+    const h = await fs.open(path, 'truncate');
+    await h.close();
+    expect(statSync(path).size).toBe(0);
+  });
+
+  it('writes a large chunk list completely', async () => {
+    const path = join(dir, 'big');
+    const chunks = Array.from({ length: 40 }, (_, i) => new Uint8Array(64 * 1024).fill(i));
+    const f = await fs.open(path, 'truncate');
+    await f.write(chunks);
+    await f.close();
+    const back = readFileSync(path);
+    expect(back.length).toBe(40 * 64 * 1024);
+    expect(back[39 * 64 * 1024]).toBe(39);
+  });
+
+  it('stat / readFile give null for missing files, real values otherwise', async () => {
+    expect(await fs.stat(join(dir, 'nope'))).toBeNull();
+    expect(await fs.readFile(join(dir, 'nope'))).toBeNull();
+    expect(await fs.stat(join(dir, 'nope', 'deeper'))).toBeNull();
+    writeFileSync(join(dir, 'x'), 'abc');
+    expect(await fs.stat(join(dir, 'x'))).toMatchObject({ size: 3, isFile: true });
+    expect(await fs.stat(dir)).toMatchObject({ isFile: false });
+    expect(new TextDecoder().decode((await fs.readFile(join(dir, 'x'))) ?? new Uint8Array())).toBe('abc');
+  });
+
+  it('reads chunks from an offset and a range at a position', async () => {
+    const path = join(dir, 'r');
+    const data = Buffer.alloc(3 * 1024 * 1024 + 7, 0);
+    for (let i = 0; i < data.length; i++) data[i] = i % 251;
+    writeFileSync(path, data);
+    const parts: Uint8Array[] = [];
+    for await (const c of fs.readChunks(path, 10)) parts.push(c);
+    expect(Buffer.concat(parts).equals(data.subarray(10))).toBe(true);
+    expect(Buffer.from(await fs.readAt(path, 5, 4)).equals(data.subarray(5, 9))).toBe(true);
+    expect((await fs.readAt(path, data.length - 2, 10)).length).toBe(2);
+  });
+
+  it('rename replaces; renameNoReplace refuses with EEXIST and keeps both files', async () => {
+    writeFileSync(join(dir, 'a'), 'A');
+    writeFileSync(join(dir, 'b'), 'B');
+    expect(await codeOf(fs.renameNoReplace(join(dir, 'a'), join(dir, 'b')))).toBe('EEXIST');
+    expect(readFileSync(join(dir, 'a'), 'utf8')).toBe('A');
+    expect(readFileSync(join(dir, 'b'), 'utf8')).toBe('B');
+    await fs.renameNoReplace(join(dir, 'a'), join(dir, 'c'));
+    expect(existsSync(join(dir, 'a'))).toBe(false);
+    expect(readFileSync(join(dir, 'c'), 'utf8')).toBe('A');
+    await fs.rename(join(dir, 'c'), join(dir, 'b'));
+    expect(readFileSync(join(dir, 'b'), 'utf8')).toBe('A');
+  });
+
+  it('unlink ignores missing files; mkdirp, appendFile, utimes, realpath, freeBytes work', async () => {
+    await fs.unlink(join(dir, 'missing'));
+    await fs.mkdirp(join(dir, 'x', 'y'));
+    await fs.mkdirp(join(dir, 'x', 'y'));
+    await fs.appendFile(join(dir, 'x', 'y', 'log'), bytes('1\n'));
+    await fs.appendFile(join(dir, 'x', 'y', 'log'), bytes('2\n'));
+    expect(readFileSync(join(dir, 'x', 'y', 'log'), 'utf8')).toBe('1\n2\n');
+    const when = Date.UTC(2024, 0, 2, 3, 4, 5);
+    await fs.utimes(join(dir, 'x', 'y', 'log'), when, when);
+    expect(statSync(join(dir, 'x', 'y', 'log')).mtimeMs).toBe(when);
+    expect(await fs.realpath(join(dir, 'x', '..', 'x', 'y'))).toBe(join(await fs.realpath(dir), 'x', 'y'));
+    expect(await fs.freeBytes(dir)).toBeGreaterThan(0);
+    await fs.unlink(join(dir, 'x', 'y', 'log'));
+    expect(existsSync(join(dir, 'x', 'y', 'log'))).toBe(false);
+  });
+
+  it('failures reject (never throw synchronously) and carry Node error codes', async () => {
+    mkdirSync(join(dir, 'd'));
+    let thrown: unknown = null;
+    let rejected: Promise<unknown> | null = null;
+    try {
+      rejected = codeOf(fs.open(join(dir, 'no', 'such', 'dir', 'f'), 'truncate'));
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeNull();
+    expect(await rejected).toBe('ENOENT');
+    expect(await codeOf(fs.open(join(dir, 'd'), 'truncate'))).toBe('EISDIR');
+    expect(await codeOf(fs.realpath(join(dir, 'missing')))).toBe('ENOENT');
+  });
+});
