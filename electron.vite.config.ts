@@ -28,6 +28,8 @@ export default defineConfig({
         input: {
           index: resolve('src-main/shell/main.ts'),
           cli: resolve('src-main/cli/main.ts'),
+          // The download data path's worker thread (started by adapters/worker-transfers.ts).
+          'transfer-worker': resolve('src-main/adapters/transfer-worker.ts'),
         },
         output: { entryFileNames: '[name].js' },
       },

@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { DOWNLOAD_NODE_FLAGS } from '../../src-main/cli/relaunch';
+
 const ROOT = resolve(import.meta.dirname, '../..');
 const SELF = resolve(import.meta.dirname, 'download.ts');
 const MiB = 1024 * 1024;
@@ -49,6 +51,7 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
   const { DownloadEngine } = await import('../../src-main/core/downloads/engine');
   const { createNodeFileSystem, nodeSha256 } = await import('../../src-main/adapters/node-fs');
   const { createBlockingFileSystem } = await import('../../src-main/adapters/node-fs-blocking');
+  const { createWorkerTransfers } = await import('../../src-main/adapters/worker-transfers');
   const { createUndiciDownload } = await import('../../src-main/adapters/undici-download');
   const { systemClock } = await import('../../src-main/adapters/system-clock');
   const { makeAsset, makeJob } = await import('../../src-main/core/downloads/testing/fixtures');
@@ -72,8 +75,12 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
     },
   };
   const created = await DownloadEngine.create(
-    { http, fs: process.env['GW_BLOCKING'] === '1' ? createBlockingFileSystem() : createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
-    { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] !== '0', writeSidecar: process.env['GW_SIDECAR'] !== '0', setFileTimes: process.env['GW_TIMES'] !== '0', checksums: process.env['GW_CHECKSUMS'] === '1' },
+    // GW_MODE=app: as the desktop app runs it (thread-pool file I/O here, transfers in the worker thread);
+    // otherwise as the CLI runs it (everything on this thread, blocking file I/O; started with DOWNLOAD_NODE_FLAGS by runEngine).
+    process.env['GW_MODE'] === 'app'
+      ? { http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, transfers: createWorkerTransfers(new URL('../../src-main/adapters/transfer-worker.js', import.meta.url)) }
+      : { http, fs: createBlockingFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
+    { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] !== '0', checksums: process.env['GW_CHECKSUMS'] === '1' },
   );
   if (!created.ok) throw new Error(created.error.message);
   // Four assets per job, like a Midjourney grid's upscales.
@@ -90,7 +97,8 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
   const wallMs = performance.now() - t0;
   await http.close();
   const ru = process.resourceUsage();
-  process.stdout.write(`${JSON.stringify({ wallMs, cpuMs: (ru.userCPUTime + ru.systemCPUTime) / 1000, done: summary.done, failed: summary.failed.length, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ wallMs, cpuMs: (ru.userCPUTime + ru.systemCPUTime) / 1000, done: summary.done, failed: summary.failed.length, maxRssMB: ru.maxRSS / 1024 })}\n`);
+  // The transfer worker (app mode) is unref'd when idle: nothing keeps this child alive now.
 }
 
 // ── child: bare Node + undici (the floor) ───────────────────────────────────
@@ -147,7 +155,8 @@ async function buildChildren(): Promise<string> {
   const { dirname, relative } = await import('node:path');
   const ts = (await import('typescript')).default;
   const seen = new Set<string>();
-  const queue = [SELF];
+  // The transfer worker is started by path, not imported: build it explicitly.
+  const queue = [SELF, join(ROOT, 'src-main/adapters/transfer-worker.ts')];
   const resolveTs = async (from: string, spec: string): Promise<string> => {
     const bare = resolve(dirname(from), spec);
     for (const candidate of [`${bare}.ts`, join(bare, 'index.ts'), bare]) if ((await stat(candidate).catch(() => null))?.isFile() === true) return candidate;
@@ -234,7 +243,9 @@ async function timeCommand(cmd: string, args: string[]): Promise<number> {
 
 async function runEngine(dir: string, urlFile: string, k: number, env: Record<string, string> = {}, role: 'engine' | 'bare' = 'engine'): Promise<{ wallMs: number; done: number; failed: number; maxRssMB: number }> {
   const [cmd, args] = childArgs(role, dir, urlFile, String(k));
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  // The CLI's downloads run in a Node started with these flags (cli/relaunch.ts): so do its runs here.
+  const flags = role === 'engine' && env['GW_MODE'] !== 'app' ? DOWNLOAD_NODE_FLAGS : [];
+  const child = spawn(cmd, [...flags, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return JSON.parse(await firstLine(child)) as { wallMs: number; done: number; failed: number; maxRssMB: number };
 }
 
@@ -247,27 +258,39 @@ function onPath(bin: string): boolean {
   }
 }
 
+/** The genwatch configurations each round runs (env for the engine child). */
+const VARIANTS: Record<string, Record<string, string>> = {
+  /** As the desktop app runs it: transfers in a worker thread (blocking writes there), per-file steps through the thread pool. */
+  app: { GW_MODE: 'app' },
+  /** As `genwatch download` runs it: one thread, blocking file I/O, Node started with DOWNLOAD_NODE_FLAGS. */
+  cli: { GW_MODE: 'cli' },
+  /** The CLI without fsync before each rename (curl never fsyncs). */
+  cliNoFsync: { GW_MODE: 'cli', GW_FSYNC: '0' },
+  /** The CLI with SHA-256 checksums on (the "Record SHA-256 checksums" setting). */
+  cliChecksums: { GW_MODE: 'cli', GW_CHECKSUMS: '1' },
+} satisfies Record<'app' | 'cli' | 'cliNoFsync' | 'cliChecksums', Record<string, string>>;
+type Variant = 'app' | 'cli' | 'cliNoFsync' | 'cliChecksums';
+
 interface CaseFigures {
   files: number;
   sizeMiB: number;
   k: number;
-  genwatchMs: number;
-  /** The same run without fsync before each rename (curl never fsyncs). */
-  genwatchNoFsyncMs: number;
-  /** The same run with SHA-256 checksums on (the "Record SHA-256 checksums" setting). */
-  genwatchChecksumsMs: number;
+  /** Median wall time per genwatch configuration (see VARIANTS). */
+  genwatchMs: Record<Variant, number>;
   /** Bare Node + undici, writing each body and nothing else: the runtime's floor here. */
   nodeFloorMs: number;
   curlMs: number;
   aria2cMs: number | null;
-  ratio: number;
-  ratioNoFsync: number;
-  ratioChecksums: number;
+  /** genwatch / curl per configuration. */
+  ratio: Record<Variant, number>;
   ratioNodeFloor: number;
+  /** Highest maxRSS of any genwatch child (the app mode includes its worker thread)… */
   genwatchPeakRssMB: number;
+  /** …and per configuration. */
+  peakRssMB: Record<Variant, number>;
   rounds: number;
   /** Every run, in order, for the medians above. */
-  allMs: { curl: number[]; genwatch: number[]; genwatchNoFsync: number[]; genwatchChecksums: number[]; nodeFloor: number[] };
+  allMs: Record<Variant | 'curl' | 'nodeFloor', number[]>;
 }
 
 function median(xs: readonly number[]): number {
@@ -281,12 +304,13 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 /**
  * Fairness: the same URLs (same emulator, warmed once), the same K, every
  * tool writing every file to disk (curl with `output` per URL). Each round
- * runs curl, genwatch (default settings), genwatch without fsync, genwatch
- * with checksums and the bare Node + undici floor, in a rotating order, and
- * the figures are medians over ROUNDS rounds. curl is timed from spawn to
- * exit (its start-up, `curlStartMs`, is a few ms); genwatch from enqueue to
- * the batch's end inside its already-started child (Node start-up and module
- * loading excluded: in the app the engine is long-lived).
+ * runs curl, every genwatch configuration in VARIANTS (default settings
+ * unless it says otherwise) and the bare Node + undici floor, in a rotating
+ * order, and the figures are medians over ROUNDS rounds. curl is timed from
+ * spawn to exit (its start-up, `curlStartMs`, is a few ms); genwatch from
+ * enqueue to the batch's end inside its already-started child (Node start-up
+ * and module loading excluded: in the app the engine is long-lived; the app
+ * mode's worker thread is started by the first transfer, inside the timing).
  */
 async function benchCase(emu: Emu, work: string, name: string, files: number, size: number, k: number): Promise<CaseFigures> {
   const urls = Array.from({ length: files }, (_, i) => `${emu.url}/assets/bench/${name}/${i}.bin?size=${size}`);
@@ -302,35 +326,22 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   console.log(`${name}: curl ${curlArgs.join(' ')}   (config: one "url" + "output" pair per file)`);
   const gwDir = join(work, `${name}-genwatch`);
 
-  const runs = { curl: [] as number[], genwatch: [] as number[], noSync: [] as number[], checksums: [] as number[], floor: [] as number[], rss: 0 };
+  const runs: Record<Variant | 'curl' | 'nodeFloor', number[]> = { curl: [], nodeFloor: [], app: [], cli: [], cliNoFsync: [], cliChecksums: [] };
+  const rssBy: Record<Variant, number> = { app: 0, cli: 0, cliNoFsync: 0, cliChecksums: 0 };
   const steps: Array<() => Promise<void>> = [
     async () => {
       runs.curl.push(await timeCommand('curl', curlArgs));
       await rm(curlDir, { recursive: true, force: true });
     },
-    async () => {
-      const gw = await runEngine(gwDir, urlFile, k);
-      if (gw.done !== files) throw new Error(`genwatch finished ${gw.done}/${files} files (${gw.failed} failed)`);
-      runs.genwatch.push(gw.wallMs);
-      runs.rss = Math.max(runs.rss, gw.maxRssMB);
+    ...(Object.keys(VARIANTS) as Variant[]).map((variant) => async () => {
+      const gw = await runEngine(gwDir, urlFile, k, VARIANTS[variant]);
+      if (gw.done !== files) throw new Error(`genwatch (${variant}) finished ${gw.done}/${files} files (${gw.failed} failed)`);
+      runs[variant].push(gw.wallMs);
+      rssBy[variant] = Math.max(rssBy[variant], Math.round(gw.maxRssMB));
       await rm(gwDir, { recursive: true, force: true });
-    },
+    }),
     async () => {
-      const gw = await runEngine(gwDir, urlFile, k, { GW_FSYNC: '0' });
-      if (gw.done !== files) throw new Error(`genwatch (no fsync) finished ${gw.done}/${files} files (${gw.failed} failed)`);
-      runs.noSync.push(gw.wallMs);
-      runs.rss = Math.max(runs.rss, gw.maxRssMB);
-      await rm(gwDir, { recursive: true, force: true });
-    },
-    async () => {
-      const gw = await runEngine(gwDir, urlFile, k, { GW_CHECKSUMS: '1' });
-      if (gw.done !== files) throw new Error(`genwatch (checksums) finished ${gw.done}/${files} files (${gw.failed} failed)`);
-      runs.checksums.push(gw.wallMs);
-      runs.rss = Math.max(runs.rss, gw.maxRssMB);
-      await rm(gwDir, { recursive: true, force: true });
-    },
-    async () => {
-      runs.floor.push((await runEngine(gwDir, urlFile, k, {}, 'bare')).wallMs);
+      runs.nodeFloor.push((await runEngine(gwDir, urlFile, k, {}, 'bare')).wallMs);
       await rm(gwDir, { recursive: true, force: true });
     },
   ];
@@ -345,30 +356,27 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   }
 
   const curlMs = median(runs.curl);
-  const gwMs = median(runs.genwatch);
-  const noSyncMs = median(runs.noSync);
-  const checksumsMs = median(runs.checksums);
-  const floorMs = median(runs.floor);
+  const floorMs = median(runs.nodeFloor);
+  const variants = Object.keys(VARIANTS) as Variant[];
+  const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(runs[v]))])) as Record<Variant, number>;
   const figures: CaseFigures = {
     files,
     sizeMiB: size / MiB,
     k,
     rounds: ROUNDS,
-    genwatchMs: Math.round(gwMs),
-    genwatchNoFsyncMs: Math.round(noSyncMs),
-    genwatchChecksumsMs: Math.round(checksumsMs),
+    genwatchMs: ms,
     nodeFloorMs: Math.round(floorMs),
     curlMs: Math.round(curlMs),
     aria2cMs: aria2cMs === null ? null : Math.round(aria2cMs),
-    ratio: Number((gwMs / curlMs).toFixed(3)),
-    ratioNoFsync: Number((noSyncMs / curlMs).toFixed(3)),
-    ratioChecksums: Number((checksumsMs / curlMs).toFixed(3)),
+    ratio: Object.fromEntries(variants.map((v) => [v, Number((median(runs[v]) / curlMs).toFixed(3))])) as Record<Variant, number>,
     ratioNodeFloor: Number((floorMs / curlMs).toFixed(3)),
-    genwatchPeakRssMB: Math.round(runs.rss),
-    allMs: { curl: runs.curl.map(Math.round), genwatch: runs.genwatch.map(Math.round), genwatchNoFsync: runs.noSync.map(Math.round), genwatchChecksums: runs.checksums.map(Math.round), nodeFloor: runs.floor.map(Math.round) },
+    genwatchPeakRssMB: Math.max(...Object.values(rssBy)),
+    peakRssMB: rssBy,
+    allMs: Object.fromEntries(Object.entries(runs).map(([key, xs]) => [key, xs.map(Math.round)])) as CaseFigures['allMs'],
   };
+  const r = figures.ratio;
   console.log(
-    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: genwatch ${figures.genwatchMs} ms, curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`} → ratio ${figures.ratio} (goal ≤ 1.1; without fsync ${figures.ratioNoFsync}, with checksums ${figures.ratioChecksums}; bare Node + undici, writing and nothing else, ${figures.ratioNodeFloor}); genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200); runs ${JSON.stringify(figures.allMs)}`,
+    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`}; genwatch/curl (goal ≤ 1.1): app ${r.app}, CLI ${r.cli} (without fsync ${r.cliNoFsync}, with checksums ${r.cliChecksums}); bare Node + undici, writing and nothing else, ${figures.ratioNodeFloor}; genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200; ${JSON.stringify(figures.peakRssMB)}); runs ${JSON.stringify(figures.allMs)}`,
   );
   return figures;
 }
@@ -382,7 +390,7 @@ async function killAndResume(emu: Emu, work: string, files: number, size: number
   const dir = join(work, 'kill-genwatch');
   await emu.served(true);
   const [cmd, args] = childArgs('engine', dir, urlFile, String(k));
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GW_REPORT: '1' } });
+  const child = spawn(cmd, [...DOWNLOAD_NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GW_REPORT: '1' } });
   const received = new Map<string, number>();
   const lines = createInterface({ input: child.stdout });
   lines.on('line', (l) => {
@@ -435,8 +443,10 @@ async function main(): Promise<void> {
       large,
       resume,
       goals: {
-        ratioSmall: small.ratio <= 1.1,
-        ratioLarge: large.ratio <= 1.1,
+        ratioSmallApp: small.ratio.app <= 1.1,
+        ratioSmallCli: small.ratio.cli <= 1.1,
+        ratioLargeApp: large.ratio.app <= 1.1,
+        ratioLargeCli: large.ratio.cli <= 1.1,
         peakRss: Math.max(small.genwatchPeakRssMB, large.genwatchPeakRssMB) <= 200,
         fetchedTwiceServerSide: resume.fetchedTwicePerFileMax <= resume.chunkBytes,
         receivedTwiceClientSide: resume.receivedNotWrittenPerFileMax <= resume.chunkBytes + 64 * 1024,

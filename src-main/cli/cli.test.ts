@@ -3,7 +3,7 @@
  * emulator started by `genwatch emulator`. Uses out/main/cli.js when present,
  * otherwise builds it once.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import { JOB_STATUSES, JobSchema } from '../../src-shared/job';
 import type { Job } from '../../src-shared/job';
 import { bulkScenario, demoScenario, ManualClock, startEmulator, TEST_APIFRAME_KEY } from '../emulator';
 import type { RunningEmulator } from '../emulator';
-import { cleanEnv, ensureCliBuilt, killChildren, run, startEmulatorProcess } from './testing/cli-process';
+import { DOWNLOAD_NODE_FLAGS } from './relaunch';
+import { cleanEnv, collect, ensureCliBuilt, killChildren, run, start, startEmulatorProcess } from './testing/cli-process';
 
 /** From the demo scenario (the emulator's default): a job that completes and the one whose model run fails. */
 const DEMO = demoScenario(0).apiframe.jobs;
@@ -362,4 +363,33 @@ describe('genwatch download', () => {
     expect(bytes).toBeGreaterThan(256 * 1024);
     expect(elapsed).toBeGreaterThanOrEqual(((bytes - 64 * 1024) / (rate * 1024 * 1024)) * 1000 * 0.9);
   }, 60_000);
+
+  /** Command lines of running processes that mention `text` (Linux /proc). */
+  const processesWith = (text: string): string[] =>
+    readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        } catch {
+          return '';
+        }
+      })
+      .filter((cmd) => cmd.includes(text));
+
+  it.skipIf(process.platform !== 'linux')('downloads run in a relaunched Node with a small young generation; SIGTERM to the CLI stops both processes (Linux: reads /proc)', async () => {
+    const { env } = await historyEmulator(2);
+    const out = outDir();
+    const child = start(['download', 'apiframe', '--out', out, '--limit-rate', '0.05'], env);
+    const exited = collect(child);
+    for (let i = 0; i < 200 && processesWith(out).length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    const running = processesWith(out);
+    expect(running).toHaveLength(2);
+    expect(running.filter((cmd) => DOWNLOAD_NODE_FLAGS.every((flag) => cmd.includes(flag)))).toHaveLength(1);
+    child.kill('SIGTERM');
+    const result = await exited;
+    expect(result.code).toBe(143);
+    for (let i = 0; i < 40 && processesWith(out).length > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(processesWith(out)).toEqual([]);
+  }, 30_000);
 });

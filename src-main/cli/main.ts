@@ -33,6 +33,7 @@ import { runDemo } from './demo';
 import { EXIT, watchJobs } from './watch';
 import type { WatchIo } from './watch';
 import { VERSION } from './version';
+import { relaunch, relaunchArgs } from './relaunch';
 
 const USAGE = `genwatch ${VERSION}: watch AI generation jobs from the terminal
 
@@ -379,7 +380,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+const relaunchWith = relaunchArgs(process.argv, process.execArgv, process.env);
+(relaunchWith !== null ? relaunch(relaunchWith) : main(process.argv.slice(2))).then(
   (code) => {
     process.exitCode = code;
   },

@@ -14,6 +14,7 @@ import { systemClock } from '../adapters/system-clock';
 import { createUndiciHttp } from '../adapters/undici-http';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
 import { createUndiciDownload } from '../adapters/undici-download';
+import { createWorkerTransfers } from '../adapters/worker-transfers';
 import { demoConfig, demoJobs } from '../composition/demo-mode';
 import { ok } from '../../src-shared/result';
 import { GenwatchCore } from '../core/genwatch-core';
@@ -131,7 +132,9 @@ async function start(): Promise<void> {
     platform: process.platform,
     openExternal: (url) => shell.openExternal(url),
     downloads: {
-      engine: { http: createUndiciDownload(), fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, logger: consoleLogger },
+      // The bytes of every download go through a worker thread (adapters/transfer-worker.ts): this
+      // thread answers the window and the tray, and keeps only the per-file steps (rename, ledger, sidecar).
+      engine: { http: createUndiciDownload(), fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, logger: consoleLogger, transfers: createWorkerTransfers(new URL('./transfer-worker.js', import.meta.url)) },
       pickFolder: async () => {
         const options = { title: 'Choose where genwatch saves results', properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
         const picked = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);

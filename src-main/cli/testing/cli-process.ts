@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const CLI = join(ROOT, 'out/main/cli.js');
+/** The download transfer worker, built with the CLI (electron-vite builds every main entry together). */
+export const TRANSFER_WORKER = join(ROOT, 'out/main/transfer-worker.js');
 
 export interface Exited {
   code: number | null;
@@ -44,14 +46,14 @@ export function killChildren(): void {
   children.clear();
 }
 
-/** True when out/main/cli.js is missing or older than any of `sources` (absolute paths). */
+/** True when out/main/cli.js (or the transfer worker) is missing or older than any of `sources` (absolute paths). */
 function stale(sources: string[]): boolean {
-  if (!existsSync(CLI)) return true;
+  if (!existsSync(CLI) || !existsSync(TRANSFER_WORKER)) return true;
   const built = statSync(CLI).mtimeMs;
   return sources.some((source) => existsSync(source) && statSync(source).mtimeMs > built);
 }
 
-/** Builds out/main/cli.js when it is missing or older than `sources`; for a beforeAll with a long timeout. */
+/** Builds out/main/cli.js (and transfer-worker.js) when it is missing or older than `sources`; for a beforeAll with a long timeout. */
 export async function ensureCliBuilt(sources: string[] = []): Promise<void> {
   if (!stale(sources)) return;
   await new Promise<void>((done, fail) => {

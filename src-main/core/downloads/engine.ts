@@ -18,7 +18,7 @@ import type { LedgerEntry } from './ledger';
 import { assetKeyOf, DownloadLedger, ledgerKeyFor } from './ledger';
 import { DEFAULT_TEMPLATE, extensionFromContentType, inferExtension, renderName, validateTemplate } from './naming';
 import { endsWithIend, IEND_CHUNK, isPng, pngTextChunks } from './png-metadata';
-import type { DownloadHttpPort, FileSystemPort, HasherFactory } from './ports';
+import type { DownloadHttpPort, FileSystemPort, HasherFactory, TransferRunner } from './ports';
 import { RateLimiter } from './rate-limit';
 import { etaMs, SpeedMeter } from './progress';
 import { baseNameOf, isInsideRoot, joinInsideRoot, parentOf, sanitiseSegment } from './sanitise';
@@ -26,9 +26,10 @@ import { buildSidecar, mergeSidecarFiles, pngTextFor, xmpFieldsFor } from './sid
 import type { SidecarFile } from './sidecar';
 import { expectedMedia } from './sniff';
 import type { AssetSource } from './sources';
+import { specsOf } from './sources';
 import type { TransferResult, TransferTarget } from './transfer';
 import type { SyncGate } from './transfer';
-import { readPartMeta, transfer, writeFileAtomic } from './transfer';
+import { NO_HASH, readPartMeta, transfer, writeFileAtomic } from './transfer';
 import type { AggregateProgress, BatchHandle, BatchSummary, DownloadEvent, DownloadItem, EnqueueOptions, FileSnapshot, FileState } from './types';
 import { isFinished } from './types';
 import { hostOf, isAllowedDownloadUrl } from './url-safety';
@@ -41,6 +42,12 @@ export interface DownloadDeps {
   clock: Clock;
   random: Random;
   logger?: Logger;
+  /**
+   * Where transfer attempts run when given (a worker thread: see
+   * adapters/worker-transfers.ts); without it, or when a source cannot be
+   * described as data, they run here through `http` and `fs`.
+   */
+  transfers?: TransferRunner;
 }
 
 export interface DownloadSettings {
@@ -212,6 +219,7 @@ export class DownloadEngine {
     this.settings = settings;
     this.logger = deps.logger ?? silentLogger;
     this.limiter = new RateLimiter(deps.clock, settings.maxBytesPerSecond);
+    deps.transfers?.setRateLimit(settings.maxBytesPerSecond);
   }
 
   /** Creates the root if needed and loads its ledger. */
@@ -243,7 +251,10 @@ export class DownloadEngine {
     }
     this.settings = { ...this.settings, ...patch };
     this.ledger.sync = this.settings.fsync;
-    if (this.limiter.rate !== this.settings.maxBytesPerSecond) this.limiter.setRate(this.settings.maxBytesPerSecond);
+    if (this.limiter.rate !== this.settings.maxBytesPerSecond) {
+      this.limiter.setRate(this.settings.maxBytesPerSecond);
+      this.deps.transfers?.setRateLimit(this.settings.maxBytesPerSecond);
+    }
     this.pump();
     return ok(undefined);
   }
@@ -563,7 +574,7 @@ export class DownloadEngine {
       const target = this.target(task);
       target.fresh = task.fresh;
       task.fresh = false;
-      const result = await transfer(this.transferDeps(task, controller.signal), target);
+      const result = await this.runTransfer(task, controller.signal, target);
       outcome = { ok: true, result };
     } catch (e) {
       if (controller.signal.aborted) outcome = { ok: 'aborted' };
@@ -649,6 +660,23 @@ export class DownloadEngine {
     return { key: ledgerKeyFor(task.item.job, task.item.asset), url: task.snap.url, partPath: `${finalPath}.part`, metaPath: `${finalPath}.part.json`, expected: expectedMedia(task.item.asset.kind) };
   }
 
+  /** One attempt: on the transfer runner (another thread) when there is one and the sources can go there, else here. */
+  private runTransfer(task: Task, signal: AbortSignal, target: TransferTarget): Promise<TransferResult> {
+    const runner = this.deps.transfers;
+    const sources = runner === undefined ? null : specsOf(this.settings.sources);
+    if (runner === undefined || sources === null) return transfer(this.transferDeps(task, signal), target);
+    return runner.run(
+      { target, sources, fsync: this.settings.fsync, checksums: this.settings.checksums },
+      signal,
+      (bytes, total) => this.progress(task, bytes, total),
+      (why) => this.logRestart(task, why),
+    );
+  }
+
+  private logRestart(task: Task, why: string): void {
+    this.logger.info('download restarted from zero', { job: task.snap.jobId, asset: task.snap.assetKey, why });
+  }
+
   private transferDeps(task: Task, signal: AbortSignal): Parameters<typeof transfer>[0] {
     return {
       http: this.deps.http,
@@ -660,7 +688,7 @@ export class DownloadEngine {
       throttle: (bytes) => this.limiter.take(bytes),
       signal,
       onBytes: (bytes, total) => this.progress(task, bytes, total),
-      onRestart: (why) => this.logger.info('download restarted from zero', { job: task.snap.jobId, asset: task.snap.assetKey, why }),
+      onRestart: (why) => this.logRestart(task, why),
       now: () => this.deps.clock.now(),
     };
   }
@@ -1120,8 +1148,6 @@ export class DownloadEngine {
 
 const sidecarPathOf = (dir: string, job: Job): string => `${dir}/${sanitiseSegment(`${job.id}.json`)}`;
 
-/** Stands in for the hasher when checksums are off. */
-const NO_HASH: HasherFactory = () => ({ update: () => undefined, digest: () => '' });
 
 /** A parsed sidecar's `files` (unknown shape: it comes from disk). */
 function filesOf(sidecar: unknown): unknown {

@@ -11,9 +11,17 @@ export interface AssetRequest {
   headers: Record<string, string>;
 }
 
+/**
+ * A source as plain data, so it can be handed to another thread (the
+ * transfer worker) and rebuilt there with sourceFromSpec. Sources built with
+ * a custom matcher have none and keep their transfers on the engine's thread.
+ */
+export type SourceSpec = { type: 'midjourney-cdn'; proxy?: { apiBase: string; token: string } };
+
 export interface AssetSource {
   /** For logs. */
   name: string;
+  spec?: SourceSpec;
   matches(url: URL): boolean;
   /** Headers for a direct request to `url` (default: DEFAULT_HEADERS). */
   headers?(url: URL): Record<string, string>;
@@ -46,6 +54,7 @@ export function browserLikeSource(matches: (url: URL) => boolean, name = 'browse
 export function midjourneyCdnSource(options: { matches?: (url: URL) => boolean; proxy?: { apiBase: string; token: string } } = {}): AssetSource {
   const proxy = options.proxy;
   const source: AssetSource = { name: 'midjourney-cdn', matches: options.matches ?? isMidjourneyCdn, headers: () => ({ ...BROWSER_HEADERS }) };
+  if (options.matches === undefined) source.spec = proxy === undefined ? { type: 'midjourney-cdn' } : { type: 'midjourney-cdn', proxy: { ...proxy } };
   if (proxy !== undefined) {
     source.fallback = (url) => ({
       url: `${proxy.apiBase.replace(/\/+$/, '')}/v3/proxy/cdn-midjourney/?cdnUrl=${encodeURIComponent(url.href)}`,
@@ -67,4 +76,19 @@ export function requestsFor(url: string, sources: readonly AssetSource[]): { dir
   const headers = parsed !== null && source?.headers !== undefined ? source.headers(parsed) : { ...DEFAULT_HEADERS };
   const fallback = parsed !== null && source?.fallback !== undefined ? source.fallback(parsed) : null;
   return { direct: { url, headers }, fallback };
+}
+
+/** The source a spec describes (the inverse of AssetSource.spec). */
+export function sourceFromSpec(spec: SourceSpec): AssetSource {
+  return midjourneyCdnSource(spec.proxy === undefined ? {} : { proxy: spec.proxy });
+}
+
+/** Every source as data, or null when one of them cannot be described (a custom matcher). */
+export function specsOf(sources: readonly AssetSource[]): SourceSpec[] | null {
+  const specs: SourceSpec[] = [];
+  for (const s of sources) {
+    if (s.spec === undefined) return null;
+    specs.push(s.spec);
+  }
+  return specs;
 }
