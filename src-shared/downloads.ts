@@ -97,6 +97,13 @@ export const DownloadSettingsSchema = z.object({
   sidecar: z.boolean(),
   /** Record each file's SHA-256 in the ledger and sidecar (costs about 0.6 s of CPU per GB). */
   checksums: z.boolean(),
+  /**
+   * fsync each file before it counts as done, so a power cut at any moment
+   * cannot leave an empty file under a final name. Off by default, like
+   * curl, aria2 and rsync: it makes every file wait for the disk, and the
+   * usual damage (an empty file) is found and downloaded again anyway.
+   */
+  fsync: z.boolean(),
   /** All downloads together at most this many MB/s (MiB); 0 = no limit. */
   speedLimitMBps: z.number().min(0).max(10_000),
   concurrency: z.number().int().min(1).max(16),
@@ -114,6 +121,7 @@ export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
   embedMetadata: true,
   sidecar: true,
   checksums: false,
+  fsync: false,
   speedLimitMBps: 0,
   concurrency: 6,
 };

@@ -80,7 +80,7 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
     process.env['GW_MODE'] === 'app'
       ? { http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, transfers: createWorkerTransfers(new URL('../../src-main/adapters/transfer-worker.js', import.meta.url)) }
       : { http, fs: createBlockingFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
-    { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] !== '0', checksums: process.env['GW_CHECKSUMS'] === '1' },
+    { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] === '1', checksums: process.env['GW_CHECKSUMS'] === '1' },
   );
   if (!created.ok) throw new Error(created.error.message);
   // Four assets per job, like a Midjourney grid's upscales.
@@ -258,18 +258,18 @@ function onPath(bin: string): boolean {
   }
 }
 
-/** The genwatch configurations each round runs (env for the engine child). */
-const VARIANTS: Record<string, Record<string, string>> = {
+/** The genwatch configurations each round runs (env for the engine child); default settings unless noted. */
+type Variant = 'app' | 'cli' | 'cliFsync' | 'cliChecksums';
+const VARIANTS: Record<Variant, Record<string, string>> = {
   /** As the desktop app runs it: transfers in a worker thread (blocking writes there), per-file steps through the thread pool. */
   app: { GW_MODE: 'app' },
   /** As `genwatch download` runs it: one thread, blocking file I/O, Node started with DOWNLOAD_NODE_FLAGS. */
   cli: { GW_MODE: 'cli' },
-  /** The CLI without fsync before each rename (curl never fsyncs). */
-  cliNoFsync: { GW_MODE: 'cli', GW_FSYNC: '0' },
+  /** The CLI with "power-cut safe" on (--fsync: each file flushed before its rename; curl never fsyncs). */
+  cliFsync: { GW_MODE: 'cli', GW_FSYNC: '1' },
   /** The CLI with SHA-256 checksums on (the "Record SHA-256 checksums" setting). */
   cliChecksums: { GW_MODE: 'cli', GW_CHECKSUMS: '1' },
-} satisfies Record<'app' | 'cli' | 'cliNoFsync' | 'cliChecksums', Record<string, string>>;
-type Variant = 'app' | 'cli' | 'cliNoFsync' | 'cliChecksums';
+};
 
 interface CaseFigures {
   files: number;
@@ -326,8 +326,8 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   console.log(`${name}: curl ${curlArgs.join(' ')}   (config: one "url" + "output" pair per file)`);
   const gwDir = join(work, `${name}-genwatch`);
 
-  const runs: Record<Variant | 'curl' | 'nodeFloor', number[]> = { curl: [], nodeFloor: [], app: [], cli: [], cliNoFsync: [], cliChecksums: [] };
-  const rssBy: Record<Variant, number> = { app: 0, cli: 0, cliNoFsync: 0, cliChecksums: 0 };
+  const runs: Record<Variant | 'curl' | 'nodeFloor', number[]> = { curl: [], nodeFloor: [], app: [], cli: [], cliFsync: [], cliChecksums: [] };
+  const rssBy: Record<Variant, number> = { app: 0, cli: 0, cliFsync: 0, cliChecksums: 0 };
   const steps: Array<() => Promise<void>> = [
     async () => {
       runs.curl.push(await timeCommand('curl', curlArgs));
@@ -376,7 +376,7 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   };
   const r = figures.ratio;
   console.log(
-    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`}; genwatch/curl (goal ≤ 1.1): app ${r.app}, CLI ${r.cli} (without fsync ${r.cliNoFsync}, with checksums ${r.cliChecksums}); bare Node + undici, writing and nothing else, ${figures.ratioNodeFloor}; genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200; ${JSON.stringify(figures.peakRssMB)}); runs ${JSON.stringify(figures.allMs)}`,
+    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`}; genwatch/curl (goal ≤ 1.1): app ${r.app}, CLI ${r.cli} (power-cut safe ${r.cliFsync}, with checksums ${r.cliChecksums}); bare Node + undici, writing and nothing else, ${figures.ratioNodeFloor}; genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200; ${JSON.stringify(figures.peakRssMB)}); runs ${JSON.stringify(figures.allMs)}`,
   );
   return figures;
 }

@@ -1,6 +1,6 @@
 /**
  * `genwatch download <provider> [jobId…] --out DIR [--since ISO] [--until ISO]
- * [--status S] [--model M] [--concurrency N] [--limit-rate MBPS] [--force] [--json]`: every asset of
+ * [--status S] [--model M] [--concurrency N] [--limit-rate MBPS] [--force] [--fsync] [--json]`: every asset of
  * every matching job into DIR with the same engine, naming, ledger and
  * sidecars as the app. Without ids it walks the account's job list (newest
  * first), fetching a job's full result when the list only gives one URL.
@@ -29,6 +29,8 @@ export interface DownloadOptions {
   /** All files together at most this many bytes per second. */
   maxBytesPerSecond?: number;
   force: boolean;
+  /** fsync every file before it counts as done (power-cut safe, slower). */
+  fsync?: boolean;
   json: boolean;
 }
 
@@ -128,6 +130,7 @@ export async function downloadCommand(
     concurrency: options.concurrency,
     perHostConcurrency: options.concurrency,
     maxBytesPerSecond: options.maxBytesPerSecond ?? null,
+    fsync: options.fsync === true,
     sources: [midjourneyCdnSource(proxy ? { proxy } : {})],
     refreshUrl: async (job, asset) => {
       const fresh = await adapter.getJob(context, job.id);

@@ -47,9 +47,10 @@ Usage:
   genwatch cancel <provider> <jobId> [--yes]
       Cancel a running job (useapi). Asks for confirmation on a terminal; scripts must pass --yes.
   genwatch download <provider> [jobId...] --out DIR [--since ISO] [--until ISO] [--status S] [--model M]
-                   [--concurrency N] [--limit-rate MBPS] [--force] [--json]
+                   [--concurrency N] [--limit-rate MBPS] [--force] [--fsync] [--json]
       Every asset of every matching job (or of the given ids) into DIR, with sidecars and a ledger:
-      files already downloaded are skipped (--force fetches again). Exit 0 all on disk, 1 some failed.
+      files already downloaded are skipped (--force fetches again). --fsync makes each file power-cut
+      safe before it counts as done (slower). Exit 0 all on disk, 1 some failed.
   genwatch demo [--speed X] [--json]
       Start the built-in emulator with a scripted mix of jobs and watch them to the end.
   genwatch emulator [--port N] [--speed X]
@@ -192,6 +193,7 @@ async function cmdDownload(values: Record<string, string | boolean | undefined>,
         concurrency: Math.min(16, Math.floor(concurrency)),
         ...(limitRate > 0 ? { maxBytesPerSecond: Math.round(limitRate * 1024 * 1024) } : {}),
         force: values['force'] === true,
+        fsync: values['fsync'] === true,
         json: values['json'] === true,
         ...(typeof values['since'] === 'string' ? { since: values['since'] } : {}),
         ...(typeof values['until'] === 'string' ? { until: values['until'] } : {}),
@@ -345,6 +347,7 @@ export async function main(argv: string[]): Promise<number> {
       concurrency: { type: 'string' },
       'limit-rate': { type: 'string' },
       force: { type: 'boolean' },
+      fsync: { type: 'boolean' },
       scope: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
       help: { type: 'boolean', short: 'h' },

@@ -330,6 +330,7 @@ export class DownloadService {
       embedPngText: settings.embedMetadata,
       writeSidecar: settings.sidecar,
       checksums: settings.checksums,
+      fsync: settings.fsync,
       maxBytesPerSecond: settings.speedLimitMBps > 0 ? settings.speedLimitMBps * 1024 * 1024 : null,
       sources: this.sources(),
       refreshUrl: (job: Job, asset: Asset) => this.freshUrl(job, asset),

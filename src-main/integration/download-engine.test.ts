@@ -221,6 +221,37 @@ describe('downloads against the emulator', () => {
     expect(requests()).toBe(2);
   });
 
+  it('a file a power cut left empty (the ledger recorded its bytes) is downloaded again in its place; one the user deleted is not', async () => {
+    const engine = await engineWith();
+    const job = jobFor([`${emu.url}/assets/e/1.bin?size=5000`, `${emu.url}/assets/e/2.bin?size=5000`], {}, { kind: 'other' });
+    const items = job.assets.map((asset) => ({ job, asset }));
+    expect((await download(engine, items)).summary.done).toBe(2);
+    const [empty, deleted] = [join(root, `${job.id}_other-1.bin`), join(root, `${job.id}_other-2.bin`)];
+    const original = await readFile(empty);
+    await writeFile(empty, ''); // what ext4 can leave after a power cut when the data was never flushed
+    await rm(deleted);
+    const again = await engineWith(); // the next start
+    const { summary, handle } = await download(again, items);
+    expect(summary.done).toBe(1);
+    expect(handle.files.find((f) => f.assetKey === 'other:1')?.skipReason).toBe('deleted-by-user');
+    expect((await readFile(empty)).equals(original)).toBe(true);
+    expect((await readdir(root)).filter((n) => n.includes('(2)'))).toEqual([]);
+  });
+
+  it('an empty file outside the folder named by a hand-edited ledger line is never deleted', async () => {
+    const outside = join(base, 'outside');
+    await mkdir(outside, { recursive: true });
+    await writeFile(join(outside, 'empty.bin'), '');
+    const job = jobFor([`${emu.url}/assets/evil/2.bin?size=1000`], {}, { kind: 'other' });
+    const asset = job.assets[0] ?? makeAsset('');
+    await mkdir(join(root, '.genwatch'), { recursive: true });
+    const line = { provider: job.provider, account: job.accountId, jobId: job.id, assetKey: `${asset.kind}:${asset.index}`, path: '../outside/empty.bin', size: 1000, at: new Date().toISOString() };
+    await writeFile(join(root, '.genwatch/ledger.jsonl'), `${JSON.stringify(line)}\n`);
+    const { summary } = await download(await engineWith(), [{ job, asset }]);
+    expect(summary.skipped).toBe(1);
+    expect(existsSync(join(outside, 'empty.bin'))).toBe(true);
+  });
+
   for (const checksums of [true, false]) {
     it(`a lost ledger line (crash after the rename) is restored from the sidecar instead of downloading a "(2)" copy (checksums ${checksums ? 'on' : 'off'})`, async () => {
       const engine = await engineWith({ checksums });

@@ -78,7 +78,12 @@ export interface DownloadSettings {
   maxBytesPerSecond: number | null;
   /** Set each file's mtime to the job's completion time. */
   setFileTimes: boolean;
-  /** fsync each finished file before its rename (durable across power loss). */
+  /**
+   * fsync each finished file before its rename and each ledger group (durable
+   * across power loss). Off by default (see DownloadSettings.fsync in
+   * src-shared/downloads.ts); a file a power cut left empty is downloaded
+   * again when its job is queued next (see enqueue).
+   */
   fsync: boolean;
   /** A batch is refused when free space < its known size + this margin. */
   reserveBytes: number;
@@ -105,7 +110,7 @@ export const DEFAULT_SETTINGS: Omit<DownloadSettings, 'root'> = {
   checksums: false,
   maxBytesPerSecond: null,
   setFileTimes: true,
-  fsync: true,
+  fsync: false,
   reserveBytes: 256 * 1024 * 1024,
   lowSpaceBytes: 128 * 1024 * 1024,
   progressIntervalMs: 100,
@@ -291,9 +296,19 @@ export class DownloadEngine {
       if (seen.has(key) || live.has(key)) continue; // already queued: one download per asset
       seen.add(key);
       const task = this.newTask(batchId, item, force);
-      const entry = force ? undefined : this.ledger.get(key);
+      let entry = force ? undefined : this.ledger.get(key);
+      const onDisk = entry === undefined ? null : await this.deps.fs.stat(`${this.rootDir()}/${entry.path}`).catch(() => null);
+      if (entry !== undefined && onDisk !== null && onDisk.isFile && onDisk.size === 0 && entry.size > 0) {
+        // Empty where the ledger recorded bytes: what a power cut does to a file whose data never
+        // reached the disk (fsync off). Nobody empties a picture on purpose: fetch it again in its place.
+        const inside = await this.ledgerPathInside(entry.path);
+        if (inside !== null) {
+          this.logger.warn('a downloaded file is empty on disk: downloading it again', { job: item.job.id, path: entry.path });
+          await this.deps.fs.unlink(inside).catch(() => undefined);
+          entry = undefined;
+        }
+      }
       if (entry !== undefined) {
-        const onDisk = await this.deps.fs.stat(`${this.settings.root.replace(/[/\\]+$/, '')}/${entry.path}`).catch(() => null);
         task.snap.state = 'skipped';
         task.snap.skipReason = onDisk === null ? 'deleted-by-user' : 'already-downloaded';
         if (onDisk !== null) onDiskAlready.push({ job: item.job, asset: item.asset, entry });
@@ -753,7 +768,7 @@ export class DownloadEngine {
     const claimed = await this.claim(rendered.value, key, task);
     if (typeof claimed !== 'string') return claimed;
     task.finalPath = claimed;
-    task.snap.path = task.finalPath.slice(this.settings.root.replace(/[/\\]+$/, '').length + 1);
+    task.snap.path = task.finalPath.slice(this.rootDir().length + 1);
     return null;
   }
 
@@ -773,7 +788,7 @@ export class DownloadEngine {
     const name = baseNameOf(path);
     const f = (listed as Array<Partial<SidecarFile> | null>).find((x) => x !== null && typeof x === 'object' && x.kind === asset.kind && x.index === asset.index && x.file === name);
     if (f === undefined || f === null || f.size !== size) return null;
-    const relative = path.slice(this.settings.root.replace(/[/\\]+$/, '').length + 1);
+    const relative = path.slice(this.rootDir().length + 1);
     const entry: LedgerEntry = { provider: job.provider, account: job.accountId, jobId: job.id, assetKey: assetKeyOf(asset), path: relative, size, at: new Date(this.deps.clock.now()).toISOString() };
     // With a checksum on record the bytes must match it too; without one, the sidecar's own
     // listing of this very name, asset and size is the proof (a stranger's file would need all three).
@@ -982,7 +997,7 @@ export class DownloadEngine {
     }
     this.release(task);
     task.finalPath = finalPath;
-    relative = finalPath.slice(this.settings.root.replace(/[/\\]+$/, '').length + 1);
+    relative = finalPath.slice(this.rootDir().length + 1);
     task.snap.path = relative;
     task.snap.bytes = size;
     task.snap.total = size;
@@ -1073,16 +1088,12 @@ export class DownloadEngine {
   private async repairSidecars(found: ReadonlyArray<{ job: Job; asset: Asset; entry: LedgerEntry }>): Promise<void> {
     const groups = new Map<string, { job: Job; dir: string; files: SidecarFile[] }>();
     for (const { job, asset, entry } of found) {
-      // The ledger is a file in the folder, so anyone can edit it: its paths get the same
-      // checks as a new download's before anything is written next to them.
-      const joined = joinInsideRoot(this.settings.root, entry.path);
-      if (!joined.ok || joined.value.relative !== entry.path) continue;
-      const dir = parentOf(joined.value.path);
-      const dirReal = await this.deps.fs.realpath(dir).catch(() => null);
-      if (dirReal === null || !isInsideRoot(this.rootReal, dirReal)) continue;
+      const inside = await this.ledgerPathInside(entry.path);
+      if (inside === null) continue;
+      const dir = parentOf(inside);
       const path = sidecarPathOf(dir, job);
       const group = groups.get(path) ?? { job, dir, files: [] };
-      const file: SidecarFile = { file: baseNameOf(joined.value.path), kind: asset.kind, index: asset.index, size: entry.size, ...(entry.sha256 ? { sha256: entry.sha256 } : {}), contentType: null, width: asset.width, height: asset.height, sourceUrl: asset.url };
+      const file: SidecarFile = { file: baseNameOf(inside), kind: asset.kind, index: asset.index, size: entry.size, ...(entry.sha256 ? { sha256: entry.sha256 } : {}), contentType: null, width: asset.width, height: asset.height, sourceUrl: asset.url };
       this.repairEntries.add(file);
       group.files.push(file);
       groups.set(path, group);
@@ -1093,6 +1104,24 @@ export class DownloadEngine {
       const missing = group.files.filter((f) => !listsAsset(onDisk, f));
       if (missing.length > 0) await this.writeSidecar(group.job, group.dir, missing, completionMs(group.job));
     }
+  }
+
+  /** The root without trailing separators (paths are built as `${rootDir()}/${relative}`). */
+  private rootDir(): string {
+    return this.settings.root.replace(/[/\\]+$/, '');
+  }
+
+  /**
+   * The absolute path of a ledger line's file when it is inside the folder
+   * (symlinks resolved), else null. The ledger is a file in the folder, so
+   * anyone can edit it: its paths get the same checks as a new download's
+   * before anything is written or deleted by them.
+   */
+  private async ledgerPathInside(relative: string): Promise<string | null> {
+    const joined = joinInsideRoot(this.settings.root, relative);
+    if (!joined.ok || joined.value.relative !== relative) return null;
+    const dirReal = await this.deps.fs.realpath(parentOf(joined.value.path)).catch(() => null);
+    return dirReal !== null && isInsideRoot(this.rootReal, dirReal) ? joined.value.path : null;
   }
 
   /** A sidecar as parsed JSON, or null when it is missing or unreadable. */

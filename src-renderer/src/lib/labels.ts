@@ -100,6 +100,7 @@ export const DEFAULT_DOWNLOAD_SETTINGS: DownloadSettings = {
   embedMetadata: true,
   sidecar: true,
   checksums: false,
+  fsync: false,
   speedLimitMBps: 0,
   concurrency: DOWNLOAD_CONCURRENCY.default,
 };
