@@ -13,6 +13,7 @@ import { systemClock } from '../../src-main/adapters/system-clock';
 import { createUndiciHttp } from '../../src-main/adapters/undici-http';
 import { createUndiciDownload } from '../../src-main/adapters/undici-download';
 import { createNodeFileSystem, nodeSha256 } from '../../src-main/adapters/node-fs';
+import { createWorkerTransfers } from '../../src-main/adapters/worker-transfers';
 import { GenwatchCore } from '../../src-main/core/genwatch-core';
 import { coreHandlers } from '../../src-main/core/ipc-handlers';
 import { createIpcRouter, makeSenderCheck } from '../../src-main/core/ipc-router';
@@ -28,6 +29,8 @@ import { serveDirectory } from './static-server';
 const ROOT = resolve(import.meta.dirname, '../..');
 export const RENDERER_DIR = join(ROOT, 'out/renderer');
 const PRELOAD_FILE = join(ROOT, 'out/preload/index.cjs');
+/** As in the app (shell/main.ts): download bytes go through the built transfer worker. */
+const TRANSFER_WORKER = join(ROOT, 'out/main/transfer-worker.js');
 
 /** A keychain stand-in for the renderer suite (the real keychain has its own tests). */
 export function memorySecrets(): SecretStore & { values: Map<string, string> } {
@@ -95,6 +98,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const site = await serveDirectory(RENDERER_DIR);
   const http = createUndiciHttp();
   const downloadHttp = createUndiciDownload();
+  const transfers = createWorkerTransfers(TRANSFER_WORKER);
   const { apiframe, useapi } = emulator.providers;
   const secrets = memorySecrets();
   const environment: Record<string, string> =
@@ -118,7 +122,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     platform: process.platform,
     intervalScale: options.intervalScale ?? 0.04,
     downloads: {
-      engine: { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
+      engine: { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, transfers },
       pickFolder: () => Promise.resolve(options.downloadRoot ?? null),
     },
   });
@@ -174,6 +178,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       core.dispose();
       await http.close();
       await downloadHttp.close();
+      await transfers.close();
       await site.close();
       await emulator.close();
     },

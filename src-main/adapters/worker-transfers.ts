@@ -58,8 +58,9 @@ export function createWorkerTransfers(script: string | URL): WorkerTransfers {
 
   const started = (): Worker => {
     if (worker !== null) return worker;
-    // A small young generation: the worker's garbage is almost all short-lived 64 KiB buffers (see cli/relaunch.ts).
-    const w = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 1 } });
+    // A small young generation (3 MiB: semi-spaces of 1 MiB, as the CLI's --max-semi-space-size=1): the
+    // worker's garbage is almost all short-lived 64 KiB socket buffers (see cli/relaunch.ts; bench:download).
+    const w = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 3 } });
     w.on('message', onMessage);
     w.on('error', (e) => {
       if (worker === w) worker = null;
