@@ -10,6 +10,8 @@ import type { TransferResult } from '../core/downloads/transfer';
 export type ToWorker = { type: 'run'; id: number; order: TransferOrder } | { type: 'abort'; id: number } | { type: 'rate'; bytesPerSecond: number | null };
 
 export type FromWorker =
+  /** Sent once the worker has loaded: it can run transfers (see MAX_FAILED_STARTS in worker-transfers.ts). */
+  | { type: 'ready' }
   | { type: 'bytes'; id: number; bytes: number; total: number | null }
   | { type: 'restart'; id: number; why: string }
   | { type: 'done'; id: number; result: TransferResult }

@@ -75,6 +75,8 @@ async function run(id: number, order: Extract<ToWorker, { type: 'run' }>['order'
   }
 }
 
+post({ type: 'ready' });
+
 port.on('message', (message: ToWorker) => {
   if (message.type === 'run') void run(message.id, message.order);
   else if (message.type === 'abort') running.get(message.id)?.abort(new Error('download stopped'));

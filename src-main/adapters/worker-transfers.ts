@@ -2,8 +2,10 @@
  * TransferRunner over a worker thread running transfer-worker.js (see there
  * for why). Started on the first transfer, kept while transfers run, and
  * unref'd when idle so it never holds a process open. If the worker dies,
- * its transfers fail as retryable network failures (the engine retries and
- * resumes them) and the next one starts a new worker.
+ * the transfers it was running fail as retryable network failures (the
+ * engine retries and resumes them) and the next one starts a new worker.
+ * A worker that cannot even start (a broken build or package) twice in a row
+ * makes the runner unavailable: the engine then transfers on its own thread.
  */
 import { Worker } from 'node:worker_threads';
 import { failure, TransferError } from '../core/downloads/errors';
@@ -12,6 +14,7 @@ import type { TransferResult } from '../core/downloads/transfer';
 import type { FromWorker, ToWorker } from './transfer-protocol';
 
 interface Pending {
+  worker: Worker;
   resolve(result: TransferResult): void;
   reject(error: unknown): void;
   signal: AbortSignal;
@@ -21,35 +24,49 @@ interface Pending {
 }
 
 export interface WorkerTransfers extends TransferRunner {
-  /** Stops the worker; transfers still running fail like after a crash. */
+  /** Ends the current worker as if it had crashed (its transfers fail, retryably); the next transfer starts a new one. */
+  recycle(): Promise<void>;
+  /** Stops the worker for good: its transfers fail and later ones are refused (the engine runs them itself). */
   close(): Promise<void>;
 }
+
+/** Worker starts that may fail in a row before the runner gives up. */
+const MAX_FAILED_STARTS = 2;
 
 export function createWorkerTransfers(script: string | URL): WorkerTransfers {
   let worker: Worker | null = null;
   let nextId = 1;
   let rate: number | null = null;
+  let closed = false;
+  let failedStarts = 0;
   const pending = new Map<number, Pending>();
 
-  const send = (message: ToWorker): void => worker?.postMessage(message);
+  const settle = (id: number, p: Pending): void => {
+    pending.delete(id);
+    p.stopListening();
+    if (![...pending.values()].some((other) => other.worker === p.worker)) p.worker.unref();
+  };
 
-  const failAll = (why: string): void => {
+  /** Fails what `w` was running (only that worker's: a newer one may be running others fine). */
+  const failAllOf = (w: Worker, why: string): void => {
     for (const [id, p] of pending) {
-      pending.delete(id);
-      p.stopListening();
+      if (p.worker !== w) continue;
+      settle(id, p);
       if (p.signal.aborted) p.reject(p.signal.reason);
       else p.reject(new TransferError(failure('network', `The download helper stopped (${why}).`, { retryable: true })));
     }
   };
 
-  const onMessage = (message: FromWorker): void => {
+  const onMessage = (w: Worker, message: FromWorker): void => {
+    if (message.type === 'ready') {
+      failedStarts = 0;
+      return;
+    }
     const p = pending.get(message.id);
-    if (p === undefined) return;
+    if (p === undefined || p.worker !== w) return;
     if (message.type === 'bytes') return p.onBytes(message.bytes, message.total);
     if (message.type === 'restart') return p.onRestart(message.why);
-    pending.delete(message.id);
-    p.stopListening();
-    if (pending.size === 0) worker?.unref();
+    settle(message.id, p);
     if (message.type === 'done') p.resolve(message.result);
     else if (p.signal.aborted) p.reject(p.signal.reason);
     else if (message.failure !== null) p.reject(new TransferError(message.failure));
@@ -61,42 +78,65 @@ export function createWorkerTransfers(script: string | URL): WorkerTransfers {
     // A small young generation (3 MiB: semi-spaces of 1 MiB, as the CLI's --max-semi-space-size=1): the
     // worker's garbage is almost all short-lived 64 KiB socket buffers (see cli/relaunch.ts; bench:download).
     const w = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 3 } });
-    w.on('message', onMessage);
-    w.on('error', (e) => {
+    let ready = false;
+    const gone = (why: string): void => {
       if (worker === w) worker = null;
-      failAll(e instanceof Error ? e.message : String(e));
+      if (!ready) failedStarts++;
+      ready = true; // count a start once, whether 'error' or 'exit' comes first
+      failAllOf(w, why);
+    };
+    w.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') ready = true;
+      onMessage(w, message);
     });
-    w.on('exit', (code) => {
-      if (worker === w) worker = null;
-      failAll(`exit code ${code}`);
-    });
+    w.on('error', (e) => gone(e instanceof Error ? e.message : String(e)));
+    w.on('exit', (code) => gone(`exit code ${code}`));
     worker = w;
-    if (rate !== null) send({ type: 'rate', bytesPerSecond: rate });
+    if (rate !== null) w.postMessage({ type: 'rate', bytesPerSecond: rate } satisfies ToWorker);
     return w;
   };
 
   return {
+    get available() {
+      return !closed && failedStarts < MAX_FAILED_STARTS;
+    },
     run(order: TransferOrder, signal: AbortSignal, onBytes, onRestart): Promise<TransferResult> {
       if (signal.aborted) return Promise.reject(signal.reason);
+      if (closed) return Promise.reject(new TransferError(failure('network', 'The download helper was stopped.', { retryable: true })));
       const w = started();
       const id = nextId++;
       return new Promise<TransferResult>((resolve, reject) => {
-        const abort = (): void => send({ type: 'abort', id });
+        const abort = (): void => w.postMessage({ type: 'abort', id } satisfies ToWorker);
         signal.addEventListener('abort', abort, { once: true });
-        pending.set(id, { resolve, reject, signal, onBytes, onRestart, stopListening: () => signal.removeEventListener('abort', abort) });
+        const p: Pending = { worker: w, resolve, reject, signal, onBytes, onRestart, stopListening: () => signal.removeEventListener('abort', abort) };
+        pending.set(id, p);
         w.ref();
-        send({ type: 'run', id, order });
+        try {
+          w.postMessage({ type: 'run', id, order } satisfies ToWorker);
+        } catch (e) {
+          settle(id, p);
+          reject(e);
+        }
       });
     },
     setRateLimit(bytesPerSecond) {
       rate = bytesPerSecond !== null && bytesPerSecond > 0 ? bytesPerSecond : null;
-      send({ type: 'rate', bytesPerSecond: rate });
+      worker?.postMessage({ type: 'rate', bytesPerSecond: rate } satisfies ToWorker);
     },
-    async close() {
+    async recycle() {
       const w = worker;
       worker = null;
-      if (w !== null) await w.terminate();
-      failAll('closed');
+      if (w === null) return;
+      failAllOf(w, 'restarted');
+      await w.terminate();
+    },
+    async close() {
+      closed = true;
+      const w = worker;
+      worker = null;
+      if (w === null) return;
+      failAllOf(w, 'closed');
+      await w.terminate();
     },
   };
 }

@@ -14,4 +14,8 @@ describe('relaunchArgs', () => {
     expect(relaunchArgs(argv, [...DOWNLOAD_NODE_FLAGS], {})).toBeNull();
     expect(relaunchArgs(argv, [], { [NO_RELAUNCH_ENV]: '1' })).toBeNull();
   });
+
+  it('finds the command after leading options', () => {
+    expect(relaunchArgs(['/usr/bin/node', '/app/cli.js', '--json', 'download', 'apiframe'], [], {})).toEqual([...DOWNLOAD_NODE_FLAGS, '/app/cli.js', '--json', 'download', 'apiframe']);
+  });
 });

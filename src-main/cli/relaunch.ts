@@ -9,6 +9,7 @@
  * starts itself once more with the flag; Node's start-up (~50 ms) is the cost.
  */
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 
 /** The V8 flags a downloading process starts with (the bench's CLI runs use them too). */
 export const DOWNLOAD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
@@ -18,36 +19,54 @@ export const NO_RELAUNCH_ENV = 'GENWATCH_NO_RELAUNCH';
 
 /**
  * The node arguments to start this CLI again with, or null to go on in this
- * process: only for `download`, only when the flags are missing, never twice.
+ * process: only for `download` (the first argument that is not an option),
+ * only when the flags are missing, never twice.
  */
 export function relaunchArgs(argv: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): string[] | null {
-  const [script, command] = [argv[1], argv[2]];
+  const script = argv[1];
+  const command = argv.slice(2).find((arg) => !arg.startsWith('-'));
   if (command !== 'download' || script === undefined || env[NO_RELAUNCH_ENV] === '1') return null;
   if (DOWNLOAD_NODE_FLAGS.every((flag) => execArgv.includes(flag))) return null;
   return [...execArgv, ...DOWNLOAD_NODE_FLAGS, script, ...argv.slice(2)];
 }
 
+/** Signals passed on to the child: a terminal's Ctrl-C reaches both anyway; `kill`, supervisors and IDEs only reach this one. */
+const FORWARDED: readonly NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGTERM'] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
- * Runs the CLI again as a child with `args` (stdio shared) and resolves with
- * its exit code. Ctrl-C reaches both processes (same process group): this one
- * ignores it and lets the child stop cleanly; SIGTERM/SIGHUP are passed on.
+ * Runs the CLI again as a child with `args` (stdio shared) and ends like it:
+ * with its exit code, or killed by the same signal (so a shell loop around
+ * `genwatch download` stops on Ctrl-C as it would without the relaunch).
  */
 export function relaunch(args: string[]): Promise<number> {
   const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, [NO_RELAUNCH_ENV]: '1' } });
-  const forward = (signal: NodeJS.Signals) => (): void => void child.kill(signal);
-  const handlers: Array<[NodeJS.Signals, () => void]> = [
-    ['SIGINT', () => undefined],
-    ['SIGTERM', forward('SIGTERM')],
-    ['SIGHUP', forward('SIGHUP')],
-  ];
-  for (const [signal, handler] of handlers) process.on(signal, handler);
-  return new Promise((done) => {
-    const finish = (code: number): void => {
-      for (const [signal, handler] of handlers) process.off(signal, handler);
-      done(code);
+  const handlers = FORWARDED.map((signal) => {
+    const handler = (): void => {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already gone, or a signal this platform cannot send.
+      }
     };
-    child.once('error', () => finish(1));
-    // A child killed by a signal exits like a shell reports it: 128 + the signal's number.
-    child.once('exit', (code, signal) => finish(code ?? (signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1)));
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  const detach = (): void => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
+  return new Promise((done) => {
+    child.once('error', () => {
+      detach();
+      done(1);
+    });
+    child.once('exit', (code, signal) => {
+      detach();
+      if (code !== null) return done(code);
+      if (signal !== null && process.platform !== 'win32') {
+        // Die the same way: our handlers are off, so the default action (termination) applies.
+        process.kill(process.pid, signal);
+      }
+      done(128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)));
+    });
   });
 }

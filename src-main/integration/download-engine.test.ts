@@ -230,11 +230,31 @@ describe('downloads against the emulator', () => {
     const original = await readFile(empty);
     await writeFile(empty, ''); // what ext4 can leave after a power cut when the data was never flushed
     await rm(deleted);
-    const again = await engineWith(); // the next start
-    const { summary, handle } = await download(again, items);
+    // The next start; the first fetch of the empty one fails (its link expired meanwhile).
+    emu.faults.add({ route: 'asset', times: 1, fault: { kind: 'status', status: 410 } });
+    const again = await engineWith();
+    const first = await download(again, items);
+    expect(first.summary.failed.map((f) => f.failure?.reason)).toEqual(['expired']);
+    expect(first.handle.files.find((f) => f.assetKey === 'other:1')?.skipReason).toBe('deleted-by-user');
+    // Out of the ledger with its empty file: the next try (even by a new engine) downloads it, never "deleted by you".
+    const { summary } = await download(await engineWith(), items);
     expect(summary.done).toBe(1);
-    expect(handle.files.find((f) => f.assetKey === 'other:1')?.skipReason).toBe('deleted-by-user');
     expect((await readFile(empty)).equals(original)).toBe(true);
+    expect((await readdir(root)).filter((n) => n.includes('(2)'))).toEqual([]);
+  });
+
+  it('an empty file whose ledger line was lost too (power cut) is downloaded again under its own name when the sidecar vouches for it', async () => {
+    const engine = await engineWith({ checksums: false });
+    const job = jobFor([`${emu.url}/assets/e2/1.bin?size=5000`], { id: 'cut-job' }, { kind: 'other' });
+    const items = job.assets.map((asset) => ({ job, asset }));
+    expect((await download(engine, items)).summary.done).toBe(1);
+    const path = join(root, 'cut-job_other-1.bin');
+    const original = await readFile(path);
+    await writeFile(path, '');
+    await writeFile(join(root, '.genwatch', 'ledger.jsonl'), '');
+    const { summary } = await download(await engineWith({ checksums: false }), items);
+    expect(summary.done).toBe(1);
+    expect((await readFile(path)).equals(original)).toBe(true);
     expect((await readdir(root)).filter((n) => n.includes('(2)'))).toEqual([]);
   });
 

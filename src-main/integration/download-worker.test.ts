@@ -181,12 +181,13 @@ describe('downloads through the transfer worker', () => {
     expect(performance.now() - t0).toBeGreaterThan(1_100);
   });
 
-  it('the worker dying mid-download is a retryable failure: a new worker finishes the file', async () => {
+  it('the worker dying mid-download is a retryable failure: a new worker finishes every file, none spliced', async () => {
     const size = 3_000_000;
-    const body = binaryBytes(size, 5);
+    const bodies = [5, 6, 7].map((seed) => binaryBytes(size, seed));
     let served = 0;
     const server = await startLocalServer(async (req, res) => {
       served++;
+      const body = bodies[Number(/\/(\d)\.bin/.exec(req.url ?? '')?.[1] ?? 0)] ?? Buffer.alloc(0);
       const m = /bytes=(\d+)-/.exec(req.headers['range'] ?? '');
       const start = m === null ? 0 : Number(m[1]);
       res.writeHead(start > 0 ? 206 : 200, { 'content-length': size - start, etag: '"d"', ...(start > 0 ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}) });
@@ -197,19 +198,35 @@ describe('downloads through the transfer worker', () => {
       res.end();
     });
     closers.push(() => server.close());
-    const engine = await engineWith();
-    let killed = false;
+    const engine = await engineWith({ concurrency: 3, perHostConcurrency: 3 });
+    let recycled = 0;
     engine.onEvent((e) => {
-      if (!killed && e.type === 'file' && e.file.bytes > 500_000) {
-        killed = true;
-        void workers.close();
+      // Twice: the second time while the first crash's retries run on the new worker.
+      if (recycled < 2 && e.type === 'file' && e.file.bytes > (recycled + 1) * 600_000) {
+        recycled++;
+        void workers.recycle();
       }
     });
-    const { summary } = await download(engine, items(jobFor([`${server.url}/d.bin`], {}, { kind: 'other' })));
-    expect(killed).toBe(true);
+    const job = jobFor([0, 1, 2].map((i) => `${server.url}/${i}.bin`), {}, { kind: 'other' });
+    const { summary } = await download(engine, items(job));
+    expect(recycled).toBe(2);
+    expect(summary.done).toBe(3);
+    expect(served).toBeGreaterThan(3);
+    expect(hereRequests).toBe(0);
+    for (const i of [0, 1, 2]) expect(sha(await readFile(join(root, `${job.id}_other-${i + 1}.bin`))), String(i)).toBe(sha(bodies[i] ?? Buffer.alloc(0)));
+  });
+
+  it('a worker that cannot start (a broken build) leaves the transfers to the engine thread', async () => {
+    await workers.close();
+    workers = createWorkerTransfers(join(base, 'missing-transfer-worker.js'));
+    const engine = await engineWith();
+    const url = `${emu.url}/assets/nw/1.bin?size=200000`;
+    const { summary } = await download(engine, items(jobFor([url], {}, { kind: 'other' })));
     expect(summary.done).toBe(1);
-    expect(served).toBeGreaterThanOrEqual(2);
-    expect(sha(await readFile(join(root, (await readdir(root)).find((n) => n.endsWith('.bin')) ?? '')))).toBe(sha(body));
+    expect(workers.available).toBe(false);
+    expect(hereRequests).toBeGreaterThan(0);
+    const [file] = (await readdir(root)).filter((f) => f.endsWith('.bin'));
+    expect(sha(await readFile(join(root, file ?? '')))).toBe(sha(await direct(url)));
   });
 
   it('sources go to the worker as data (the Midjourney CDN gets browser headers there); a custom source keeps transfers on the engine thread', async () => {

@@ -304,6 +304,8 @@ export class DownloadEngine {
         const inside = await this.ledgerPathInside(entry.path);
         if (inside !== null) {
           this.logger.warn('a downloaded file is empty on disk: downloading it again', { job: item.job.id, path: entry.path });
+          // Out of the ledger too: should the new download fail, it is retried like any other, never "deleted by you".
+          await this.ledger.forget(entry).catch((e: unknown) => this.logger.warn('could not write the ledger', { error: String(e) }));
           await this.deps.fs.unlink(inside).catch(() => undefined);
           entry = undefined;
         }
@@ -537,6 +539,8 @@ export class DownloadEngine {
       this.deps.clock.clearTimeout(task.retryTimer);
       task.retryTimer = null;
     }
+    // All its bytes are in and it is being renamed and recorded: too late to stop, it is done in a moment.
+    if (task.finishing) return;
     if (task.snap.state === 'active' && task.controller !== null) {
       // The running attempt notices the abort and settles the state.
       task.abortReason = reason;
@@ -590,7 +594,8 @@ export class DownloadEngine {
       target.fresh = task.fresh;
       task.fresh = false;
       const result = await this.runTransfer(task, controller.signal, target);
-      outcome = { ok: true, result };
+      // Cancelled while the last bytes were arriving (the answer was already on its way): still cancelled.
+      outcome = controller.signal.aborted && task.abortReason === 'cancel' ? { ok: 'aborted' } : { ok: true, result };
     } catch (e) {
       if (controller.signal.aborted) outcome = { ok: 'aborted' };
       else if (e instanceof TransferError) outcome = { ok: false, failure: e.failure };
@@ -678,7 +683,7 @@ export class DownloadEngine {
   /** One attempt: on the transfer runner (another thread) when there is one and the sources can go there, else here. */
   private runTransfer(task: Task, signal: AbortSignal, target: TransferTarget): Promise<TransferResult> {
     const runner = this.deps.transfers;
-    const sources = runner === undefined ? null : specsOf(this.settings.sources);
+    const sources = runner === undefined || !runner.available ? null : specsOf(this.settings.sources);
     if (runner === undefined || sources === null) return transfer(this.transferDeps(task, signal), target);
     return runner.run(
       { target, sources, fsync: this.settings.fsync, checksums: this.settings.checksums },
@@ -777,9 +782,10 @@ export class DownloadEngine {
    * sidecar lists that very file for this asset, with the same size and
    * sha256, it is ours — finished just before a crash that lost its ledger
    * line (lines are group-committed after the rename). Re-recorded, not
-   * fetched again.
+   * fetched again. Listed but empty on disk ('emptied'): a power cut took
+   * its bytes; the empty file is removed so the name can be downloaded into.
    */
-  private async ownFinishedFile(task: Task, path: string, size: number): Promise<LedgerEntry | null> {
+  private async ownFinishedFile(task: Task, path: string, size: number): Promise<LedgerEntry | 'emptied' | null> {
     if (task.force) return null;
     const job = task.item.job;
     const asset = task.item.asset;
@@ -787,7 +793,15 @@ export class DownloadEngine {
     if (!Array.isArray(listed)) return null;
     const name = baseNameOf(path);
     const f = (listed as Array<Partial<SidecarFile> | null>).find((x) => x !== null && typeof x === 'object' && x.kind === asset.kind && x.index === asset.index && x.file === name);
-    if (f === undefined || f === null || f.size !== size) return null;
+    if (f === undefined || f === null) return null;
+    if (size === 0 && typeof f.size === 'number' && f.size > 0) {
+      // Ours (the sidecar lists this name for this asset) but empty: a power cut took its bytes and
+      // its ledger line. The name is ours to download it into again.
+      this.logger.warn('a downloaded file is empty on disk: downloading it again', { job: job.id, path });
+      await this.deps.fs.unlink(path);
+      return 'emptied';
+    }
+    if (f.size !== size) return null;
     const relative = path.slice(this.rootDir().length + 1);
     const entry: LedgerEntry = { provider: job.provider, account: job.accountId, jobId: job.id, assetKey: assetKeyOf(asset), path: relative, size, at: new Date(this.deps.clock.now()).toISOString() };
     // With a checksum on record the bytes must match it too; without one, the sidecar's own
@@ -849,6 +863,10 @@ export class DownloadEngine {
         }
         if (n === 1 && adoptFor !== null && file !== null && file.isFile && part === null && meta === null) {
           const own = await this.ownFinishedFile(adoptFor, path, file.size);
+          if (own === 'emptied') {
+            adoptFor.fresh = true;
+            return path;
+          }
           if (own !== null) {
             this.reserved.delete(lower);
             return own;

@@ -39,6 +39,26 @@ export function ledgerKeyFor(job: Pick<Job, 'provider' | 'accountId' | 'id'>, as
   return ledgerKey(job.provider, job.accountId, job.id, assetKeyOf(asset));
 }
 
+/** A line that takes an asset out of the ledger (its file turned out not to be there after all). */
+interface Tombstone {
+  key: string;
+}
+
+function parseLine(line: string): LedgerEntry | Tombstone | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const e = v as Record<string, unknown>;
+  if (e['removed'] === true && typeof e['provider'] === 'string' && typeof e['account'] === 'string' && typeof e['jobId'] === 'string' && typeof e['assetKey'] === 'string') {
+    return { key: ledgerKey(e['provider'], e['account'], e['jobId'], e['assetKey']) };
+  }
+  return parseEntry(line);
+}
+
 function parseEntry(line: string): LedgerEntry | null {
   let v: unknown;
   try {
@@ -100,8 +120,10 @@ export class DownloadLedger {
     const bytes = await fs.readFile(ledger.path);
     if (bytes !== null) {
       for (const line of new TextDecoder().decode(bytes).split('\n')) {
-        const entry = line.trim().length > 0 ? parseEntry(line) : null;
-        if (entry !== null) ledger.entries.set(ledgerKey(entry.provider, entry.account, entry.jobId, entry.assetKey), entry);
+        const parsed = line.trim().length > 0 ? parseLine(line) : null;
+        if (parsed === null) continue;
+        if ('key' in parsed) ledger.entries.delete(parsed.key);
+        else ledger.entries.set(ledgerKey(parsed.provider, parsed.account, parsed.jobId, parsed.assetKey), parsed);
       }
     }
     return ledger;
@@ -118,7 +140,23 @@ export class DownloadLedger {
   /** Records an entry and appends its line (with whatever else is queued); lines never interleave. */
   record(entry: LedgerEntry): Promise<void> {
     this.entries.set(ledgerKey(entry.provider, entry.account, entry.jobId, entry.assetKey), entry);
-    this.queued.push(new TextEncoder().encode(`${JSON.stringify(entry)}\n`));
+    return this.append(`${JSON.stringify(entry)}\n`);
+  }
+
+  /**
+   * Takes an asset out (a line `{…ids, "removed": true}`): for a file the
+   * ledger vouched for that is not really there (emptied by a power cut), so
+   * it is downloaded like a new one, retries and all. Older versions skip
+   * such lines.
+   */
+  forget(entry: Pick<LedgerEntry, 'provider' | 'account' | 'jobId' | 'assetKey'>): Promise<void> {
+    this.entries.delete(ledgerKey(entry.provider, entry.account, entry.jobId, entry.assetKey));
+    const { provider, account, jobId, assetKey } = entry;
+    return this.append(`${JSON.stringify({ provider, account, jobId, assetKey, removed: true, at: new Date().toISOString() })}\n`);
+  }
+
+  private append(line: string): Promise<void> {
+    this.queued.push(new TextEncoder().encode(line));
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.writing) void this.drain();
     return done;

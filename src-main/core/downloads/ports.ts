@@ -112,4 +112,6 @@ export interface TransferRunner {
   run(order: TransferOrder, signal: AbortSignal, onBytes: (bytes: number, total: number | null) => void, onRestart: (why: string) => void): Promise<TransferResult>;
   /** The bandwidth cap shared by every transfer it runs (null or ≤ 0: none). */
   setRateLimit(bytesPerSecond: number | null): void;
+  /** false once it cannot run transfers (closed, or its thread cannot start): the engine runs them itself. */
+  readonly available: boolean;
 }

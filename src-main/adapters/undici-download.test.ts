@@ -1,0 +1,156 @@
+/** The download HTTP adapter: its body queue on its own, then over real loopback HTTP. */
+import type { Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startLocalServer } from '../core/downloads/testing/local-server';
+import type { LocalServer } from '../core/downloads/testing/local-server';
+import { BodyQueue, createUndiciDownload } from './undici-download';
+
+function controls() {
+  const log: string[] = [];
+  let paused = false;
+  return {
+    log,
+    pause: () => (log.push('pause'), (paused = true)),
+    resume: () => (log.push('resume'), (paused = false)),
+    abort: (reason: Error) => void log.push(`abort:${reason.message}`),
+    get paused() {
+      return paused;
+    },
+  };
+}
+
+const chunk = (n: number, fill = 1): Uint8Array => new Uint8Array(n).fill(fill);
+
+describe('BodyQueue', () => {
+  it('pauses the response above its limit and resumes once the reader has taken it below half', async () => {
+    const c = controls();
+    const q = new BodyQueue(c, 100);
+    q.push(chunk(60));
+    expect(c.log).toEqual([]);
+    q.push(chunk(60));
+    expect(c.log).toEqual(['pause']);
+    const it = q.iterable()[Symbol.asyncIterator]();
+    await it.next(); // 60 left: not below half yet
+    expect(c.log).toEqual(['pause']);
+    await it.next();
+    expect(c.log).toEqual(['pause', 'resume']);
+  });
+
+  it('delivers what was queued before an error, then throws it; a reader waiting is woken', async () => {
+    const q = new BodyQueue(controls(), 1000);
+    q.push(chunk(10, 7));
+    q.fail(new Error('reset'));
+    const it = q.iterable()[Symbol.asyncIterator]();
+    expect((await it.next()).value).toEqual(chunk(10, 7));
+    await expect(it.next()).rejects.toThrow('reset');
+    const q2 = new BodyQueue(controls(), 1000);
+    const waiting = q2.iterable()[Symbol.asyncIterator]().next();
+    q2.end();
+    expect((await waiting).done).toBe(true);
+  });
+
+  it('can be read once; leaving the loop early aborts the response', async () => {
+    const c = controls();
+    const q = new BodyQueue(c, 1000);
+    q.push(chunk(5));
+    for await (const _ of q.iterable()) break;
+    expect(c.log.some((l) => l.startsWith('abort:'))).toBe(true);
+    expect(() => q.iterable()[Symbol.asyncIterator]()).toThrow(/only once/);
+  });
+
+  it('discard reads a short body to its end (the connection stays usable) and cuts a long one', async () => {
+    const short = controls();
+    const q = new BodyQueue(short, 1000);
+    q.push(chunk(100));
+    q.end();
+    await q.discard();
+    expect(short.log).toEqual([]);
+    const long = controls();
+    const big = new BodyQueue(long, 1_000_000);
+    for (let i = 0; i < 3; i++) big.push(chunk(40 * 1024));
+    await big.discard();
+    expect(long.log.some((l) => l.startsWith('abort:'))).toBe(true);
+  });
+});
+
+describe('createUndiciDownload over loopback', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+  async function server(handler: Parameters<typeof startLocalServer>[0]): Promise<LocalServer> {
+    const s = await startLocalServer(handler);
+    closers.push(() => s.close());
+    return s;
+  }
+
+  it('streams the body, flattens headers and reuses the connection after a discarded redirect', async () => {
+    const sockets = new Set<Socket>();
+    const s = await server((req, res) => {
+      sockets.add(req.socket);
+      if (req.url === '/moved') {
+        res.writeHead(302, { location: '/file', 'x-multi': ['a', 'b'] });
+        return void res.end('<html>moved</html>');
+      }
+      res.writeHead(200, { 'content-length': '300000', 'Content-Type': 'application/octet-stream' });
+      res.end(Buffer.alloc(300_000, 3));
+    });
+    const http = createUndiciDownload({ connections: 1 });
+    closers.push(() => http.close());
+    const signal = new AbortController().signal;
+    const moved = await http.request({ url: `${s.url}/moved`, headers: {}, signal });
+    expect(moved.status).toBe(302);
+    expect(moved.headers['x-multi']).toBe('a, b');
+    await moved.discard();
+    const file = await http.request({ url: `${s.url}/file`, headers: { accept: '*/*' }, signal });
+    expect(file.headers['content-type']).toBe('application/octet-stream');
+    let bytes = 0;
+    for await (const c of file.body) bytes += c.length;
+    expect(bytes).toBe(300_000);
+    expect(sockets.size).toBe(1);
+  });
+
+  it('an abort mid-body ends the reading with the abort; before the head, the request rejects', async () => {
+    const s = await server(async (_req, res) => {
+      res.writeHead(200, { 'content-length': '10000000' });
+      for (let i = 0; i < 100 && !res.destroyed; i++) {
+        res.write(Buffer.alloc(64 * 1024));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      res.end();
+    });
+    const http = createUndiciDownload();
+    closers.push(() => http.close());
+    const ac = new AbortController();
+    const response = await http.request({ url: `${s.url}/slow`, headers: {}, signal: ac.signal });
+    let got = 0;
+    await expect(
+      (async () => {
+        for await (const c of response.body) {
+          got += c.length;
+          if (got > 100_000) ac.abort(new Error('paused by the user'));
+        }
+      })(),
+    ).rejects.toThrow('paused by the user');
+    const early = new AbortController();
+    early.abort(new Error('cancelled'));
+    await expect(http.request({ url: `${s.url}/slow`, headers: {}, signal: early.signal })).rejects.toThrow('cancelled');
+  });
+
+  it('a body that goes silent longer than the idle timeout fails with undici\'s timeout code', async () => {
+    const s = await server(async (_req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write(Buffer.alloc(10));
+      await new Promise((r) => setTimeout(r, 2_000));
+      res.end(Buffer.alloc(990));
+    });
+    const http = createUndiciDownload({ idleTimeoutMs: 200 });
+    closers.push(() => http.close());
+    const response = await http.request({ url: `${s.url}/stall`, headers: {}, signal: new AbortController().signal });
+    await expect(
+      (async () => {
+        for await (const _ of response.body) void _;
+      })(),
+    ).rejects.toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' });
+  });
+});
