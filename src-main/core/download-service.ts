@@ -305,6 +305,12 @@ export class DownloadService {
     return () => this.listeners.delete(listener);
   }
 
+  /** For a quit: the engine stops (paused, pending writes flushed, bounded), then this is disposed. */
+  async shutdown(): Promise<void> {
+    await this.engine?.stop();
+    this.dispose();
+  }
+
   dispose(): void {
     this.engine?.pauseAll();
     this.unsubscribe?.();

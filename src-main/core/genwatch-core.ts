@@ -471,6 +471,18 @@ export class GenwatchCore {
   }
 
   /** Stops timers and writes pending state; the process can exit afterwards. */
+  /**
+   * For a quit: like dispose(), but downloads are first stopped cleanly
+   * (their partial files resumable, held sidecar entries and ledger lines
+   * written; a few seconds at most).
+   */
+  async shutdown(): Promise<void> {
+    for (const run of this.imports.values()) run.cancel();
+    this.poller.stop();
+    await this.downloads?.shutdown();
+    this.dispose();
+  }
+
   dispose(): void {
     for (const run of this.imports.values()) run.cancel();
     this.poller.stop();

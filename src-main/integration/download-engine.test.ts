@@ -444,6 +444,48 @@ describe('downloads against the emulator', () => {
     expect(await listed()).toEqual([0, 1]);
   });
 
+  it('stop() (a quit) pauses a running file with its validator on disk and writes held sidecar entries; the next start resumes', async () => {
+    const size = 2_000_000;
+    const slow = binaryBytes(size, 9);
+    const ranges: string[] = [];
+    const server = await startLocalServer(async (req, res) => {
+      if (req.url === '/fast.bin') {
+        res.writeHead(200, { 'content-length': '50000' });
+        return void res.end(binaryBytes(50_000, 2));
+      }
+      ranges.push(req.headers['range'] ?? '');
+      const m = /bytes=(\d+)-/.exec(req.headers['range'] ?? '');
+      const start = m === null ? 0 : Number(m[1]);
+      res.writeHead(start > 0 ? 206 : 200, { 'content-length': size - start, etag: '"q"', ...(start > 0 ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}) });
+      for (let at = start; at < size && !res.destroyed; at += 32 * 1024) {
+        res.write(slow.subarray(at, at + 32 * 1024));
+        await new Promise((r) => setTimeout(r, start > 0 ? 0 : 20));
+      }
+      res.end();
+    });
+    closers.push(() => server.close());
+    const engine = await engineWith();
+    const job = jobFor([`${server.url}/fast.bin`, `${server.url}/slow.bin`], { id: 'quit-job' }, { kind: 'other' });
+    const items = job.assets.map((asset) => ({ job, asset }));
+    const batch = await engine.enqueue(items);
+    if (!batch.ok) throw new Error(batch.error.message);
+    for (let i = 0; i < 300 && !engine.snapshot().some((f) => f.assetKey === 'other:0' && f.state === 'done'); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 300 && (engine.snapshot().find((f) => f.assetKey === 'other:1')?.bytes ?? 0) < 300_000; i++) await new Promise((r) => setTimeout(r, 5));
+    await engine.stop();
+    expect(engine.snapshot().find((f) => f.assetKey === 'other:1')?.state).toBe('paused');
+    const sidecar = JSON.parse(await readFile(join(root, 'quit-job.json'), 'utf8')) as { files: Array<{ index: number }> };
+    expect(sidecar.files.map((f) => f.index)).toEqual([0]);
+    expect(existsSync(join(root, 'quit-job_other-2.bin.part.json'))).toBe(true);
+    const kept = (await stat(join(root, 'quit-job_other-2.bin.part'))).size;
+    expect(kept).toBeGreaterThan(0);
+    // The next start: the fast one is in the ledger, the slow one continues where it stopped.
+    const { summary } = await download(await engineWith(), items);
+    expect(summary.skipped).toBe(1);
+    expect(summary.done).toBe(1);
+    expect(ranges.at(-1)).toBe(`bytes=${kept}-`);
+    expect(sha(await readFile(join(root, 'quit-job_other-2.bin')))).toBe(sha(slow));
+  });
+
   it('without checksums, a PNG with embedded text is recorded with its size as saved and no sha256', async () => {
     const engine = await engineWith({ checksums: false });
     const url = `${emu.url}/assets/nc/1.png`;

@@ -207,9 +207,20 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-app.on('before-quit', () => {
+let shutDown = false;
+app.on('before-quit', (event) => {
   quitting = true;
+  if (shutDown || core === null) {
+    desktop?.dispose();
+    void emulator?.close();
+    return;
+  }
+  // Quit once downloads have stopped cleanly (resumable, nothing pending unwritten): a few seconds at most.
+  event.preventDefault();
   desktop?.dispose();
-  core?.dispose();
-  void emulator?.close();
+  desktop = null;
+  void core.shutdown().finally(() => {
+    shutDown = true;
+    app.quit();
+  });
 });

@@ -206,6 +206,8 @@ export class DownloadEngine {
   /** Background fsyncs of big .part files: at most this many at once (they hold thread-pool threads). */
   private readonly syncGate: SyncGate = { active: 0, max: 2 };
   private active = 0;
+  /** The attempts under way (see stop()). */
+  private readonly runs = new Set<Promise<void>>();
   private nextId = 1;
   private allPaused = false;
   private lowSpace = false;
@@ -402,6 +404,25 @@ export class DownloadEngine {
     for (const t of this.tasks) if (!isFinished(t.snap.state) && t.snap.state !== 'paused') this.stopTask(t, 'pause');
   }
 
+  /**
+   * For a quit: pauses everything (each .part keeps its validator, so the
+   * next start resumes it), then waits, at most `timeoutMs`, for the
+   * attempts to wind down and for what is pending to be written: held
+   * sidecar entries and ledger lines.
+   */
+  async stop(timeoutMs = 3_000): Promise<void> {
+    this.pauseAll();
+    let timer: TimerHandle | null = null;
+    const timeout = new Promise<void>((done) => (timer = this.deps.clock.setTimeout(done, timeoutMs)));
+    const settled = (async (): Promise<void> => {
+      while (this.runs.size > 0) await Promise.all([...this.runs]);
+      await this.flushSidecars();
+      await this.ledger.whenIdle();
+    })();
+    await Promise.race([settled, timeout]);
+    if (timer !== null) this.deps.clock.clearTimeout(timer);
+  }
+
   resumeAll(): void {
     this.allPaused = false;
     for (const t of this.tasks) if (t.snap.state === 'paused') this.setState(t, 'queued');
@@ -564,13 +585,15 @@ export class DownloadEngine {
       this.hostActive.set(host, (this.hostActive.get(host) ?? 0) + 1);
       task.host = host;
       task.snap.state = 'active';
-      void this.run(task).finally(() => {
+      const running: Promise<void> = this.run(task).finally(() => {
+        this.runs.delete(running);
         this.active--;
         const n = (this.hostActive.get(host) ?? 1) - 1;
         if (n <= 0) this.hostActive.delete(host);
         else this.hostActive.set(host, n);
         this.pump();
       });
+      this.runs.add(running);
     }
   }
 

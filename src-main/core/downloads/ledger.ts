@@ -104,6 +104,7 @@ export class DownloadLedger {
   private queued: Uint8Array[] = [];
   private waiters: Array<{ resolve(): void; reject(e: unknown): void }> = [];
   private writing = false;
+  private idleWaiters: Array<() => void> = [];
   private dirReady = false;
   /** fsync each group (the engine's `fsync` setting). */
   sync = false;
@@ -155,6 +156,11 @@ export class DownloadLedger {
     return this.append(`${JSON.stringify({ provider, account, jobId, assetKey, removed: true, at: new Date().toISOString() })}\n`);
   }
 
+  /** Resolves once every line recorded so far is written (or failed). */
+  whenIdle(): Promise<void> {
+    return this.writing ? new Promise((done) => this.idleWaiters.push(done)) : Promise.resolve();
+  }
+
   private append(line: string): Promise<void> {
     this.queued.push(new TextEncoder().encode(line));
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -196,5 +202,6 @@ export class DownloadLedger {
       }
     }
     this.writing = false;
+    for (const done of this.idleWaiters.splice(0)) done();
   }
 }
