@@ -72,6 +72,8 @@ async function run(id: number, order: Extract<ToWorker, { type: 'run' }>['order'
     post({ type: 'failed', id, failure: e instanceof TransferError ? e.failure : null, message: e instanceof Error ? e.message : String(e) });
   } finally {
     running.delete(id);
+    // Whatever the attempt left open (a response it never read to its end) is torn down.
+    if (!controller.signal.aborted) controller.abort(new Error('The attempt is over.'));
   }
 }
 

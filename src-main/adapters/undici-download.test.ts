@@ -137,6 +137,43 @@ describe('createUndiciDownload over loopback', () => {
     await expect(http.request({ url: `${s.url}/slow`, headers: {}, signal: early.signal })).rejects.toThrow('cancelled');
   });
 
+  it('a 103 Early Hints before the answer is skipped: the real response and its body come through', async () => {
+    const s = await server((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      res.writeHead(200, { 'content-length': '5' });
+      res.end('hello');
+    });
+    const http = createUndiciDownload();
+    closers.push(() => http.close());
+    const response = await http.request({ url: `${s.url}/hints`, headers: {}, signal: new AbortController().signal });
+    expect(response.status).toBe(200);
+    let text = '';
+    for await (const c of response.body) text += Buffer.from(c).toString();
+    expect(text).toBe('hello');
+  });
+
+  it('an abort while the request waits for a free connection rejects at once, not when the connection frees up', async () => {
+    let holdEnded = false;
+    const s = await server(async (req, res) => {
+      res.writeHead(200, { 'content-length': '1000000' });
+      res.write(Buffer.alloc(1000));
+      if (req.url === '/hold') await new Promise((r) => setTimeout(r, 3_000));
+      if (req.url === '/hold') holdEnded = true;
+      res.end(Buffer.alloc(999_000));
+    });
+    const http = createUndiciDownload({ connections: 1 });
+    closers.push(() => http.close());
+    const holder = new AbortController();
+    const holding = await http.request({ url: `${s.url}/hold`, headers: {}, signal: holder.signal });
+    const ac = new AbortController();
+    const queued = http.request({ url: `${s.url}/next`, headers: {}, signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('cancelled while queued')), 50);
+    await expect(queued).rejects.toThrow('cancelled while queued');
+    expect(holdEnded).toBe(false);
+    holder.abort(new Error('done'));
+    await expect(holding.discard()).resolves.toBeUndefined();
+  });
+
   it('a body that goes silent longer than the idle timeout fails with undici\'s timeout code', async () => {
     const s = await server(async (_req, res) => {
       res.writeHead(200, { 'content-length': '1000' });

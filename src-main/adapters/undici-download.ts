@@ -91,6 +91,11 @@ export class BodyQueue {
           this.queue.length = 0;
           this.head = 0;
         }
+        // Under sustained backpressure the queue never empties: drop the taken slots now and then.
+        if (this.head > 1024 && this.head * 2 > this.queue.length) {
+          this.queue.splice(0, this.head);
+          this.head = 0;
+        }
         this.queued -= chunk.length;
         if (this.queued < this.limit / 2 && this.controls.paused && !this.finished) this.controls.resume();
         return { value: chunk, done: false };
@@ -167,15 +172,21 @@ export function createUndiciDownload(options: UndiciDownloadOptions = {}): Downl
         let controller: Dispatcher.DispatchController | null = null;
         let body: BodyQueue | null = null;
         const abortReason = (): Error => (signal.reason instanceof Error ? signal.reason : new Error('The download was stopped.'));
-        const onAbort = (): void => controller?.abort(abortReason());
-        signal.addEventListener('abort', onAbort, { once: true });
         const done = (): void => signal.removeEventListener('abort', onAbort);
+        const onAbort = (): void => {
+          if (controller !== null) return controller.abort(abortReason());
+          // Still connecting or waiting for a free connection: give up now (onRequestStart aborts it when it comes).
+          done();
+          reject(abortReason());
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
         const handler: Dispatcher.DispatchHandler = {
           onRequestStart(c) {
             controller = c;
             if (signal.aborted) c.abort(abortReason());
           },
           onResponseStart(c, statusCode, headers) {
+            if (statusCode < 200) return; // 1xx (103 Early Hints…): the real response follows
             body = new BodyQueue(c);
             resolve({ status: statusCode, headers: flatHeaders(headers as Record<string, string | string[] | undefined>), body: body.iterable(), discard: () => (body as BodyQueue).discard() });
           },

@@ -40,6 +40,8 @@ export function createWorkerTransfers(script: string | URL): WorkerTransfers {
   let closed = false;
   let failedStarts = 0;
   const pending = new Map<number, Pending>();
+  /** Workers ended on purpose (recycle, close): their exit is not a failed start. */
+  const ended = new WeakSet<Worker>();
 
   const settle = (id: number, p: Pending): void => {
     pending.delete(id);
@@ -73,6 +75,16 @@ export function createWorkerTransfers(script: string | URL): WorkerTransfers {
     else p.reject(new Error(message.message));
   };
 
+  /** Ends the current worker: its thread first (no write of it can overlap a retry), then its transfers fail. */
+  const end = async (why: string): Promise<void> => {
+    const w = worker;
+    worker = null;
+    if (w === null) return;
+    ended.add(w);
+    await w.terminate();
+    failAllOf(w, why);
+  };
+
   const started = (): Worker => {
     if (worker !== null) return worker;
     // A small young generation (3 MiB: semi-spaces of 1 MiB, as the CLI's --max-semi-space-size=1): the
@@ -81,7 +93,7 @@ export function createWorkerTransfers(script: string | URL): WorkerTransfers {
     let ready = false;
     const gone = (why: string): void => {
       if (worker === w) worker = null;
-      if (!ready) failedStarts++;
+      if (!ready && !ended.has(w)) failedStarts++;
       ready = true; // count a start once, whether 'error' or 'exit' comes first
       failAllOf(w, why);
     };
@@ -123,20 +135,10 @@ export function createWorkerTransfers(script: string | URL): WorkerTransfers {
       rate = bytesPerSecond !== null && bytesPerSecond > 0 ? bytesPerSecond : null;
       worker?.postMessage({ type: 'rate', bytesPerSecond: rate } satisfies ToWorker);
     },
-    async recycle() {
-      const w = worker;
-      worker = null;
-      if (w === null) return;
-      failAllOf(w, 'restarted');
-      await w.terminate();
-    },
-    async close() {
+    recycle: () => end('restarted'),
+    close() {
       closed = true;
-      const w = worker;
-      worker = null;
-      if (w === null) return;
-      failAllOf(w, 'closed');
-      await w.terminate();
+      return end('closed');
     },
   };
 }

@@ -62,8 +62,9 @@ export function relaunch(args: string[]): Promise<number> {
     child.once('exit', (code, signal) => {
       detach();
       if (code !== null) return done(code);
-      if (signal !== null && process.platform !== 'win32') {
-        // Die the same way: our handlers are off, so the default action (termination) applies.
+      if (signal !== null && process.platform !== 'win32' && (FORWARDED.includes(signal) || signal === 'SIGPIPE')) {
+        // Die the same way (our handlers are off, so the default action applies). Not for a crash
+        // (SIGSEGV, SIGABRT…) or SIGKILL: the child's death is reported as an exit code instead.
         process.kill(process.pid, signal);
       }
       done(128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)));

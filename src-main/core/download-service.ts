@@ -307,8 +307,11 @@ export class DownloadService {
 
   /** For a quit: the engine stops (paused, pending writes flushed, bounded), then this is disposed. */
   async shutdown(): Promise<void> {
-    await this.engine?.stop();
-    this.dispose();
+    try {
+      await this.engine?.stop();
+    } finally {
+      this.dispose();
+    }
   }
 
   dispose(): void {

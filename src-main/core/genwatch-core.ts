@@ -470,7 +470,6 @@ export class GenwatchCore {
     return ok(null);
   }
 
-  /** Stops timers and writes pending state; the process can exit afterwards. */
   /**
    * For a quit: like dispose(), but downloads are first stopped cleanly
    * (their partial files resumable, held sidecar entries and ledger lines
@@ -479,10 +478,14 @@ export class GenwatchCore {
   async shutdown(): Promise<void> {
     for (const run of this.imports.values()) run.cancel();
     this.poller.stop();
-    await this.downloads?.shutdown();
-    this.dispose();
+    try {
+      await this.downloads?.shutdown();
+    } finally {
+      this.dispose();
+    }
   }
 
+  /** Stops timers and writes pending state; the process can exit afterwards. */
   dispose(): void {
     for (const run of this.imports.values()) run.cancel();
     this.poller.stop();

@@ -810,6 +810,49 @@ describe('file-system failures (fake port over the real one)', () => {
     expect(events.some((e) => e.type === 'file' && e.file.state === 'failed')).toBe(true);
   });
 
+  it('a response left unread by a failed attempt (the .part cannot be opened) is torn down, not left hanging', async () => {
+    let closedEarly = false;
+    const server = await startLocalServer(async (_req, res) => {
+      res.on('close', () => (closedEarly = !res.writableFinished));
+      res.writeHead(200, { 'content-length': String(4_000_000) });
+      for (let at = 0; at < 4_000_000 && !res.destroyed; at += 64 * 1024) {
+        res.write(binaryBytes(64 * 1024, 3));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      res.end();
+    });
+    closers.push(() => server.close());
+    const real = createNodeFileSystem();
+    const denied: FileSystemPort = { ...real, open: (path, mode) => (path.endsWith('.part') ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : real.open(path, mode)) };
+    const engine = await engineWith({}, { fs: denied });
+    const job = jobFor([`${server.url}/big.bin`], {}, { kind: 'other' });
+    const { summary } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    expect(summary.failed[0]?.failure?.reason).toBe('permission');
+    for (let i = 0; i < 100 && !closedEarly; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(closedEarly).toBe(true);
+  });
+
+  it('a cancel stays a cancel when the app quits right after it', async () => {
+    const server = await startLocalServer(async (_req, res) => {
+      res.writeHead(200, { 'content-length': String(3_000_000), etag: '"c"' });
+      for (let at = 0; at < 3_000_000 && !res.destroyed; at += 32 * 1024) {
+        res.write(binaryBytes(32 * 1024, 4));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      res.end();
+    });
+    closers.push(() => server.close());
+    const engine = await engineWith();
+    const job = jobFor([`${server.url}/c.bin`], { id: 'cq' }, { kind: 'other' });
+    const batch = await engine.enqueue([{ job, asset: job.assets[0] ?? makeAsset('') }]);
+    if (!batch.ok) throw new Error(batch.error.message);
+    for (let i = 0; i < 300 && (engine.snapshot()[0]?.bytes ?? 0) < 200_000; i++) await new Promise((r) => setTimeout(r, 5));
+    engine.cancel(batch.value.files[0]?.id ?? '');
+    await engine.stop();
+    expect(engine.snapshot()[0]?.state).toBe('cancelled');
+    expect((await readdir(root)).filter((n) => n.startsWith('cq'))).toEqual([]);
+  });
+
   it('permission denied → typed "permission" error and the .part removed', async () => {
     const real = createNodeFileSystem();
     const denied: FileSystemPort = { ...real, open: () => Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) };

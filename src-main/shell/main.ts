@@ -4,8 +4,7 @@
  * lifecycle; nothing here is logic worth testing on its own.
  */
 import { join } from 'node:path';
-import { app, dialog, powerMonitor, shell } from 'electron';
-import type { BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog, powerMonitor, shell } from 'electron';
 import ElectronStore from 'electron-store';
 import { consoleLogger, openConfStore } from '../adapters/conf-store';
 import type { ConfLike } from '../adapters/conf-store';
@@ -59,6 +58,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   // A second launch focuses this one and hands over the job ids on its command line.
   app.on('second-instance', (_event, argv) => {
+    if (quitting) return;
     showWindow();
     addJobs(parseLaunchArgs(argv).add);
   });
@@ -207,20 +207,26 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-let shutDown = false;
+let shutdown: 'no' | 'running' | 'done' = 'no';
 app.on('before-quit', (event) => {
   quitting = true;
-  if (shutDown || core === null) {
+  if (shutdown === 'done' || core === null) {
     desktop?.dispose();
     void emulator?.close();
     return;
   }
   // Quit once downloads have stopped cleanly (resumable, nothing pending unwritten): a few seconds at most.
   event.preventDefault();
+  if (shutdown === 'running') return; // a second Cmd+Q, or the last window closing meanwhile
+  shutdown = 'running';
+  for (const window of BrowserWindow.getAllWindows()) window.hide();
   desktop?.dispose();
   desktop = null;
-  void core.shutdown().finally(() => {
-    shutDown = true;
-    app.quit();
-  });
+  void core
+    .shutdown()
+    .catch((e: unknown) => consoleLogger.warn('shutdown did not finish cleanly', { error: String(e) }))
+    .finally(() => {
+      shutdown = 'done';
+      app.quit();
+    });
 });

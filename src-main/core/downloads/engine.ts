@@ -206,6 +206,8 @@ export class DownloadEngine {
   /** Background fsyncs of big .part files: at most this many at once (they hold thread-pool threads). */
   private readonly syncGate: SyncGate = { active: 0, max: 2 };
   private active = 0;
+  /** stop() was called: nothing new starts. */
+  private stopping = false;
   /** The attempts under way (see stop()). */
   private readonly runs = new Set<Promise<void>>();
   private nextId = 1;
@@ -306,10 +308,17 @@ export class DownloadEngine {
         const inside = await this.ledgerPathInside(entry.path);
         if (inside !== null) {
           this.logger.warn('a downloaded file is empty on disk: downloading it again', { job: item.job.id, path: entry.path });
-          // Out of the ledger too: should the new download fail, it is retried like any other, never "deleted by you".
-          await this.ledger.forget(entry).catch((e: unknown) => this.logger.warn('could not write the ledger', { error: String(e) }));
-          await this.deps.fs.unlink(inside).catch(() => undefined);
-          entry = undefined;
+          // Out of the ledger first (flushed to disk): should the new download fail, it is retried like any
+          // other, never "deleted by you". The file goes only if that worked and it is still empty.
+          const forgotten = await this.ledger.forget(entry).then(
+            () => true,
+            (e: unknown) => (this.logger.warn('could not write the ledger', { error: String(e) }), false),
+          );
+          const still = forgotten ? await this.deps.fs.stat(inside).catch(() => null) : null;
+          if (forgotten) {
+            if (still !== null && still.size === 0) await this.deps.fs.unlink(inside).catch(() => undefined);
+            entry = undefined;
+          }
         }
       }
       if (entry !== undefined) {
@@ -411,16 +420,22 @@ export class DownloadEngine {
    * sidecar entries and ledger lines.
    */
   async stop(timeoutMs = 3_000): Promise<void> {
+    this.stopping = true;
     this.pauseAll();
-    let timer: TimerHandle | null = null;
-    const timeout = new Promise<void>((done) => (timer = this.deps.clock.setTimeout(done, timeoutMs)));
-    const settled = (async (): Promise<void> => {
+    const within = async (ms: number, work: Promise<unknown>): Promise<void> => {
+      let timer: TimerHandle | null = null;
+      await Promise.race([work, new Promise<void>((done) => (timer = this.deps.clock.setTimeout(done, ms)))]);
+      if (timer !== null) this.deps.clock.clearTimeout(timer);
+    };
+    const started = this.deps.clock.now();
+    // Attempts get most of the time; what is pending is written whatever they did.
+    await within(timeoutMs * 0.7, (async () => {
       while (this.runs.size > 0) await Promise.all([...this.runs]);
+    })());
+    await within(Math.max(200, timeoutMs - (this.deps.clock.now() - started)), (async () => {
       await this.flushSidecars();
       await this.ledger.whenIdle();
-    })();
-    await Promise.race([settled, timeout]);
-    if (timer !== null) this.deps.clock.clearTimeout(timer);
+    })());
   }
 
   resumeAll(): void {
@@ -563,7 +578,8 @@ export class DownloadEngine {
     // All its bytes are in and it is being renamed and recorded: too late to stop, it is done in a moment.
     if (task.finishing) return;
     if (task.snap.state === 'active' && task.controller !== null) {
-      // The running attempt notices the abort and settles the state.
+      // The running attempt notices the abort and settles the state. A cancel is never turned back into a pause.
+      if (task.abortReason === 'cancel') return;
       task.abortReason = reason;
       task.controller.abort(new Error(`download ${reason}`));
       return;
@@ -575,7 +591,7 @@ export class DownloadEngine {
   }
 
   private pump(): void {
-    if (this.lowSpace) return;
+    if (this.lowSpace || this.stopping) return;
     for (const task of this.tasks) {
       if (this.active >= this.settings.concurrency) return;
       if (task.snap.state !== 'queued') continue;
@@ -625,6 +641,8 @@ export class DownloadEngine {
       else outcome = { ok: false, failure: failure('filesystem', `The download failed unexpectedly (${e instanceof Error ? e.message : String(e)}).`) };
     }
     task.controller = null;
+    // Whatever the attempt left open (a response it never read to its end, after a failure) is torn down.
+    if (!controller.signal.aborted) controller.abort(new Error('The attempt is over.'));
     if (outcome.ok === true) {
       task.finishing = true;
       try {
@@ -652,6 +670,7 @@ export class DownloadEngine {
     if (f.reason === 'expired' && !task.refreshed && this.settings.refreshUrl !== null) {
       task.refreshed = true;
       const fresh = await this.settings.refreshUrl(task.item.job, task.item.asset).catch(() => null);
+      if (task.snap.state !== 'active') return; // paused or cancelled meanwhile: that stands
       if (fresh !== null && isAllowedDownloadUrl(fresh)) {
         this.logger.info('download URL refreshed', { job: task.snap.jobId, asset: task.snap.assetKey });
         task.snap.url = fresh;

@@ -105,6 +105,8 @@ export class DownloadLedger {
   private waiters: Array<{ resolve(): void; reject(e: unknown): void }> = [];
   private writing = false;
   private idleWaiters: Array<() => void> = [];
+  /** The next group holds a line that must reach the disk whatever `sync` says. */
+  private syncNext = false;
   private dirReady = false;
   /** fsync each group (the engine's `fsync` setting). */
   sync = false;
@@ -153,7 +155,8 @@ export class DownloadLedger {
   forget(entry: Pick<LedgerEntry, 'provider' | 'account' | 'jobId' | 'assetKey'>): Promise<void> {
     this.entries.delete(ledgerKey(entry.provider, entry.account, entry.jobId, entry.assetKey));
     const { provider, account, jobId, assetKey } = entry;
-    return this.append(`${JSON.stringify({ provider, account, jobId, assetKey, removed: true, at: new Date().toISOString() })}\n`);
+    // Always flushed: a lost tombstone with its file already gone would read as "deleted by you".
+    return this.append(`${JSON.stringify({ provider, account, jobId, assetKey, removed: true, at: new Date().toISOString() })}\n`, true);
   }
 
   /** Resolves once every line recorded so far is written (or failed). */
@@ -161,8 +164,9 @@ export class DownloadLedger {
     return this.writing ? new Promise((done) => this.idleWaiters.push(done)) : Promise.resolve();
   }
 
-  private append(line: string): Promise<void> {
+  private append(line: string, mustSync = false): Promise<void> {
     this.queued.push(new TextEncoder().encode(line));
+    if (mustSync) this.syncNext = true;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.writing) void this.drain();
     return done;
@@ -180,14 +184,16 @@ export class DownloadLedger {
     while (this.queued.length > 0) {
       const lines = this.queued;
       const waiters = this.waiters;
+      const mustSync = this.syncNext;
       this.queued = [];
       this.waiters = [];
+      this.syncNext = false;
       try {
         if (!this.dirReady) await this.fs.mkdirp(this.path.slice(0, this.path.lastIndexOf('/')));
         this.dirReady = true;
         file ??= await this.fs.open(this.path, 'append');
         await file.write(lines);
-        if (this.sync) await file.sync();
+        if (this.sync || mustSync) await file.sync();
         if (this.queued.length === 0) {
           const done = file;
           file = null;
