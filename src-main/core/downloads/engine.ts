@@ -159,6 +159,8 @@ interface Batch {
   tasks: Task[];
   resolve(summary: BatchSummary): void;
   settled: boolean;
+  /** tasks[0 … finishedUpTo) are all finished (see checkBatch). */
+  finishedUpTo: number;
 }
 
 /** Why a failure keeps its .part: a later retry resumes it (network trouble, a full disk). */
@@ -215,6 +217,11 @@ export class DownloadEngine {
   private lowSpace = false;
   private spaceCheck: { bytes: number; at: number; running: boolean; timer: TimerHandle | null } = { bytes: 0, at: 0, running: false, timer: null };
   private lastAggregate = 0;
+  private aggregateTimer: TimerHandle | null = null;
+  /** tasks[0 … pumpFrom) are all finished (see pump). */
+  private pumpFrom = 0;
+  /** The tasks of each job (by Job.key), for the sidecar hold's "other files of this job" (no scan of every task). */
+  private readonly tasksByJob = new Map<string, Task[]>();
   private readonly aggregateMeter = new SpeedMeter();
   private finishedBytes = 0;
   private readonly limiter: RateLimiter;
@@ -343,11 +350,14 @@ export class DownloadEngine {
     }
     let resolve: (s: BatchSummary) => void = () => undefined;
     const done = new Promise<BatchSummary>((r) => (resolve = r));
-    const batch: Batch = { id: batchId, tasks, resolve, settled: false };
+    const batch: Batch = { id: batchId, tasks, resolve, settled: false, finishedUpTo: 0 };
     this.batches.set(batchId, batch);
     for (const task of tasks) {
       if (task.snap.state === 'queued' && this.allPaused) task.snap.state = 'paused';
       this.tasks.push(task);
+      const ofJob = this.tasksByJob.get(task.snap.jobKey);
+      if (ofJob === undefined) this.tasksByJob.set(task.snap.jobKey, [task]);
+      else ofJob.push(task);
       this.emitFile(task, true);
     }
     this.checkBatch(batch);
@@ -379,9 +389,15 @@ export class DownloadEngine {
 
   /** Drops finished files from `snapshot()` (the ledger keeps the record). */
   clearFinished(): void {
+    this.pumpFrom = 0;
     for (let i = this.tasks.length - 1; i >= 0; i--) {
       const t = this.tasks[i];
-      if (t !== undefined && isFinished(t.snap.state) && this.batches.get(t.snap.batchId)?.settled === true) this.tasks.splice(i, 1);
+      if (t !== undefined && isFinished(t.snap.state) && this.batches.get(t.snap.batchId)?.settled === true) {
+        this.tasks.splice(i, 1);
+        const ofJob = (this.tasksByJob.get(t.snap.jobKey) ?? []).filter((x) => x !== t);
+        if (ofJob.length === 0) this.tasksByJob.delete(t.snap.jobKey);
+        else this.tasksByJob.set(t.snap.jobKey, ofJob);
+      }
     }
   }
 
@@ -529,11 +545,23 @@ export class DownloadEngine {
     this.emit({ type: 'file', file: { ...task.snap } });
   }
 
+  /**
+   * At most one 'aggregate' event per progressIntervalMs (aggregate() walks
+   * every file: once per state change made big batches quadratic). A state
+   * change inside the interval still gets a trailing event at its end.
+   */
   private emitAggregate(force: boolean): void {
     const now = this.deps.clock.now();
-    if (!force && now - this.lastAggregate < this.settings.progressIntervalMs) return;
-    this.lastAggregate = now;
-    this.emit({ type: 'aggregate', progress: this.aggregate() });
+    const wait = this.lastAggregate + this.settings.progressIntervalMs - now;
+    if (wait <= 0) {
+      this.lastAggregate = now;
+      this.emit({ type: 'aggregate', progress: this.aggregate() });
+    } else if (force && this.aggregateTimer === null) {
+      this.aggregateTimer = this.deps.clock.setTimeout(() => {
+        this.aggregateTimer = null;
+        this.emitAggregate(false);
+      }, wait);
+    }
   }
 
   private setState(task: Task, state: FileState): void {
@@ -552,7 +580,10 @@ export class DownloadEngine {
   }
 
   private checkBatch(batch: Batch): void {
-    if (batch.settled || !batch.tasks.every((t) => isFinished(t.snap.state))) return;
+    if (batch.settled) return;
+    // Finished states are final, so the finished prefix only grows: each file is looked at once, not per change.
+    while (batch.finishedUpTo < batch.tasks.length && isFinished((batch.tasks[batch.finishedUpTo] as Task).snap.state)) batch.finishedUpTo++;
+    if (batch.finishedUpTo < batch.tasks.length) return;
     batch.settled = true;
     const count = (s: FileState): number => batch.tasks.filter((t) => t.snap.state === s).length;
     const summary: BatchSummary = {
@@ -592,7 +623,10 @@ export class DownloadEngine {
 
   private pump(): void {
     if (this.lowSpace || this.stopping) return;
-    for (const task of this.tasks) {
+    // Finished states are final: the finished files at the front never need looking at again.
+    while (this.pumpFrom < this.tasks.length && isFinished((this.tasks[this.pumpFrom] as Task).snap.state)) this.pumpFrom++;
+    for (let i = this.pumpFrom; i < this.tasks.length; i++) {
+      const task = this.tasks[i] as Task;
       if (this.active >= this.settings.concurrency) return;
       if (task.snap.state !== 'queued') continue;
       const host = hostOf(task.snap.url);
@@ -1102,15 +1136,14 @@ export class DownloadEngine {
    * not count: it writes what is held when its own entry comes.
    */
   private siblingsInFlight(task: Task): boolean {
-    const job = task.item.job;
-    return this.tasks.some((t) => t !== task && !t.finishing && (t.snap.state === 'queued' || t.snap.state === 'active') && t.item.job.id === job.id && t.item.job.accountId === job.accountId && t.item.job.provider === job.provider);
+    return (this.tasksByJob.get(task.snap.jobKey) ?? []).some((t) => t !== task && !t.finishing && (t.snap.state === 'queued' || t.snap.state === 'active'));
   }
 
   /** A file stopped (done, failed, paused…): write its job's held entries if nothing else of that job is on its way. */
   private releaseSidecarsOf(task: Task): void {
     const job = task.item.job;
     for (const [path, held] of this.sidecarHeld) {
-      if (held.job.id === job.id && held.job.accountId === job.accountId && held.job.provider === job.provider && !this.siblingsInFlight(task)) void this.releaseSidecar(path);
+      if (held.job.key === job.key && !this.siblingsInFlight(task)) void this.releaseSidecar(path);
     }
   }
 
