@@ -1,7 +1,8 @@
 /**
  * bench:download — genwatch's download engine against curl (and aria2c when
  * installed) on loopback, all fetching from the emulator in its own process:
- *   (a) 400 files of 2 MiB, (b) 4 files of 256 MiB, at the same concurrency K;
+ *   (a) 400 files of 2 MiB, (b) 4 files of 256 MiB, at the same concurrency K
+ *   (and, beyond the issue's cases, 2,000 files of 64 KiB: per-file cost at scale);
  *   then a genwatch run of (b) SIGKILLed at ~50 % and restarted, measuring the
  *   bytes the emulator served twice.
  * The engine runs in a child process so its peak RSS (maxRSS) is its own.
@@ -437,10 +438,13 @@ async function main(): Promise<void> {
   try {
     const small = await benchCase(emu, work, 'small', Number(process.env['BENCH_SMALL_FILES'] ?? 400), 2 * MiB, 8);
     const large = await benchCase(emu, work, 'large', 4, Number(process.env['BENCH_LARGE_MIB'] ?? 256) * MiB, 4);
+    // Not one of the cases: per-file cost at scale (a whole history of thumbnails-sized files in one folder).
+    const many = await benchCase(emu, work, 'many', Number(process.env['BENCH_MANY_FILES'] ?? 2000), 64 * 1024, 8);
     const resume = await killAndResume(emu, work, 4, Number(process.env['BENCH_LARGE_MIB'] ?? 256) * MiB, 4);
     const result = {
       small,
       large,
+      many,
       resume,
       goals: {
         ratioSmallApp: small.ratio.app <= 1.1,
