@@ -82,6 +82,14 @@ function openWindow(show: boolean): BrowserWindow {
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null;
   });
+  // Windows log-off / shutdown: no before-quit comes, and there is no time to wait for downloads.
+  // Pausing and persisting at once keeps the jobs and the queue (partial files restart from zero at worst).
+  window.on('session-end', () => {
+    if (shutdown !== 'no') return;
+    shutdown = 'done';
+    desktop?.dispose();
+    core?.dispose();
+  });
   desktop?.attachWindow(window);
   return window;
 }
