@@ -486,6 +486,21 @@ describe('downloads against the emulator', () => {
     expect(sha(await readFile(join(root, 'quit-job_other-2.bin')))).toBe(sha(slow));
   });
 
+  it("'aggregate' events are throttled, and the last one always shows the final state", async () => {
+    const engine = await engineWith({ progressIntervalMs: 100 });
+    const seen: Array<{ done: number; at: number }> = [];
+    engine.onEvent((e) => {
+      if (e.type === 'aggregate') seen.push({ done: e.progress.files.done, at: performance.now() });
+    });
+    const urls = Array.from({ length: 24 }, (_, i) => `${emu.url}/assets/agg/${i}.bin?size=20000`);
+    const { summary } = await download(engine, [jobFor(urls.slice(0, 12), { id: 'agg-a' }, { kind: 'other' }), jobFor(urls.slice(12), { id: 'agg-b' }, { kind: 'other' })].flatMap((job) => job.assets.map((asset) => ({ job, asset }))));
+    expect(summary.done).toBe(24);
+    await new Promise((r) => setTimeout(r, 250)); // the trailing event comes at most one interval later
+    expect(seen.at(-1)?.done).toBe(24);
+    // 24 files make ~72 state changes; events are spaced by the interval instead.
+    for (let i = 1; i < seen.length; i++) expect((seen[i]?.at ?? 0) - (seen[i - 1]?.at ?? 0)).toBeGreaterThan(90);
+  });
+
   it('without checksums, a PNG with embedded text is recorded with its size as saved and no sha256', async () => {
     const engine = await engineWith({ checksums: false });
     const url = `${emu.url}/assets/nc/1.png`;
