@@ -33,6 +33,7 @@ import { runDemo } from './demo';
 import { EXIT, watchJobs } from './watch';
 import type { WatchIo } from './watch';
 import { VERSION } from './version';
+import { CLI_OPTIONS } from './options';
 import { relaunch, relaunchArgs } from './relaunch';
 
 const USAGE = `genwatch ${VERSION}: watch AI generation jobs from the terminal
@@ -332,27 +333,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      port: { type: 'string' },
-      speed: { type: 'string' },
-      'apiframe-url': { type: 'string' },
-      'useapi-url': { type: 'string' },
-      'poll-scale': { type: 'string' },
-      status: { type: 'string' },
-      model: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      out: { type: 'string' },
-      concurrency: { type: 'string' },
-      'limit-rate': { type: 'string' },
-      force: { type: 'boolean' },
-      fsync: { type: 'boolean' },
-      scope: { type: 'string' },
-      yes: { type: 'boolean', short: 'y' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
+    options: CLI_OPTIONS,
   });
   const [command, ...rest] = positionals;
   if (values.version) {

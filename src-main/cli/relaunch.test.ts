@@ -15,7 +15,9 @@ describe('relaunchArgs', () => {
     expect(relaunchArgs(argv, [], { [NO_RELAUNCH_ENV]: '1' })).toBeNull();
   });
 
-  it('finds the command after leading options', () => {
+  it('finds the command after leading options, never taking an option\'s value for it', () => {
     expect(relaunchArgs(['/usr/bin/node', '/app/cli.js', '--json', 'download', 'apiframe'], [], {})).toEqual([...DOWNLOAD_NODE_FLAGS, '/app/cli.js', '--json', 'download', 'apiframe']);
+    expect(relaunchArgs(['/usr/bin/node', '/app/cli.js', '--out', '/tmp/x', 'download', 'apiframe'], [], {})).toEqual([...DOWNLOAD_NODE_FLAGS, '/app/cli.js', '--out', '/tmp/x', 'download', 'apiframe']);
+    expect(relaunchArgs(['/usr/bin/node', '/app/cli.js', '--out', 'download', 'watch'], [], {})).toBeNull();
   });
 });

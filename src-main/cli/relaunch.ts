@@ -10,6 +10,8 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { parseArgs } from 'node:util';
+import { CLI_OPTIONS } from './options';
 
 /** The V8 flags a downloading process starts with (the bench's CLI runs use them too). */
 export const DOWNLOAD_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
@@ -19,12 +21,13 @@ export const NO_RELAUNCH_ENV = 'GENWATCH_NO_RELAUNCH';
 
 /**
  * The node arguments to start this CLI again with, or null to go on in this
- * process: only for `download` (the first argument that is not an option),
+ * process: only for `download`,
  * only when the flags are missing, never twice.
  */
 export function relaunchArgs(argv: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): string[] | null {
   const script = argv[1];
-  const command = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  // Parsed like main() does, so an option's value (`--out DIR download`) is never taken for the command.
+  const command = parseArgs({ args: argv.slice(2), options: CLI_OPTIONS, allowPositionals: true, strict: false }).positionals[0];
   if (command !== 'download' || script === undefined || env[NO_RELAUNCH_ENV] === '1') return null;
   if (DOWNLOAD_NODE_FLAGS.every((flag) => execArgv.includes(flag))) return null;
   return [...execArgv, ...DOWNLOAD_NODE_FLAGS, script, ...argv.slice(2)];

@@ -188,7 +188,7 @@ function withSuffix(relative: string, n: number): string {
 export class DownloadEngine {
   private settings: DownloadSettings;
   private readonly logger: Logger;
-  private readonly tasks: Task[] = [];
+  private tasks: Task[] = [];
   private readonly batches = new Map<string, Batch>();
   private readonly listeners = new Set<(event: DownloadEvent) => void>();
   private readonly hostActive = new Map<string, number>();
@@ -390,14 +390,12 @@ export class DownloadEngine {
   /** Drops finished files from `snapshot()` (the ledger keeps the record). */
   clearFinished(): void {
     this.pumpFrom = 0;
-    for (let i = this.tasks.length - 1; i >= 0; i--) {
-      const t = this.tasks[i];
-      if (t !== undefined && isFinished(t.snap.state) && this.batches.get(t.snap.batchId)?.settled === true) {
-        this.tasks.splice(i, 1);
-        const ofJob = (this.tasksByJob.get(t.snap.jobKey) ?? []).filter((x) => x !== t);
-        if (ofJob.length === 0) this.tasksByJob.delete(t.snap.jobKey);
-        else this.tasksByJob.set(t.snap.jobKey, ofJob);
-      }
+    const gone = (t: Task): boolean => isFinished(t.snap.state) && this.batches.get(t.snap.batchId)?.settled === true;
+    this.tasks = this.tasks.filter((t) => !gone(t));
+    for (const [key, ofJob] of this.tasksByJob) {
+      const kept = ofJob.filter((t) => !gone(t));
+      if (kept.length === 0) this.tasksByJob.delete(key);
+      else if (kept.length !== ofJob.length) this.tasksByJob.set(key, kept);
     }
   }
 
