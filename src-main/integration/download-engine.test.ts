@@ -486,6 +486,33 @@ describe('downloads against the emulator', () => {
     expect(sha(await readFile(join(root, 'quit-job_other-2.bin')))).toBe(sha(slow));
   });
 
+  it('clearFinished drops the finished files of settled batches only; the engine carries on normally afterwards', async () => {
+    const engine = await engineWith();
+    const first = jobFor([0, 1].map((i) => `${emu.url}/assets/cf/a${i}.bin?size=3000`), { id: 'cf-a' }, { kind: 'other' });
+    expect((await download(engine, first.assets.map((asset) => ({ job: first, asset })))).summary.done).toBe(2);
+    const slowServer = await startLocalServer(async (_req, res) => {
+      res.writeHead(200, { 'content-length': '200000' });
+      for (let at = 0; at < 200_000 && !res.destroyed; at += 20_000) {
+        res.write(binaryBytes(20_000, 6));
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      res.end();
+    });
+    closers.push(() => slowServer.close());
+    const second = jobFor([`${slowServer.url}/s.bin`], { id: 'cf-b' }, { kind: 'other' });
+    const running = await engine.enqueue([{ job: second, asset: second.assets[0] ?? makeAsset('') }]);
+    if (!running.ok) throw new Error(running.error.message);
+    engine.clearFinished();
+    expect(engine.snapshot().map((f) => f.jobId)).toEqual(['cf-b']);
+    expect((await running.value.done).done).toBe(1);
+    // The same job again (its files are in the ledger) and a new one in the same folder.
+    const third = jobFor([`${emu.url}/assets/cf/c.bin?size=3000`], { id: 'cf-c' }, { kind: 'other' });
+    const again = await download(engine, [first, third].flatMap((job) => job.assets.map((asset) => ({ job, asset }))));
+    expect(again.summary.skipped).toBe(2);
+    expect(again.summary.done).toBe(1);
+    expect(JSON.parse(await readFile(join(root, 'cf-c.json'), 'utf8')).files).toHaveLength(1);
+  });
+
   it("'aggregate' events are throttled, and the last one always shows the final state", async () => {
     const engine = await engineWith({ progressIntervalMs: 100 });
     const seen: Array<{ done: number; at: number }> = [];
