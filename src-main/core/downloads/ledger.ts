@@ -44,22 +44,8 @@ interface Tombstone {
   key: string;
 }
 
+/** One ledger line: an entry, a tombstone, or null for a malformed or half-written line. */
 function parseLine(line: string): LedgerEntry | Tombstone | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const e = v as Record<string, unknown>;
-  if (e['removed'] === true && typeof e['provider'] === 'string' && typeof e['account'] === 'string' && typeof e['jobId'] === 'string' && typeof e['assetKey'] === 'string') {
-    return { key: ledgerKey(e['provider'], e['account'], e['jobId'], e['assetKey']) };
-  }
-  return parseEntry(line);
-}
-
-function parseEntry(line: string): LedgerEntry | null {
   let v: unknown;
   try {
     v = JSON.parse(line);
@@ -73,11 +59,13 @@ function parseEntry(line: string): LedgerEntry | null {
   const account = str('account');
   const jobId = str('jobId');
   const assetKey = str('assetKey');
+  if (provider === null || account === null || jobId === null || assetKey === null) return null;
+  if (e['removed'] === true) return { key: ledgerKey(provider, account, jobId, assetKey) };
   const path = str('path');
   const sha256 = str('sha256');
   const at = str('at');
   const size = e['size'];
-  if (provider === null || account === null || jobId === null || assetKey === null || path === null || at === null || typeof size !== 'number') return null;
+  if (path === null || at === null || typeof size !== 'number') return null;
   const entry: LedgerEntry = { provider, account, jobId, assetKey, path, size, at };
   if (sha256 !== null) entry.sha256 = sha256;
   const source = str('sourceSha256');
