@@ -23,7 +23,7 @@ import { BROWSER_HEADERS, DEFAULT_HEADERS, isMidjourneyCdn, midjourneyCdnSource 
 import type { AssetSource } from '../core/downloads/sources';
 import { makeAsset, makeJob } from '../core/downloads/testing/fixtures';
 import { concatBytes, JPEG_2X2, jpegSegment, WEBP_LOSSLESS_2X2, WEBP_LOSSY_2X2 } from '../core/downloads/testing/image-fixtures';
-import { binaryBytes, startLocalServer } from '../core/downloads/testing/local-server';
+import { binaryBytes, sendSlowly, startLocalServer } from '../core/downloads/testing/local-server';
 import type { LocalServer } from '../core/downloads/testing/local-server';
 import type { DownloadEvent } from '../core/downloads/types';
 import { readJpegXmp, readJpegXmpAll, readWebpXmp, readXmpFields, XMP_JPEG_NAMESPACE } from '../core/downloads/xmp-metadata';
@@ -454,14 +454,8 @@ describe('downloads against the emulator', () => {
         return void res.end(binaryBytes(50_000, 2));
       }
       ranges.push(req.headers['range'] ?? '');
-      const m = /bytes=(\d+)-/.exec(req.headers['range'] ?? '');
-      const start = m === null ? 0 : Number(m[1]);
-      res.writeHead(start > 0 ? 206 : 200, { 'content-length': size - start, etag: '"q"', ...(start > 0 ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}) });
-      for (let at = start; at < size && !res.destroyed; at += 32 * 1024) {
-        res.write(slow.subarray(at, at + 32 * 1024));
-        await new Promise((r) => setTimeout(r, start > 0 ? 0 : 20));
-      }
-      res.end();
+      // Slow the first time; a resume comes at full speed.
+      await sendSlowly(req, res, slow, { etag: '"q"', delayMs: req.headers['range'] === undefined ? 20 : 0 });
     });
     closers.push(() => server.close());
     const engine = await engineWith();
@@ -909,16 +903,7 @@ describe('file-system failures (fake port over the real one)', () => {
 describe('pause, resume, cancel', () => {
   async function slowServer(size: number): Promise<LocalServer> {
     const body = binaryBytes(size, 7);
-    const server = await startLocalServer(async (req, res) => {
-      const m = /bytes=(\d+)-/.exec(req.headers['range'] ?? '');
-      const start = m === null ? 0 : Number(m[1]);
-      res.writeHead(start > 0 ? 206 : 200, { 'content-length': size - start, etag: '"s"', ...(start > 0 ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}) });
-      for (let at = start; at < size && !res.destroyed; at += 32 * 1024) {
-        res.write(body.subarray(at, Math.min(size, at + 32 * 1024)));
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      res.end();
-    });
+    const server = await startLocalServer((req, res) => sendSlowly(req, res, body));
     closers.push(() => server.close());
     return server;
   }

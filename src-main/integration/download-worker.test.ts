@@ -23,7 +23,7 @@ import { DownloadEngine } from '../core/downloads/engine';
 import type { DownloadHttpPort } from '../core/downloads/ports';
 import { browserLikeSource, isMidjourneyCdn, midjourneyCdnSource } from '../core/downloads/sources';
 import { makeAsset, makeJob } from '../core/downloads/testing/fixtures';
-import { binaryBytes, startLocalServer } from '../core/downloads/testing/local-server';
+import { binaryBytes, sendSlowly, startLocalServer } from '../core/downloads/testing/local-server';
 import type { Asset, Job } from '../../src-shared/job';
 
 const SOURCES = ['transfer-worker.ts', 'worker-transfers.ts', 'transfer-protocol.ts', 'node-fs-blocking.ts', 'undici-download.ts'].map((f) => join(ROOT, 'src-main/adapters', f)).concat(['transfer.ts', 'sources.ts', 'sniff.ts', 'errors.ts', 'url-safety.ts', 'rate-limit.ts'].map((f) => join(ROOT, 'src-main/core/downloads', f)));
@@ -134,15 +134,8 @@ describe('downloads through the transfer worker', () => {
     const body = binaryBytes(size, 3);
     const ranges: string[] = [];
     const server = await startLocalServer(async (req, res) => {
-      const m = /bytes=(\d+)-/.exec(req.headers['range'] ?? '');
-      const start = m === null ? 0 : Number(m[1]);
       ranges.push(req.headers['range'] ?? '');
-      res.writeHead(start > 0 ? 206 : 200, { 'content-length': size - start, etag: '"w"', ...(start > 0 ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}) });
-      for (let at = start; at < size && !res.destroyed; at += 32 * 1024) {
-        res.write(body.subarray(at, Math.min(size, at + 32 * 1024)));
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      res.end();
+      await sendSlowly(req, res, body, { etag: '"w"' });
     });
     closers.push(() => server.close());
     const engine = await engineWith();
@@ -188,14 +181,7 @@ describe('downloads through the transfer worker', () => {
     const server = await startLocalServer(async (req, res) => {
       served++;
       const body = bodies[Number(/\/(\d)\.bin/.exec(req.url ?? '')?.[1] ?? 0)] ?? Buffer.alloc(0);
-      const m = /bytes=(\d+)-/.exec(req.headers['range'] ?? '');
-      const start = m === null ? 0 : Number(m[1]);
-      res.writeHead(start > 0 ? 206 : 200, { 'content-length': size - start, etag: '"d"', ...(start > 0 ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}) });
-      for (let at = start; at < size && !res.destroyed; at += 64 * 1024) {
-        res.write(body.subarray(at, Math.min(size, at + 64 * 1024)));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      res.end();
+      await sendSlowly(req, res, body, { etag: '"d"', chunk: 64 * 1024, delayMs: 10 });
     });
     closers.push(() => server.close());
     const engine = await engineWith({ concurrency: 3, perHostConcurrency: 3 });

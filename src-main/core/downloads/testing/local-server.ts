@@ -42,3 +42,21 @@ export function binaryBytes(size: number, seed = 1): Buffer {
   out[0] = 0;
   return out;
 }
+
+/**
+ * Streams `body` slowly (`chunk` bytes, then a `delayMs` pause) with a strong
+ * ETag, answering `Range: bytes=N-` with a matching 206: a server that
+ * supports resume, for pause/kill/resume tests.
+ */
+export async function sendSlowly(req: IncomingMessage, res: ServerResponse, body: Uint8Array, options: { chunk?: number; delayMs?: number; etag?: string } = {}): Promise<void> {
+  const { chunk = 32 * 1024, delayMs = 5, etag = '"s"' } = options;
+  const size = body.length;
+  const m = /bytes=(\d+)-/.exec(req.headers['range'] ?? '');
+  const start = m === null ? 0 : Number(m[1]);
+  res.writeHead(start > 0 ? 206 : 200, { 'content-length': size - start, etag, ...(start > 0 ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}) });
+  for (let at = start; at < size && !res.destroyed; at += chunk) {
+    res.write(body.subarray(at, Math.min(size, at + chunk)));
+    await new Promise((r) => setTimeout(r, delayMs));
+  }
+  res.end();
+}
