@@ -11,10 +11,9 @@
  * would freeze the UI's process. fsync is the exception: it waits for the
  * disk, so it stays asynchronous.
  */
-import { fsync } from 'node:fs';
-import { closeSync, ftruncateSync, linkSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, statfsSync, statSync, unlinkSync, utimesSync, writeSync, writevSync, appendFileSync } from 'node:fs';
+import { closeSync, fsync, ftruncateSync, linkSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, statfsSync, statSync, unlinkSync, utimesSync, writeSync, writevSync, appendFileSync } from 'node:fs';
 import type { FileSystemPort, WritableFile } from '../core/downloads/ports';
-import { errorCode, NO_HARD_LINKS } from './node-fs';
+import { errorCode, fileStatOf, isMissing, NO_HARD_LINKS } from './node-fs';
 
 /** Writes every byte of `chunks`, continuing after short writes (signals, some network volumes). */
 function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
@@ -37,8 +36,7 @@ function orNull<T>(op: () => T): T | null {
   try {
     return op();
   } catch (e) {
-    const c = errorCode(e);
-    if (c === 'ENOENT' || c === 'ENOTDIR') return null;
+    if (isMissing(e)) return null;
     throw e;
   }
 }
@@ -76,7 +74,7 @@ export function createBlockingFileSystem(): FileSystemPort {
     stat: (path) =>
       now(() => {
         const s = orNull(() => statSync(path));
-        return s === null ? null : { size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() };
+        return s === null ? null : fileStatOf(s);
       }),
     readFile: (path) => now(() => orNull(() => readFileSync(path))),
     async *readChunks(path, start) {

@@ -5,19 +5,31 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { link, mkdir, open, readFile, realpath, rename, stat, statfs, unlink, utimes, appendFile } from 'node:fs/promises';
-import type { FileSystemPort, HasherFactory, WritableFile } from '../core/downloads/ports';
+import type { FileStat, FileSystemPort, HasherFactory, WritableFile } from '../core/downloads/ports';
 
 /** The Node-style error code (ENOENT, EEXIST, …) of a thrown error, if any. */
 export function errorCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
 }
 
+/** Nothing there (the port's lookups answer null for it rather than throwing). */
+export function isMissing(e: unknown): boolean {
+  const code = errorCode(e);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Node's Stats as the port's FileStat. */
+export function fileStatOf(s: Stats): FileStat {
+  return { size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() };
+}
+
 async function orNull<T>(op: Promise<T>): Promise<T | null> {
   try {
     return await op;
   } catch (e) {
-    if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR') return null;
+    if (isMissing(e)) return null;
     throw e;
   }
 }
@@ -49,7 +61,7 @@ export function createNodeFileSystem(): FileSystemPort {
     },
     async stat(path) {
       const s = await orNull(stat(path));
-      return s === null ? null : { size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile() };
+      return s === null ? null : fileStatOf(s);
     },
     readFile: (path) => orNull(readFile(path)),
     async *readChunks(path, start) {
