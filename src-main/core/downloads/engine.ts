@@ -321,9 +321,8 @@ export class DownloadEngine {
             () => true,
             (e: unknown) => (this.logger.warn('could not write the ledger', { error: String(e) }), false),
           );
-          const still = forgotten ? await this.deps.fs.stat(inside).catch(() => null) : null;
           if (forgotten) {
-            if (still !== null && still.size === 0) await this.deps.fs.unlink(inside).catch(() => undefined);
+            if ((await this.deps.fs.stat(inside).catch(() => null))?.size === 0) await this.deps.fs.unlink(inside).catch(() => undefined);
             entry = undefined;
           }
         }
@@ -1139,10 +1138,8 @@ export class DownloadEngine {
 
   /** A file stopped (done, failed, paused…): write its job's held entries if nothing else of that job is on its way. */
   private releaseSidecarsOf(task: Task): void {
-    const job = task.item.job;
-    for (const [path, held] of this.sidecarHeld) {
-      if (held.job.key === job.key && !this.siblingsInFlight(task)) void this.releaseSidecar(path);
-    }
+    if (this.siblingsInFlight(task)) return;
+    for (const [path, held] of this.sidecarHeld) if (held.job.key === task.item.job.key) void this.releaseSidecar(path);
   }
 
   private releaseSidecar(path: string): Promise<void> {
@@ -1162,14 +1159,6 @@ export class DownloadEngine {
     return this.writeSidecar(job, dir, files, when).catch((e: unknown) => this.logger.warn('could not write sidecar', { error: String(e) }));
   }
 
-  /**
-   * `<dir>/<jobId>.json`, read-merge-written atomically (temp + rename), one
-   * writer per file at a time; entries queued meanwhile are merged into one
-   * write, and the list this engine last wrote is kept so the next merge does
-   * not read it back. Not fsynced: it describes files that are themselves
-   * synced, and everything in it can be rebuilt (a torn or lost sidecar after
-   * a power cut is ignored by the next merge, never trusted).
-   */
   /**
    * Files the ledger has but their job's sidecar does not list (a crash
    * between a file's rename and its sidecar write, a sidecar deleted by hand):
@@ -1226,6 +1215,14 @@ export class DownloadEngine {
     }
   }
 
+  /**
+   * `<dir>/<jobId>.json`, read-merge-written atomically (temp + rename), one
+   * writer per file at a time; entries queued meanwhile are merged into one
+   * write, and the list this engine last wrote is kept so the next merge does
+   * not read it back. Never fsynced: everything in it can be rebuilt (a torn
+   * or lost sidecar after a power cut is ignored by the next merge, never
+   * trusted, and repaired from the ledger).
+   */
   private writeSidecar(job: Job, dir: string, files: readonly SidecarFile[], when: number | null): Promise<void> {
     const path = sidecarPathOf(dir, job);
     const queued = this.sidecarPending.get(path);
@@ -1267,7 +1264,6 @@ export class DownloadEngine {
 }
 
 const sidecarPathOf = (dir: string, job: Job): string => `${dir}/${sanitiseSegment(`${job.id}.json`)}`;
-
 
 /** A parsed sidecar's `files` (unknown shape: it comes from disk). */
 function filesOf(sidecar: unknown): unknown {
