@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -75,11 +75,12 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
       return { ...res, body };
     },
   };
+  const transfers = process.env['GW_MODE'] === 'app' ? createWorkerTransfers(new URL('../../src-main/adapters/transfer-worker.js', import.meta.url)) : undefined;
   const created = await DownloadEngine.create(
     // GW_MODE=app: as the desktop app runs it (thread-pool file I/O here, transfers in the worker thread);
     // otherwise as the CLI runs it (everything on this thread, blocking file I/O; started with DOWNLOAD_NODE_FLAGS by runEngine).
-    process.env['GW_MODE'] === 'app'
-      ? { http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, transfers: createWorkerTransfers(new URL('../../src-main/adapters/transfer-worker.js', import.meta.url)) }
+    transfers !== undefined
+      ? { http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, transfers }
       : { http, fs: createBlockingFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
     { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] === '1', checksums: process.env['GW_CHECKSUMS'] === '1' },
   );
@@ -91,6 +92,9 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
     const job = makeJob(assets, { id: `bench-${String(j).padStart(4, '0')}` });
     for (const asset of assets) items.push({ job, asset });
   }
+  // The app's engine is long-lived and starts its transfer thread when created (DownloadEngine.create → warm):
+  // like this thread's own start-up, that thread's is not part of a download's time.
+  await transfers?.warm();
   const t0 = performance.now();
   const batch = await created.value.enqueue(items);
   if (!batch.ok) throw new Error(batch.error.message);
@@ -233,6 +237,24 @@ async function dirBytes(dir: string): Promise<number> {
   return total;
 }
 
+/**
+ * Ends a run's output without deleting it: every file emptied (its blocks and
+ * page cache freed), names and inodes kept until the whole benchmark ends.
+ * Why not rm: on ext4, creating files right after thousands were deleted is
+ * 10-40× slower (0.3-1 ms per create instead of ~20 µs, for a minute or more,
+ * measured here), so a run after a deleting one paid for its predecessor's
+ * clean-up: noise, and a penalty proportional to files created. Every run now
+ * starts from the same state: a new folder on a file system with no mass
+ * deletion behind it, like a user's download folder.
+ */
+async function retire(dir: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) if (e.isFile()) await truncate(join(e.parentPath, e.name), 0).catch(() => undefined);
+}
+
+let runNo = 0;
+/** A new, not yet existing folder for one run's output under `base`. */
+const runDir = (base: string): string => `${base}-${++runNo}`;
+
 async function timeCommand(cmd: string, args: string[]): Promise<number> {
   const t0 = performance.now();
   await new Promise<void>((done, fail) => {
@@ -310,8 +332,8 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
  * order, and the figures are medians over ROUNDS rounds. curl is timed from
  * spawn to exit (its start-up, `curlStartMs`, is a few ms); genwatch from
  * enqueue to the batch's end inside its already-started child (Node start-up
- * and module loading excluded: in the app the engine is long-lived; the app
- * mode's worker thread is started by the first transfer, inside the timing).
+ * and module loading excluded: in the app the engine is long-lived; so is
+ * its transfer thread, started with the engine and ready before the timing).
  */
 async function benchCase(emu: Emu, work: string, name: string, files: number, size: number, k: number): Promise<CaseFigures> {
   const urls = Array.from({ length: files }, (_, i) => `${emu.url}/assets/bench/${name}/${i}.bin?size=${size}`);
@@ -320,40 +342,42 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   // Warm the emulator's caches and the loopback path once, so neither tool pays for it.
   await timeCommand('curl', ['-s', '-o', '/dev/null', urls[0] ?? '']);
 
-  const curlDir = join(work, `${name}-curl`);
-  const config = urls.map((u, i) => `url = "${u}"\noutput = "${join(curlDir, `${i}.bin`)}"`).join('\n');
-  await writeFile(join(work, `${name}.curl`), config);
+  const curlConfig = async (dir: string): Promise<void> => writeFile(join(work, `${name}.curl`), urls.map((u, i) => `url = "${u}"\noutput = "${join(dir, `${i}.bin`)}"`).join('\n'));
   const curlArgs = ['--parallel', '--parallel-max', String(k), '--create-dirs', '--no-progress-meter', '-K', join(work, `${name}.curl`)];
   console.log(`${name}: curl ${curlArgs.join(' ')}   (config: one "url" + "output" pair per file)`);
-  const gwDir = join(work, `${name}-genwatch`);
+  const gwBase = join(work, `${name}-genwatch`);
 
   const runs: Record<Variant | 'curl' | 'nodeFloor', number[]> = { curl: [], nodeFloor: [], app: [], cli: [], cliFsync: [], cliChecksums: [] };
   const rssBy: Record<Variant, number> = { app: 0, cli: 0, cliFsync: 0, cliChecksums: 0 };
   const steps: Array<() => Promise<void>> = [
     async () => {
+      const curlDir = runDir(join(work, `${name}-curl`));
+      await curlConfig(curlDir);
       runs.curl.push(await timeCommand('curl', curlArgs));
-      await rm(curlDir, { recursive: true, force: true });
+      await retire(curlDir);
     },
     ...(Object.keys(VARIANTS) as Variant[]).map((variant) => async () => {
+      const gwDir = runDir(gwBase);
       const gw = await runEngine(gwDir, urlFile, k, VARIANTS[variant]);
       if (gw.done !== files) throw new Error(`genwatch (${variant}) finished ${gw.done}/${files} files (${gw.failed} failed)`);
       runs[variant].push(gw.wallMs);
       rssBy[variant] = Math.max(rssBy[variant], Math.round(gw.maxRssMB));
-      await rm(gwDir, { recursive: true, force: true });
+      await retire(gwDir);
     }),
     async () => {
-      runs.nodeFloor.push((await runEngine(gwDir, urlFile, k, {}, 'bare')).wallMs);
-      await rm(gwDir, { recursive: true, force: true });
+      const floorDir = runDir(join(work, `${name}-node`));
+      runs.nodeFloor.push((await runEngine(floorDir, urlFile, k, {}, 'bare')).wallMs);
+      await retire(floorDir);
     },
   ];
   for (let round = 0; round < ROUNDS; round++) for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]?.();
 
   let aria2cMs: number | null = null;
   if (onPath('aria2c')) {
-    const ariaDir = join(work, `${name}-aria`);
+    const ariaDir = runDir(join(work, `${name}-aria`));
     await writeFile(join(work, `${name}.aria`), urls.map((u, i) => `${u}\n  out=${i}.bin`).join('\n'));
     aria2cMs = await timeCommand('aria2c', ['-q', '-j', String(k), '-x', '1', '--file-allocation=none', '--allow-overwrite=true', '-d', ariaDir, '-i', join(work, `${name}.aria`)]);
-    await rm(ariaDir, { recursive: true, force: true });
+    await retire(ariaDir);
   }
 
   const curlMs = median(runs.curl);

@@ -71,12 +71,14 @@ export function createBlockingFileSystem(): FileSystemPort {
             }),
         };
       }),
+    // Most lookups are of names that do not exist yet (claiming a fresh name): answered without an
+    // exception, whose Error and stack trace cost more than the system call.
     stat: (path) =>
       now(() => {
-        const s = orNull(() => statSync(path));
-        return s === null ? null : fileStatOf(s);
+        const s = orNull(() => statSync(path, { throwIfNoEntry: false }));
+        return s === null || s === undefined ? null : fileStatOf(s);
       }),
-    readFile: (path) => now(() => orNull(() => readFileSync(path))),
+    readFile: (path) => now(() => (statSync(path, { throwIfNoEntry: false }) === undefined ? null : orNull(() => readFileSync(path)))),
     async *readChunks(path, start) {
       const fd = openSync(path, 'r');
       try {

@@ -1,7 +1,7 @@
 /**
  * TransferRunner over a worker thread running transfer-worker.js (see there
- * for why). Started on the first transfer, kept while transfers run, and
- * unref'd when idle so it never holds a process open. If the worker dies,
+ * for why). Started by warm() (the engine calls it when created) or the
+ * first transfer, kept, and unref'd when idle so it never holds a process open. If the worker dies,
  * the transfers it was running fail as retryable network failures (the
  * engine retries and resumes them) and the next one starts a new worker.
  * A worker that cannot even start (a broken build or package) twice in a row
@@ -39,6 +39,8 @@ export function createWorkerTransfers(script: string | URL): WorkerTransfers {
   let rate: number | null = null;
   let closed = false;
   let failedStarts = 0;
+  /** Settles when the current worker has loaded (or has failed to). */
+  let loaded: Promise<void> = Promise.resolve();
   const pending = new Map<number, Pending>();
   /** Workers ended on purpose (recycle, close): their exit is not a failed start. */
   const ended = new WeakSet<Worker>();
@@ -90,15 +92,23 @@ export function createWorkerTransfers(script: string | URL): WorkerTransfers {
     // A small young generation (3 MiB: semi-spaces of 1 MiB, as the CLI's --max-semi-space-size=1): the
     // worker's garbage is almost all short-lived 64 KiB socket buffers (see cli/relaunch.ts; bench:download).
     const w = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 3 } });
+    // Idle until run() gives it work: an idle worker never holds the process open.
+    w.unref();
     let ready = false;
+    let settleLoaded = (): void => undefined;
+    loaded = new Promise<void>((done) => (settleLoaded = done));
     const gone = (why: string): void => {
       if (worker === w) worker = null;
       if (!ready && !ended.has(w)) failedStarts++;
       ready = true; // count a start once, whether 'error' or 'exit' comes first
+      settleLoaded();
       failAllOf(w, why);
     };
     w.on('message', (message: FromWorker) => {
-      if (message.type === 'ready') ready = true;
+      if (message.type === 'ready') {
+        ready = true;
+        settleLoaded();
+      }
       onMessage(w, message);
     });
     w.on('error', (e) => gone(e instanceof Error ? e.message : String(e)));
@@ -130,6 +140,11 @@ export function createWorkerTransfers(script: string | URL): WorkerTransfers {
           reject(e);
         }
       });
+    },
+    warm() {
+      if (closed || failedStarts >= MAX_FAILED_STARTS) return Promise.resolve();
+      started();
+      return loaded;
     },
     setRateLimit(bytesPerSecond) {
       rate = bytesPerSecond !== null && bytesPerSecond > 0 ? bytesPerSecond : null;

@@ -236,6 +236,8 @@ export class DownloadEngine {
     this.logger = deps.logger ?? silentLogger;
     this.limiter = new RateLimiter(deps.clock, settings.maxBytesPerSecond);
     deps.transfers?.setRateLimit(settings.maxBytesPerSecond);
+    // An engine is made to download: its transfer thread starts now rather than with the first file.
+    void deps.transfers?.warm();
   }
 
   /** Creates the root if needed and loads its ledger. */

@@ -131,32 +131,56 @@ export function groupIdOf(job: Job): string {
   return parentJobIdOf(job) ?? job.id;
 }
 
-export function templateValues(job: Job, asset: Asset, ext: string): Record<TemplateVariable, string> {
-  const when = isoParts(job.completedAt ?? job.createdAt);
-  const sameKind = job.assets.filter((a) => a.kind === asset.kind);
-  const position = job.assets.indexOf(asset);
-  return {
-    provider: job.provider,
-    account: job.accountId,
-    date: when.date,
-    time: when.time,
-    jobId: job.id,
-    shortId: shortIdOf(job.id),
-    index: String(sameKind.length > 0 ? asset.index + 1 : 1),
-    n: String(position >= 0 ? position + 1 : asset.index + 1),
-    kind: asset.kind,
-    model: job.model ?? 'unknown-model',
-    modality: job.modality,
-    prompt: promptSlug(job.prompt),
-    ext,
-    group: groupIdOf(job),
-  };
+/** One template variable's value for `asset` of `job` (computed only when a template uses it: renderName runs per file). */
+function templateValue(name: TemplateVariable, job: Job, asset: Asset, ext: string): string {
+  switch (name) {
+    case 'provider':
+      return job.provider;
+    case 'account':
+      return job.accountId;
+    case 'date':
+      return isoParts(job.completedAt ?? job.createdAt).date;
+    case 'time':
+      return isoParts(job.completedAt ?? job.createdAt).time;
+    case 'jobId':
+      return job.id;
+    case 'shortId':
+      return shortIdOf(job.id);
+    case 'index':
+      return String(job.assets.some((a) => a.kind === asset.kind) ? asset.index + 1 : 1);
+    case 'n': {
+      const position = job.assets.indexOf(asset);
+      return String(position >= 0 ? position + 1 : asset.index + 1);
+    }
+    case 'kind':
+      return asset.kind;
+    case 'model':
+      return job.model ?? 'unknown-model';
+    case 'modality':
+      return job.modality;
+    case 'prompt':
+      return promptSlug(job.prompt);
+    case 'ext':
+      return ext;
+    case 'group':
+      return groupIdOf(job);
+  }
 }
 
 const PLACEHOLDER = /\{([A-Za-z]+)(?::(\d{1,3}))?\}/g;
 
 /** Unknown variables and stray braces are errors, so settings can say what is wrong. */
 export function validateTemplate(template: string): Result<string> {
+  // The engine renders every file with the same template: checked once, not per file.
+  if (template === lastChecked.template) return lastChecked.result;
+  const result = checkTemplate(template);
+  lastChecked = { template, result };
+  return result;
+}
+
+let lastChecked: { template: string | null; result: Result<string> } = { template: null, result: ok('') };
+
+function checkTemplate(template: string): Result<string> {
   const trimmed = template.trim();
   if (trimmed.length === 0) return err('invalid-input', 'The naming template is empty.');
   if (trimmed.length > 500) return err('invalid-input', 'The naming template is too long.');
@@ -176,9 +200,8 @@ export function validateTemplate(template: string): Result<string> {
 export function renderName(template: string, job: Job, asset: Asset, ext: string): Result<string> {
   const valid = validateTemplate(template);
   if (!valid.ok) return valid;
-  const values = templateValues(job, asset, ext);
   const rendered = valid.value.replace(PLACEHOLDER, (_all, name: string, width: string | undefined) => {
-    let value = name === 'prompt' && width !== undefined ? promptSlug(job.prompt, Number(width)) : (values[name as TemplateVariable] ?? '');
+    let value = name === 'prompt' && width !== undefined ? promptSlug(job.prompt, Number(width)) : templateValue(name as TemplateVariable, job, asset, ext);
     if (name !== 'prompt' && width !== undefined) value = truncateUtf8(value, Number(width));
     return value.replace(/[/\\]/g, '_');
   });

@@ -112,6 +112,12 @@ export interface TransferRunner {
   run(order: TransferOrder, signal: AbortSignal, onBytes: (bytes: number, total: number | null) => void, onRestart: (why: string) => void): Promise<TransferResult>;
   /** The bandwidth cap shared by every transfer it runs (null or ≤ 0: none). */
   setRateLimit(bytesPerSecond: number | null): void;
+  /**
+   * Gets ready now, so the first transfer does not wait for it (a worker
+   * thread loads its code, ~100 ms, and its first transfers run cold).
+   * Resolves once it can run transfers, or once starting failed.
+   */
+  warm(): Promise<void>;
   /** false once it cannot run transfers (closed, or its thread cannot start): the engine runs them itself. */
   readonly available: boolean;
 }
