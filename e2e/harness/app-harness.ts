@@ -13,7 +13,7 @@ import { systemClock } from '../../src-main/adapters/system-clock';
 import { createUndiciHttp } from '../../src-main/adapters/undici-http';
 import { createUndiciDownload } from '../../src-main/adapters/undici-download';
 import { createNodeFileSystem, nodeSha256 } from '../../src-main/adapters/node-fs';
-import { createWorkerTransfers } from '../../src-main/adapters/worker-transfers';
+import { openEngineInWorker } from '../../src-main/adapters/remote-engine';
 import { GenwatchCore } from '../../src-main/core/genwatch-core';
 import { coreHandlers } from '../../src-main/core/ipc-handlers';
 import { createIpcRouter, makeSenderCheck } from '../../src-main/core/ipc-router';
@@ -30,7 +30,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 export const RENDERER_DIR = join(ROOT, 'out/renderer');
 const PRELOAD_FILE = join(ROOT, 'out/preload/index.cjs');
 /** As in the app (shell/main.ts): download bytes go through the built transfer worker. */
-const TRANSFER_WORKER = join(ROOT, 'out/main/transfer-worker.js');
+const ENGINE_HOST = join(ROOT, 'out/main/engine-host.js');
 
 /** A keychain stand-in for the renderer suite (the real keychain has its own tests). */
 export function memorySecrets(): SecretStore & { values: Map<string, string> } {
@@ -98,7 +98,6 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const site = await serveDirectory(RENDERER_DIR);
   const http = createUndiciHttp();
   const downloadHttp = createUndiciDownload();
-  const transfers = createWorkerTransfers(TRANSFER_WORKER);
   const { apiframe, useapi } = emulator.providers;
   const secrets = memorySecrets();
   const environment: Record<string, string> =
@@ -109,6 +108,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
           ...(useapi.apiKeys[0] ? { USEAPI_TOKEN: useapi.apiKeys[0], GENWATCH_USEAPI_URL: useapi.baseUrl } : {}),
         }
       : {};
+  const fallback = { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random };
   const core = await GenwatchCore.create({
     http,
     clock: systemClock,
@@ -122,7 +122,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     platform: process.platform,
     intervalScale: options.intervalScale ?? 0.04,
     downloads: {
-      engine: { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, transfers },
+      // As the app runs it: the engine in its worker thread (the built out/main/engine-host.js).
+      engine: fallback,
+      openEngine: (settings) => openEngineInWorker(ENGINE_HOST, fallback, settings),
       pickFolder: () => Promise.resolve(options.downloadRoot ?? null),
     },
   });
@@ -175,10 +177,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
     async close() {
       pages.clear();
+      await core.downloads?.shutdown();
       core.dispose();
       await http.close();
       await downloadHttp.close();
-      await transfers.close();
       await site.close();
       await emulator.close();
     },

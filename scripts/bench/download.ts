@@ -19,6 +19,8 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import { DOWNLOAD_NODE_FLAGS } from '../../src-main/cli/relaunch';
+import type { DownloadEngineApi } from '../../src-main/core/downloads/engine';
+import type { Result } from '../../src-shared/result';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SELF = resolve(import.meta.dirname, 'download.ts');
@@ -50,9 +52,9 @@ async function emulatorChild(): Promise<void> {
 async function engineChild(root: string, urlFile: string, k: number): Promise<void> {
   const { readFile } = await import('node:fs/promises');
   const { DownloadEngine } = await import('../../src-main/core/downloads/engine');
-  const { createNodeFileSystem, nodeSha256 } = await import('../../src-main/adapters/node-fs');
+  const { nodeSha256 } = await import('../../src-main/adapters/node-fs');
   const { createBlockingFileSystem } = await import('../../src-main/adapters/node-fs-blocking');
-  const { createWorkerTransfers } = await import('../../src-main/adapters/worker-transfers');
+  const { RemoteEngine } = await import('../../src-main/adapters/remote-engine');
   const { createUndiciDownload } = await import('../../src-main/adapters/undici-download');
   const { systemClock } = await import('../../src-main/adapters/system-clock');
   const { makeAsset, makeJob } = await import('../../src-main/core/downloads/testing/fixtures');
@@ -75,15 +77,15 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
       return { ...res, body };
     },
   };
-  const transfers = process.env['GW_MODE'] === 'app' ? createWorkerTransfers(new URL('../../src-main/adapters/transfer-worker.js', import.meta.url)) : undefined;
-  const created = await DownloadEngine.create(
-    // GW_MODE=app: as the desktop app runs it (thread-pool file I/O here, transfers in the worker thread);
-    // otherwise as the CLI runs it (everything on this thread, blocking file I/O; started with DOWNLOAD_NODE_FLAGS by runEngine).
-    transfers !== undefined
-      ? { http, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, transfers }
-      : { http, fs: createBlockingFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random },
-    { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] === '1', checksums: process.env['GW_CHECKSUMS'] === '1' },
-  );
+  const settings = { root, template: '{jobId}_{n}.{ext}', concurrency: k, perHostConcurrency: k, reserveBytes: 0, lowSpaceBytes: 0, fsync: process.env['GW_FSYNC'] === '1', checksums: process.env['GW_CHECKSUMS'] === '1' };
+  // GW_MODE=app: as the desktop app runs it, the engine in its worker thread (adapters/engine-host.ts; this thread
+  // holds the mirror the UI reads); otherwise as the CLI runs it (everything on this thread, blocking file I/O;
+  // started with DOWNLOAD_NODE_FLAGS by runEngine). Both are created before the timing: in the app the engine is long-lived.
+  const created: Result<DownloadEngineApi> | null =
+    process.env['GW_MODE'] === 'app'
+      ? await RemoteEngine.open(new URL('../../src-main/adapters/engine-host.js', import.meta.url), settings)
+      : await DownloadEngine.create({ http, fs: createBlockingFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random }, settings);
+  if (created === null) throw new Error('The engine thread did not start.');
   if (!created.ok) throw new Error(created.error.message);
   // Four assets per job, like a Midjourney grid's upscales.
   const items = [];
@@ -92,15 +94,13 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
     const job = makeJob(assets, { id: `bench-${String(j).padStart(4, '0')}` });
     for (const asset of assets) items.push({ job, asset });
   }
-  // The app's engine is long-lived and starts its transfer thread when created (DownloadEngine.create → warm):
-  // like this thread's own start-up, that thread's is not part of a download's time.
-  await transfers?.warm();
   const t0 = performance.now();
   const batch = await created.value.enqueue(items);
   if (!batch.ok) throw new Error(batch.error.message);
   const summary = await batch.value.done;
   const wallMs = performance.now() - t0;
   await http.close();
+  await created.value.close?.();
   const ru = process.resourceUsage();
   process.stdout.write(`${JSON.stringify({ wallMs, cpuMs: (ru.userCPUTime + ru.systemCPUTime) / 1000, done: summary.done, failed: summary.failed.length, maxRssMB: ru.maxRSS / 1024 })}\n`);
   // The transfer worker (app mode) is unref'd when idle: nothing keeps this child alive now.
@@ -160,8 +160,8 @@ async function buildChildren(): Promise<string> {
   const { dirname, relative } = await import('node:path');
   const ts = (await import('typescript')).default;
   const seen = new Set<string>();
-  // The transfer worker is started by path, not imported: build it explicitly.
-  const queue = [SELF, join(ROOT, 'src-main/adapters/transfer-worker.ts')];
+  // The engine's worker is started by path, not imported: build it explicitly.
+  const queue = [SELF, join(ROOT, 'src-main/adapters/engine-host.ts')];
   const resolveTs = async (from: string, spec: string): Promise<string> => {
     const bare = resolve(dirname(from), spec);
     for (const candidate of [`${bare}.ts`, join(bare, 'index.ts'), bare]) if ((await stat(candidate).catch(() => null))?.isFile() === true) return candidate;

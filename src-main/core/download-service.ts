@@ -11,7 +11,7 @@ import type { Asset, Job } from '../../src-shared/job';
 import { err, ok } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
 import { DownloadEngine, isInsideRoot, joinInsideRoot, midjourneyCdnSource, previewName } from './downloads';
-import type { AssetSource, BatchHandle, DownloadDeps, DownloadItem, FileSnapshot } from './downloads';
+import type { AssetSource, BatchHandle, DownloadDeps, DownloadEngineApi, DownloadItem, EngineSettings, FileSnapshot } from './downloads';
 import type { Clock, KeyValueStore, TimerHandle } from './ports';
 
 const PENDING_KEY = 'pendingDownloads';
@@ -27,6 +27,12 @@ const DAY_MS = 86_400_000;
 
 export interface DownloadServiceDeps {
   engine: DownloadDeps;
+  /**
+   * Opens the engine for a folder somewhere else (the app: a worker thread,
+   * adapters/remote-engine.ts). Without it, a DownloadEngine over `engine`
+   * runs on this thread.
+   */
+  openEngine?(settings: Partial<EngineSettings> & { root: string }): Promise<Result<DownloadEngineApi>>;
   clock: Clock;
   /** Re-fetches a job from its provider (expired/signed URLs get fresh ones). */
   refetchJob(job: Job): Promise<Job | null>;
@@ -99,7 +105,7 @@ function toFile(snapshot: FileSnapshot): DownloadFile {
 }
 
 export class DownloadService {
-  private engine: DownloadEngine | null = null;
+  private engine: DownloadEngineApi | null = null;
   private root: string | null = null;
   private problem: string | null = null;
   private readonly failedBatches = new Map<string, number>();
@@ -125,13 +131,15 @@ export class DownloadService {
     this.images = settings.images;
     if (settings.root !== this.root) {
       this.engine?.cancelAll();
+      void this.engine?.close?.();
       this.unsubscribe?.();
       this.engine = null;
       this.unsubscribe = null;
       this.root = settings.root;
       this.problem = settings.root ? null : 'Choose a download folder first.';
       if (settings.root) {
-        const created = await DownloadEngine.create(this.deps.engine, { root: settings.root, ...this.engineSettings(settings) });
+        const wanted = { root: settings.root, ...this.engineSettings(settings) };
+        const created = this.deps.openEngine ? await this.deps.openEngine(wanted) : await DownloadEngine.create(this.deps.engine, wanted);
         if (!created.ok) {
           this.problem = created.error.message;
           this.emitJobFiles(null); // no usable folder: no job is known to be on disk
@@ -309,6 +317,7 @@ export class DownloadService {
   async shutdown(): Promise<void> {
     try {
       await this.engine?.stop();
+      await this.engine?.close?.();
     } finally {
       this.dispose();
     }
@@ -316,6 +325,7 @@ export class DownloadService {
 
   dispose(): void {
     this.engine?.pauseAll();
+    void this.engine?.close?.();
     this.unsubscribe?.();
     if (this.pushTimer !== null) this.deps.clock.clearTimeout(this.pushTimer);
     this.pushTimer = null;

@@ -55,7 +55,7 @@ export interface CoreDeps {
   warnings?: string[];
   onCycle?: (provider: ProviderId, accountId: string, requests: number) => void;
   /** Downloads: the engine's ports and the desktop's folder picker / reveal / open. */
-  downloads?: Pick<DownloadServiceDeps, 'engine' | 'reveal' | 'open'> & { pickFolder?(): Promise<string | null> };
+  downloads?: Pick<DownloadServiceDeps, 'engine' | 'openEngine' | 'reveal' | 'open'> & { pickFolder?(): Promise<string | null> };
 }
 
 export class GenwatchCore {
@@ -125,6 +125,7 @@ export class GenwatchCore {
           kv: deps.jobsKv ?? deps.kv,
           refetchJob: (job) => this.refetchJob(job),
           useapiProxy: () => this.useapiProxy(),
+          ...(deps.downloads.openEngine ? { openEngine: deps.downloads.openEngine } : {}),
           ...(deps.downloads.reveal ? { reveal: deps.downloads.reveal } : {}),
           ...(deps.downloads.open ? { open: deps.downloads.open } : {}),
         })

@@ -13,7 +13,7 @@ import { systemClock } from '../adapters/system-clock';
 import { createUndiciHttp } from '../adapters/undici-http';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
 import { createUndiciDownload } from '../adapters/undici-download';
-import { createWorkerTransfers } from '../adapters/worker-transfers';
+import { openEngineInWorker } from '../adapters/remote-engine';
 import { demoConfig, demoJobs } from '../composition/demo-mode';
 import { ok } from '../../src-shared/result';
 import { GenwatchCore } from '../core/genwatch-core';
@@ -125,6 +125,7 @@ async function start(): Promise<void> {
   const jobsStore = open('jobs');
   const warnings = [settingsStore.recovered, jobsStore.recovered].filter((w): w is string => w !== null);
   const http = createUndiciHttp();
+  const downloadFallback = { http: createUndiciDownload(), fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, logger: consoleLogger };
   const ready = await GenwatchCore.create({
     http,
     clock: systemClock,
@@ -140,9 +141,10 @@ async function start(): Promise<void> {
     platform: process.platform,
     openExternal: (url) => shell.openExternal(url),
     downloads: {
-      // The bytes of every download go through a worker thread (adapters/transfer-worker.ts): this
-      // thread answers the window and the tray, and keeps only the per-file steps (rename, ledger, sidecar).
-      engine: { http: createUndiciDownload(), fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, logger: consoleLogger, transfers: createWorkerTransfers(new URL('./transfer-worker.js', import.meta.url)) },
+      // The download engine runs in a worker thread (adapters/engine-host.ts): this thread answers the
+      // window and the tray. `engine` is what it runs on here should that thread fail to start.
+      engine: downloadFallback,
+      openEngine: (settings) => openEngineInWorker(new URL('./engine-host.js', import.meta.url), downloadFallback, settings, consoleLogger),
       pickFolder: async () => {
         const options = { title: 'Choose where genwatch saves results', properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
         const picked = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);

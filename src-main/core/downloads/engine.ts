@@ -48,6 +48,8 @@ export interface DownloadDeps {
    * described as data, they run here through `http` and `fs`.
    */
   transfers?: TransferRunner;
+  /** Starts every batch id (and so every file id): an engine started after another died must not reuse its ids. */
+  idPrefix?: string;
 }
 
 export interface DownloadSettings {
@@ -185,6 +187,19 @@ function withSuffix(relative: string, n: number): string {
   return dot > 0 ? `${dir}${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${dir}${name} (${n})`;
 }
 
+/**
+ * What the app's download service uses of an engine: a DownloadEngine, or
+ * one running in a worker thread behind the same calls
+ * (adapters/remote-engine.ts), which also has `close`.
+ */
+export type DownloadEngineApi = Pick<
+  DownloadEngine,
+  'configure' | 'onEvent' | 'isDownloaded' | 'enqueue' | 'retryFailed' | 'batchCounts' | 'snapshot' | 'aggregate' | 'clearFinished' | 'pause' | 'resume' | 'cancel' | 'pauseAll' | 'resumeAll' | 'cancelAll' | 'stop'
+> & {
+  /** Ends it for good once what it was told is done (a worker thread exits). */
+  close?(): Promise<void>;
+};
+
 export class DownloadEngine {
   private settings: DownloadSettings;
   private readonly logger: Logger;
@@ -236,6 +251,7 @@ export class DownloadEngine {
     this.logger = deps.logger ?? silentLogger;
     this.limiter = new RateLimiter(deps.clock, settings.maxBytesPerSecond);
     deps.transfers?.setRateLimit(settings.maxBytesPerSecond);
+    ledger.onChange = (key, downloaded) => this.emit({ type: 'ledger', key, downloaded });
     // An engine is made to download: its transfer thread starts now rather than with the first file.
     void deps.transfers?.warm();
   }
@@ -286,6 +302,11 @@ export class DownloadEngine {
     return this.ledger.all();
   }
 
+  /** The ledger key (ledgerKeyFor) of every asset isDownloaded() is true for. */
+  downloadedKeys(): string[] {
+    return this.ledger.keys();
+  }
+
   /** Whether this asset was downloaded before (per the ledger), whatever is on disk now. */
   isDownloaded(job: Job, asset: Asset): boolean {
     return this.ledger.get(ledgerKeyFor(job, asset)) !== undefined;
@@ -297,7 +318,7 @@ export class DownloadEngine {
    * free space (plus `reserveBytes`).
    */
   async enqueue(items: readonly DownloadItem[], options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
-    const batchId = `b${this.nextId++}`;
+    const batchId = `${this.deps.idPrefix ?? ''}b${this.nextId++}`;
     const force = options.force === true;
     const tasks: Task[] = [];
     const onDiskAlready: Array<{ job: Job; asset: Asset; entry: LedgerEntry }> = [];

@@ -60,7 +60,7 @@
  * readXmpFields (reading embedded metadata back), insertJpegXmp / insertWebpXmp / buildXmpPacket.
  */
 export { DownloadEngine, DEFAULT_SETTINGS } from './engine';
-export type { DownloadDeps, DownloadSettings } from './engine';
+export type { DownloadDeps, DownloadEngineApi, DownloadSettings, DownloadSettings as EngineSettings } from './engine';
 export type { AggregateProgress, BatchHandle, BatchSummary, DownloadEvent, DownloadItem, EnqueueOptions, FileSnapshot, FileState } from './types';
 export { isFinished } from './types';
 export type { DownloadFailure, FailureReason } from './errors';

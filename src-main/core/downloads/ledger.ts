@@ -98,6 +98,8 @@ export class DownloadLedger {
   private dirReady = false;
   /** fsync each group (the engine's `fsync` setting). */
   sync = false;
+  /** Told of every asset recorded (true) or taken out (false), by ledger key. */
+  onChange: ((key: string, downloaded: boolean) => void) | null = null;
 
   private constructor(
     private readonly fs: FileSystemPort,
@@ -128,9 +130,16 @@ export class DownloadLedger {
     return [...this.entries.values()];
   }
 
+  /** The key of every asset recorded (ledgerKeyFor). */
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
   /** Records an entry and appends its line (with whatever else is queued); lines never interleave. */
   record(entry: LedgerEntry): Promise<void> {
-    this.entries.set(ledgerKey(entry.provider, entry.account, entry.jobId, entry.assetKey), entry);
+    const key = ledgerKey(entry.provider, entry.account, entry.jobId, entry.assetKey);
+    this.entries.set(key, entry);
+    this.onChange?.(key, true);
     return this.append(`${JSON.stringify(entry)}\n`);
   }
 
@@ -141,7 +150,9 @@ export class DownloadLedger {
    * such lines.
    */
   forget(entry: Pick<LedgerEntry, 'provider' | 'account' | 'jobId' | 'assetKey'>): Promise<void> {
-    this.entries.delete(ledgerKey(entry.provider, entry.account, entry.jobId, entry.assetKey));
+    const key = ledgerKey(entry.provider, entry.account, entry.jobId, entry.assetKey);
+    this.entries.delete(key);
+    this.onChange?.(key, false);
     const { provider, account, jobId, assetKey } = entry;
     // Always flushed: a lost tombstone with its file already gone would read as "deleted by you".
     return this.append(`${JSON.stringify({ provider, account, jobId, assetKey, removed: true, at: new Date().toISOString() })}\n`, true);

@@ -68,7 +68,9 @@ export type DownloadEvent =
   | { type: 'file'; file: FileSnapshot }
   | { type: 'aggregate'; progress: AggregateProgress }
   | { type: 'batch-done'; summary: BatchSummary }
-  | { type: 'space'; state: 'low' | 'ok'; freeBytes: number | null };
+  | { type: 'space'; state: 'low' | 'ok'; freeBytes: number | null }
+  /** The ledger recorded an asset (`downloaded`) or took one out: what isDownloaded() answers for its key changed. */
+  | { type: 'ledger'; key: string; downloaded: boolean };
 
 export interface BatchHandle {
   batchId: string;

@@ -1,0 +1,385 @@
+/**
+ * A DownloadEngine in a worker thread (engine-host.ts), behind the calls the
+ * app's download service makes (DownloadEngineApi). The app's thread keeps
+ * what those calls read synchronously — the files, the aggregate, the
+ * per-request counts and the ledger's keys — as a mirror the worker's
+ * events keep current; everything else is a message.
+ *
+ * If the worker dies, its unfinished files are marked failed (retryable)
+ * and their batches end, so nothing waits forever; the next call starts a
+ * new worker with the same settings, and "retry failed" on such a batch
+ * queues its files again (the new engine resumes their .part files).
+ */
+import { Worker } from 'node:worker_threads';
+import { tallyBatch } from '../../src-shared/batch-counts';
+import type { BatchCounts } from '../../src-shared/downloads';
+import type { Asset, Job } from '../../src-shared/job';
+import type { Result } from '../../src-shared/result';
+import { err, ok } from '../../src-shared/result';
+import type { Logger } from '../core/ports';
+import { silentLogger } from '../core/ports';
+import type { DownloadDeps, DownloadEngineApi, DownloadSettings } from '../core/downloads/engine';
+import { DEFAULT_SETTINGS, DownloadEngine } from '../core/downloads/engine';
+import { failure } from '../core/downloads/errors';
+import { assetKeyOf, ledgerKeyFor } from '../core/downloads/ledger';
+import { validateTemplate } from '../core/downloads/naming';
+import { specsOf } from '../core/downloads/sources';
+import type { AggregateProgress, BatchHandle, BatchSummary, DownloadEvent, DownloadItem, EnqueueOptions, FileSnapshot } from '../core/downloads/types';
+import { isFinished } from '../core/downloads/types';
+import type { CallName, Calls, FromHost, SettingsData, ToHost } from './engine-protocol';
+
+const EMPTY_AGGREGATE: AggregateProgress = { files: { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 }, bytes: 0, totalBytes: 0, speed: 0, etaMs: null, hold: null };
+/** How long close() and stop() wait for the worker beyond the stop's own budget. */
+const GRACE_MS = 2_000;
+
+type Settings = Partial<DownloadSettings> & { root: string };
+
+/** Settings as data for the worker, or an error when a source cannot be described (a custom matcher). */
+function toData(settings: Partial<DownloadSettings>): Result<Partial<SettingsData>> {
+  const { sources, refreshUrl, ...rest } = settings;
+  const data: Partial<SettingsData> = rest;
+  if (sources !== undefined) {
+    const specs = specsOf(sources);
+    if (specs === null) return err('internal', 'A download source cannot be handed to the download thread.');
+    data.sources = specs;
+  }
+  if (refreshUrl !== undefined) data.refresh = refreshUrl !== null;
+  return ok(data);
+}
+
+interface Batch {
+  resolve(summary: BatchSummary): void;
+}
+
+export class RemoteEngine implements DownloadEngineApi {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly answers = new Map<number, { resolve(value: unknown): void; fallback: unknown }>();
+  private readonly files = new Map<string, FileSnapshot>();
+  private progress: AggregateProgress = EMPTY_AGGREGATE;
+  private counts: BatchCounts[] = [];
+  private downloaded = new Set<string>();
+  private readonly listeners = new Set<(event: DownloadEvent) => void>();
+  private readonly batches = new Map<string, Batch>();
+  /** batch-done events that came before their enqueue's answer (a batch of skips ends at once). */
+  private readonly endedEarly = new Map<string, BatchSummary>();
+  /** What each batch was asked to download, for "retry failed". */
+  private readonly itemsOf = new Map<string, readonly DownloadItem[]>();
+  private closed = false;
+  private generation = 0;
+  /** Files failed because their worker died: the new worker does not know them, so clearing drops them here. */
+  private readonly orphans = new Set<string>();
+
+  private constructor(
+    private readonly script: string | URL,
+    private settings: Settings,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Starts the worker and its engine. Resolves with the engine's own error
+   * (a folder it cannot use), or with null when the worker itself cannot
+   * run (a broken build): the caller then runs the engine on its own thread.
+   */
+  static async open(script: string | URL, settings: Settings, logger: Logger = silentLogger): Promise<Result<RemoteEngine> | null> {
+    const engine = new RemoteEngine(script, settings, logger);
+    const created = await engine.start();
+    if (created === 'no-worker') return null;
+    return created.ok ? ok(engine) : created;
+  }
+
+  // ── the engine's calls ────────────────────────────────────────────────────
+
+  configure(patch: Partial<Omit<DownloadSettings, 'root'>>): Result<void> {
+    if (patch.template !== undefined) {
+      const v = validateTemplate(patch.template);
+      if (!v.ok) return v;
+    }
+    const data = toData(patch);
+    if (!data.ok) return data;
+    this.settings = { ...this.settings, ...patch };
+    void this.call('configure', [data.value], ok(undefined));
+    return ok(undefined);
+  }
+
+  onEvent(listener: (event: DownloadEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  isDownloaded(job: Job, asset: Asset): boolean {
+    return this.downloaded.has(ledgerKeyFor(job, asset));
+  }
+
+  async enqueue(items: readonly DownloadItem[], options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
+    const answer = await this.call('enqueue', [items, options], err('internal', 'The download thread stopped; try again.'));
+    return this.batchFrom(answer, items);
+  }
+
+  /** As DownloadEngine.retryFailed (its failed items queued again), from the mirror: it also works for a batch whose worker died. */
+  retryFailed(batchId: string, options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
+    const failed = new Set<string>();
+    for (const f of this.files.values()) if (f.batchId === batchId && f.state === 'failed') failed.add(`${f.jobKey}|${f.assetKey}`);
+    const items = (this.itemsOf.get(batchId) ?? []).filter((item) => failed.has(`${item.job.key}|${assetKeyOf(item.asset)}`));
+    return this.enqueue(items, options);
+  }
+
+  batchCounts(limit = 20): BatchCounts[] {
+    return this.counts.slice(-limit);
+  }
+
+  snapshot(): FileSnapshot[] {
+    return [...this.files.values()].map((f) => ({ ...f }));
+  }
+
+  aggregate(): AggregateProgress {
+    return this.progress;
+  }
+
+  clearFinished(): void {
+    void this.call('clearFinished', [], [] as string[]).then((gone) => {
+      for (const id of [...gone, ...this.orphans]) this.files.delete(id);
+      this.orphans.clear();
+      const live = new Set([...this.files.values()].map((f) => f.batchId));
+      for (const batchId of this.itemsOf.keys()) if (!live.has(batchId)) this.itemsOf.delete(batchId);
+      // Tell listeners the list changed (the download service pushes its state on any event).
+      this.emit({ type: 'aggregate', progress: this.progress });
+    });
+  }
+
+  pause(id: string): boolean {
+    void this.call('pause', [id], false);
+    return this.files.has(id);
+  }
+
+  resume(id: string): boolean {
+    void this.call('resume', [id], false);
+    return this.files.has(id);
+  }
+
+  cancel(id: string): boolean {
+    void this.call('cancel', [id], false);
+    return this.files.has(id);
+  }
+
+  pauseAll(): void {
+    void this.call('pauseAll', [], undefined);
+  }
+
+  resumeAll(): void {
+    void this.call('resumeAll', [], undefined);
+  }
+
+  cancelAll(): void {
+    void this.call('cancelAll', [], undefined);
+  }
+
+  async stop(timeoutMs = 3_000): Promise<void> {
+    if (this.worker === null) return;
+    await within(timeoutMs + GRACE_MS, this.call('stop', [timeoutMs], undefined));
+  }
+
+  /** Finishes what it was told (a stop: transfers paused, records flushed), then ends the worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    this.worker = null;
+    if (w === null) return;
+    w.ref();
+    const exited = new Promise<void>((done) => w.once('exit', () => done()));
+    w.postMessage({ type: 'close' } satisfies ToHost);
+    await within(3_000 + GRACE_MS, exited);
+    await w.terminate();
+  }
+
+  // ── the worker ────────────────────────────────────────────────────────────
+
+  /** Starts a worker and creates its engine; 'no-worker' when the thread could not even load. */
+  private start(): Promise<Result<null> | 'no-worker'> {
+    const data = toData(this.settings);
+    if (!data.ok) return Promise.resolve(data);
+    let w: Worker;
+    try {
+      // A small young generation (as the CLI's --max-semi-space-size=1, cli/relaunch.ts): the worker's
+      // garbage is almost all short-lived 64 KiB socket buffers (bench:download).
+      w = new Worker(this.script, { resourceLimits: { maxYoungGenerationSizeMb: 3 } });
+    } catch (e) {
+      this.logger.error('the download thread could not start', { error: String(e) });
+      return Promise.resolve('no-worker');
+    }
+    this.worker = w;
+    return new Promise((resolve) => {
+      let created = false;
+      w.on('message', (message: FromHost) => {
+        if (message.type === 'created') {
+          created = true;
+          if (message.result.ok) this.downloaded = new Set(message.result.value.downloaded);
+          this.updateRef();
+          return resolve(message.result.ok ? ok(null) : message.result);
+        }
+        this.receive(message);
+      });
+      const gone = (why: string): void => {
+        if (this.worker !== w) return;
+        this.worker = null;
+        if (!created) {
+          this.logger.error('the download thread could not start', { error: why });
+          return resolve('no-worker');
+        }
+        if (!this.closed) this.orphanAll(why);
+      };
+      w.on('error', (e) => gone(e instanceof Error ? e.message : String(e)));
+      w.on('exit', (code) => gone(`exit code ${code}`));
+      w.postMessage({ type: 'create', generation: ++this.generation, settings: { ...DEFAULT_SETTINGS, ...data.value, sources: data.value.sources ?? [], refresh: data.value.refresh ?? false, root: this.settings.root } } satisfies ToHost);
+    });
+  }
+
+  private receive(message: FromHost): void {
+    switch (message.type) {
+      case 'answer': {
+        const waiting = this.answers.get(message.id);
+        this.answers.delete(message.id);
+        waiting?.resolve(message.value === undefined ? waiting.fallback : message.value);
+        break;
+      }
+      case 'event':
+        this.mirror(message.event);
+        this.emit(message.event);
+        break;
+      case 'counts':
+        this.counts = message.counts;
+        break;
+      case 'refresh': {
+        const refresh = this.settings.refreshUrl ?? null;
+        const answer = refresh === null ? Promise.resolve(null) : refresh(message.job, message.asset).catch(() => null);
+        void answer.then((url) => this.worker?.postMessage({ type: 'refreshed', id: message.id, url } satisfies ToHost));
+        break;
+      }
+      case 'log':
+        this.logger[message.level](message.message, message.fields);
+        break;
+      default:
+        break;
+    }
+    this.updateRef();
+  }
+
+  private mirror(event: DownloadEvent): void {
+    if (event.type === 'file') this.files.set(event.file.id, event.file);
+    else if (event.type === 'aggregate') this.progress = event.progress;
+    else if (event.type === 'ledger') {
+      if (event.downloaded) this.downloaded.add(event.key);
+      else this.downloaded.delete(event.key);
+    } else if (event.type === 'batch-done') {
+      const batch = this.batches.get(event.summary.batchId);
+      if (batch === undefined) this.endedEarly.set(event.summary.batchId, event.summary);
+      else {
+        this.batches.delete(event.summary.batchId);
+        batch.resolve(event.summary);
+      }
+    }
+  }
+
+  private emit(event: DownloadEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (e) {
+        this.logger.warn('download listener threw', { error: String(e) });
+      }
+    }
+  }
+
+  private batchFrom(answer: Calls['enqueue']['answer'], items: readonly DownloadItem[]): Result<BatchHandle> {
+    if (!answer.ok) return answer;
+    const { batchId, files } = answer.value;
+    this.itemsOf.set(batchId, items);
+    // Events may have come first with newer states: the mirror keeps those.
+    for (const f of files) if (!this.files.has(f.id)) this.files.set(f.id, f);
+    const done = new Promise<BatchSummary>((resolve) => {
+      const early = this.endedEarly.get(batchId);
+      this.endedEarly.delete(batchId);
+      if (early !== undefined) resolve(early);
+      else this.batches.set(batchId, { resolve });
+    });
+    this.updateRef();
+    return ok({ batchId, files, done });
+  }
+
+  /** Sends a call (starting a new worker first if the last one died); `fallback` answers it if the worker dies first. */
+  private async call<N extends CallName>(name: N, args: Calls[N]['args'], fallback: Calls[N]['answer']): Promise<Calls[N]['answer']> {
+    if (this.closed) return fallback;
+    if (this.worker === null) {
+      const restarted = await this.start();
+      if (restarted === 'no-worker' || !restarted.ok) return fallback;
+    }
+    const w = this.worker;
+    if (w === null) return fallback;
+    const id = this.nextId++;
+    const answer = new Promise<unknown>((resolve) => this.answers.set(id, { resolve, fallback }));
+    w.postMessage({ type: 'call', id, name, args: args as unknown[] } satisfies ToHost);
+    this.updateRef();
+    return answer as Promise<Calls[N]['answer']>;
+  }
+
+  /** The worker died: what it was doing fails (retryable), its batches end, its unanswered calls get their fallbacks. */
+  private orphanAll(why: string): void {
+    this.logger.error('the download thread stopped unexpectedly', { why });
+    const f = failure('network', 'The download thread stopped unexpectedly; retry to download the rest.', { retryable: true });
+    for (const [id, file] of this.files) {
+      if (isFinished(file.state)) continue;
+      const failed: FileSnapshot = { ...file, state: 'failed', speed: 0, etaMs: null, failure: f };
+      this.files.set(id, failed);
+      this.orphans.add(id);
+      this.emit({ type: 'file', file: failed });
+    }
+    for (const [batchId, batch] of this.batches) {
+      const files = [...this.files.values()].filter((x) => x.batchId === batchId);
+      const failedFiles = files.filter((x) => x.state === 'failed');
+      const summary: BatchSummary = { batchId, done: files.filter((x) => x.state === 'done').length, skipped: files.filter((x) => x.state === 'skipped').length, cancelled: files.filter((x) => x.state === 'cancelled').length, failed: failedFiles, bytes: files.reduce((n, x) => n + (x.state === 'done' ? x.bytes : 0), 0) };
+      batch.resolve(summary);
+      this.emit({ type: 'batch-done', summary });
+    }
+    this.batches.clear();
+    for (const [, waiting] of this.answers) waiting.resolve(waiting.fallback);
+    this.answers.clear();
+    const stateOf = new Map<string, FileSnapshot['state'][]>();
+    for (const file of this.files.values()) stateOf.set(file.batchId, [...(stateOf.get(file.batchId) ?? []), file.state]);
+    this.counts = this.counts.map((c) => tallyBatch(c.batchId, stateOf.get(c.batchId) ?? []));
+    const files = { ...EMPTY_AGGREGATE.files };
+    for (const file of this.files.values()) {
+      files.total++;
+      files[file.state === 'retrying' ? 'queued' : file.state]++;
+    }
+    this.progress = { ...this.progress, files, speed: 0, etaMs: null };
+    this.emit({ type: 'aggregate', progress: this.progress });
+  }
+
+  /** The worker holds the process open only while something waits on it (a CLI-like caller exits when done). */
+  private updateRef(): void {
+    if (this.answers.size > 0 || this.batches.size > 0) this.worker?.ref();
+    else this.worker?.unref();
+  }
+}
+
+function within(ms: number, work: Promise<unknown>): Promise<void> {
+  return new Promise((done) => {
+    const timer = setTimeout(done, ms);
+    void work.finally(() => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}
+
+/**
+ * Opens the engine for `settings` in a worker thread running `script`; where
+ * that thread cannot start (a broken build or package), on this thread over
+ * `fallback`, so downloads still work, only with their work on this thread.
+ */
+export async function openEngineInWorker(script: string | URL, fallback: DownloadDeps, settings: Settings, logger: Logger = silentLogger): Promise<Result<DownloadEngineApi>> {
+  const remote = await RemoteEngine.open(script, settings, logger);
+  if (remote !== null) return remote;
+  logger.warn('the download thread could not start: downloads run on the main thread');
+  return DownloadEngine.create(fallback, settings);
+}
