@@ -192,6 +192,11 @@ export class RemoteEngine implements DownloadEngineApi {
     await w.terminate();
   }
 
+  /** Ends the worker at once, as a crash would: what it was doing fails (retryably), the next call starts a new one. */
+  async killWorker(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
   // ── the worker ────────────────────────────────────────────────────────────
 
   /** Starts a worker and creates its engine; 'no-worker' when the thread could not even load. */
@@ -374,10 +379,13 @@ function within(ms: number, work: Promise<unknown>): Promise<void> {
 
 /**
  * Opens the engine for `settings` in a worker thread running `script`; where
- * that thread cannot start (a broken build or package), on this thread over
- * `fallback`, so downloads still work, only with their work on this thread.
+ * that thread cannot start (a broken build or package), or a source cannot
+ * be handed to it, on this thread over `fallback`: downloads still work,
+ * only with their work on this thread.
  */
 export async function openEngineInWorker(script: string | URL, fallback: DownloadDeps, settings: Settings, logger: Logger = silentLogger): Promise<Result<DownloadEngineApi>> {
+  // A source with a custom matcher (code, not data) cannot be handed to another thread.
+  if (settings.sources !== undefined && specsOf(settings.sources) === null) return DownloadEngine.create(fallback, settings);
   const remote = await RemoteEngine.open(script, settings, logger);
   if (remote !== null) return remote;
   logger.warn('the download thread could not start: downloads run on the main thread');

@@ -12,6 +12,8 @@ export const ROOT = resolve(__dirname, '../../..');
 export const CLI = join(ROOT, 'out/main/cli.js');
 /** The download transfer worker, built with the CLI (electron-vite builds every main entry together). */
 export const TRANSFER_WORKER = join(ROOT, 'out/main/transfer-worker.js');
+/** The download engine's worker thread, built with the CLI. */
+export const ENGINE_HOST = join(ROOT, 'out/main/engine-host.js');
 
 export interface Exited {
   code: number | null;
@@ -48,7 +50,7 @@ export function killChildren(): void {
 
 /** True when out/main/cli.js (or the transfer worker) is missing or older than any of `sources` (absolute paths). */
 function stale(sources: string[]): boolean {
-  if (!existsSync(CLI) || !existsSync(TRANSFER_WORKER)) return true;
+  if (!existsSync(CLI) || !existsSync(TRANSFER_WORKER) || !existsSync(ENGINE_HOST)) return true;
   const built = statSync(CLI).mtimeMs;
   return sources.some((source) => existsSync(source) && statSync(source).mtimeMs > built);
 }
