@@ -28,8 +28,6 @@ export default defineConfig({
         input: {
           index: resolve('src-main/shell/main.ts'),
           cli: resolve('src-main/cli/main.ts'),
-          // The download data path's worker thread (started by adapters/worker-transfers.ts).
-          'transfer-worker': resolve('src-main/adapters/transfer-worker.ts'),
           // The download engine's worker thread (started by adapters/remote-engine.ts).
           'engine-host': resolve('src-main/adapters/engine-host.ts'),
         },

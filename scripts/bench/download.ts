@@ -284,7 +284,7 @@ function onPath(bin: string): boolean {
 /** The genwatch configurations each round runs (env for the engine child); default settings unless noted. */
 type Variant = 'app' | 'cli' | 'cliFsync' | 'cliChecksums';
 const VARIANTS: Record<Variant, Record<string, string>> = {
-  /** As the desktop app runs it: transfers in a worker thread (blocking writes there), per-file steps through the thread pool. */
+  /** As the desktop app runs it: the whole engine in a worker thread (blocking file I/O there), driven from this thread through RemoteEngine. */
   app: { GW_MODE: 'app' },
   /** As `genwatch download` runs it: one thread, blocking file I/O, Node started with DOWNLOAD_NODE_FLAGS. */
   cli: { GW_MODE: 'cli' },

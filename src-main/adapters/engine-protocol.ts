@@ -20,12 +20,12 @@ export interface Calls {
   pause: { args: [id: string]; answer: boolean };
   resume: { args: [id: string]; answer: boolean };
   cancel: { args: [id: string]; answer: boolean };
-  pauseAll: { args: []; answer: void };
-  resumeAll: { args: []; answer: void };
-  cancelAll: { args: []; answer: void };
+  pauseAll: { args: []; answer: undefined };
+  resumeAll: { args: []; answer: undefined };
+  cancelAll: { args: []; answer: undefined };
   /** Answers the ids of the files it dropped. */
   clearFinished: { args: []; answer: string[] };
-  stop: { args: [timeoutMs: number]; answer: void };
+  stop: { args: [timeoutMs: number]; answer: undefined };
 }
 export type CallName = keyof Calls;
 

@@ -10,9 +10,7 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const CLI = join(ROOT, 'out/main/cli.js');
-/** The download transfer worker, built with the CLI (electron-vite builds every main entry together). */
-export const TRANSFER_WORKER = join(ROOT, 'out/main/transfer-worker.js');
-/** The download engine's worker thread, built with the CLI. */
+/** The download engine's worker thread, built with the CLI (electron-vite builds every main entry together). */
 export const ENGINE_HOST = join(ROOT, 'out/main/engine-host.js');
 
 export interface Exited {
@@ -50,12 +48,12 @@ export function killChildren(): void {
 
 /** True when out/main/cli.js (or the transfer worker) is missing or older than any of `sources` (absolute paths). */
 function stale(sources: string[]): boolean {
-  if (!existsSync(CLI) || !existsSync(TRANSFER_WORKER) || !existsSync(ENGINE_HOST)) return true;
+  if (!existsSync(CLI) || !existsSync(ENGINE_HOST)) return true;
   const built = statSync(CLI).mtimeMs;
   return sources.some((source) => existsSync(source) && statSync(source).mtimeMs > built);
 }
 
-/** Builds out/main/cli.js (and transfer-worker.js) when it is missing or older than `sources`; for a beforeAll with a long timeout. */
+/** Builds out/main/cli.js (and engine-host.js) when it is missing or older than `sources`; for a beforeAll with a long timeout. */
 export async function ensureCliBuilt(sources: string[] = []): Promise<void> {
   if (!stale(sources)) return;
   await new Promise<void>((done, fail) => {

@@ -18,7 +18,7 @@ import type { LedgerEntry } from './ledger';
 import { assetKeyOf, DownloadLedger, ledgerKeyFor } from './ledger';
 import { DEFAULT_TEMPLATE, extensionFromContentType, inferExtension, renderName, validateTemplate } from './naming';
 import { endsWithIend, IEND_CHUNK, isPng, pngTextChunks } from './png-metadata';
-import type { DownloadHttpPort, FileSystemPort, HasherFactory, TransferRunner } from './ports';
+import type { DownloadHttpPort, FileSystemPort, HasherFactory } from './ports';
 import { RateLimiter } from './rate-limit';
 import { etaMs, SpeedMeter } from './progress';
 import { baseNameOf, isInsideRoot, joinInsideRoot, parentOf, sanitiseSegment } from './sanitise';
@@ -26,7 +26,6 @@ import { buildSidecar, mergeSidecarFiles, pngTextFor, xmpFieldsFor } from './sid
 import type { SidecarFile } from './sidecar';
 import { expectedMedia } from './sniff';
 import type { AssetSource } from './sources';
-import { specsOf } from './sources';
 import type { TransferResult, TransferTarget } from './transfer';
 import type { SyncGate } from './transfer';
 import { NO_HASH, readPartMeta, transfer, writeFileAtomic } from './transfer';
@@ -42,12 +41,6 @@ export interface DownloadDeps {
   clock: Clock;
   random: Random;
   logger?: Logger;
-  /**
-   * Where transfer attempts run when given (a worker thread: see
-   * adapters/worker-transfers.ts); without it, or when a source cannot be
-   * described as data, they run here through `http` and `fs`.
-   */
-  transfers?: TransferRunner;
   /** Starts every batch id (and so every file id): an engine started after another died must not reuse its ids. */
   idPrefix?: string;
 }
@@ -250,10 +243,7 @@ export class DownloadEngine {
     this.settings = settings;
     this.logger = deps.logger ?? silentLogger;
     this.limiter = new RateLimiter(deps.clock, settings.maxBytesPerSecond);
-    deps.transfers?.setRateLimit(settings.maxBytesPerSecond);
     ledger.onChange = (key, downloaded) => this.emit({ type: 'ledger', key, downloaded });
-    // An engine is made to download: its transfer thread starts now rather than with the first file.
-    void deps.transfers?.warm();
   }
 
   /** Creates the root if needed and loads its ledger. */
@@ -285,10 +275,7 @@ export class DownloadEngine {
     }
     this.settings = { ...this.settings, ...patch };
     this.ledger.sync = this.settings.fsync;
-    if (this.limiter.rate !== this.settings.maxBytesPerSecond) {
-      this.limiter.setRate(this.settings.maxBytesPerSecond);
-      this.deps.transfers?.setRateLimit(this.settings.maxBytesPerSecond);
-    }
+    if (this.limiter.rate !== this.settings.maxBytesPerSecond) this.limiter.setRate(this.settings.maxBytesPerSecond);
     this.pump();
     return ok(undefined);
   }
@@ -776,17 +763,8 @@ export class DownloadEngine {
     return { key: ledgerKeyFor(task.item.job, task.item.asset), url: task.snap.url, partPath: `${finalPath}.part`, metaPath: `${finalPath}.part.json`, expected: expectedMedia(task.item.asset.kind) };
   }
 
-  /** One attempt: on the transfer runner (another thread) when there is one and the sources can go there, else here. */
   private runTransfer(task: Task, signal: AbortSignal, target: TransferTarget): Promise<TransferResult> {
-    const runner = this.deps.transfers;
-    const sources = runner === undefined || !runner.available ? null : specsOf(this.settings.sources);
-    if (runner === undefined || sources === null) return transfer(this.transferDeps(task, signal), target);
-    return runner.run(
-      { target, sources, fsync: this.settings.fsync, checksums: this.settings.checksums },
-      signal,
-      (bytes, total) => this.progress(task, bytes, total),
-      (why) => this.logRestart(task, why),
-    );
+    return transfer(this.transferDeps(task, signal), target);
   }
 
   private logRestart(task: Task, why: string): void {

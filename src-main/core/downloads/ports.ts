@@ -1,6 +1,3 @@
-import type { SourceSpec } from './sources';
-import type { TransferResult, TransferTarget } from './transfer';
-
 /**
  * The effects the download engine needs, beyond the shared Clock/Random:
  * streaming HTTP, a small file-system surface and a hash. Real adapters live
@@ -86,38 +83,3 @@ export interface Hasher {
 
 /** SHA-256; injected so the core stays free of node:crypto. */
 export type HasherFactory = () => Hasher;
-
-/** One transfer attempt as plain data (see TransferRunner). */
-export interface TransferOrder {
-  target: TransferTarget;
-  sources: SourceSpec[];
-  fsync: boolean;
-  /** SHA-256 the bytes (the result's sha256 is '' without). */
-  checksums: boolean;
-}
-
-/**
- * Runs transfer attempts (transfer.ts) somewhere else, in practice a worker
- * thread with its own HTTP client and blocking file I/O, so the bytes never
- * touch the caller's thread. The engine keeps everything else (queue,
- * naming, rename, ledger, sidecars) and uses this when it is given one.
- */
-export interface TransferRunner {
-  /**
-   * Resolves with the result; rejects with a TransferError (classified), or
-   * with the abort's reason once `signal` aborted. `onBytes` reports the
-   * running byte count of the .part at least every few hundred milliseconds
-   * and once more before the end.
-   */
-  run(order: TransferOrder, signal: AbortSignal, onBytes: (bytes: number, total: number | null) => void, onRestart: (why: string) => void): Promise<TransferResult>;
-  /** The bandwidth cap shared by every transfer it runs (null or ≤ 0: none). */
-  setRateLimit(bytesPerSecond: number | null): void;
-  /**
-   * Gets ready now, so the first transfer does not wait for it (a worker
-   * thread loads its code, ~100 ms, and its first transfers run cold).
-   * Resolves once it can run transfers, or once starting failed.
-   */
-  warm(): Promise<void>;
-  /** false once it cannot run transfers (closed, or its thread cannot start): the engine runs them itself. */
-  readonly available: boolean;
-}

@@ -13,8 +13,9 @@ export interface AssetRequest {
 
 /**
  * A source as plain data, so it can be handed to another thread (the
- * transfer worker) and rebuilt there with sourceFromSpec. Sources built with
- * a custom matcher have none and keep their transfers on the engine's thread.
+ * engine's worker, adapters/engine-host.ts) and rebuilt there with
+ * sourceFromSpec. Sources built with a custom matcher have none: an engine
+ * with one runs on the caller's thread (openEngineInWorker).
  */
 export type SourceSpec = { type: 'midjourney-cdn'; proxy?: { apiBase: string; token: string } };
 
