@@ -26,7 +26,21 @@ import type { Calls, FromHost, SettingsData, ToHost } from './engine-protocol';
 
 const port = parentPort;
 if (port === null) throw new Error('engine-host.js runs as a worker thread only.');
-const post = (message: FromHost): void => port.postMessage(message);
+/**
+ * Messages leave in bundles, once per turn of the event loop: a busy engine
+ * emits thousands of events a second (a progress or state change per file),
+ * and each message costs the app's thread a wake-up and a deserialisation.
+ * One queue for everything keeps answers behind the events before them.
+ */
+let outbox: FromHost[] = [];
+const flush = (): void => {
+  const bundle = outbox;
+  outbox = [];
+  port.postMessage(bundle);
+};
+const post = (message: FromHost): void => {
+  if (outbox.push(message) === 1) setImmediate(flush);
+};
 
 const logger: Logger = {
   info: (message, fields) => post({ type: 'log', level: 'info', message, fields }),
@@ -111,6 +125,7 @@ port.on('message', (message: ToHost) => {
       await engine?.stop();
       await http.close();
       post({ type: 'closed' });
+      flush();
       port.close();
       return;
     }

@@ -37,6 +37,7 @@ export type ToHost =
   /** Finish what was asked (a stop), then exit. */
   | { type: 'close' };
 
+/** The worker posts FromHost[]: every message of one turn of its event loop, in order. */
 export type FromHost =
   | { type: 'created'; result: Result<{ downloaded: string[] }> }
   | { type: 'answer'; id: number; value: unknown }

@@ -66,6 +66,8 @@ export class RemoteEngine implements DownloadEngineApi {
   /** What each batch was asked to download, for "retry failed". */
   private readonly itemsOf = new Map<string, readonly DownloadItem[]>();
   private closed = false;
+  /** Mirrored files not yet done, skipped, failed or cancelled. */
+  private unfinished = 0;
   private generation = 0;
   /** Files failed because their worker died: the new worker does not know them, so clearing drops them here. */
   private readonly orphans = new Set<string>();
@@ -215,14 +217,15 @@ export class RemoteEngine implements DownloadEngineApi {
     this.worker = w;
     return new Promise((resolve) => {
       let created = false;
-      w.on('message', (message: FromHost) => {
-        if (message.type === 'created') {
-          created = true;
-          if (message.result.ok) this.downloaded = new Set(message.result.value.downloaded);
-          this.updateRef();
-          return resolve(message.result.ok ? ok(null) : message.result);
+      w.on('message', (bundle: FromHost[]) => {
+        for (const message of bundle) {
+          if (message.type === 'created') {
+            created = true;
+            if (message.result.ok) this.downloaded = new Set(message.result.value.downloaded);
+            resolve(message.result.ok ? ok(null) : message.result);
+          } else this.receive(message);
         }
-        this.receive(message);
+        this.updateRef();
       });
       const gone = (why: string): void => {
         if (this.worker !== w) return;
@@ -266,11 +269,10 @@ export class RemoteEngine implements DownloadEngineApi {
       default:
         break;
     }
-    this.updateRef();
   }
 
   private mirror(event: DownloadEvent): void {
-    if (event.type === 'file') this.files.set(event.file.id, event.file);
+    if (event.type === 'file') this.setFile(event.file);
     else if (event.type === 'aggregate') this.progress = event.progress;
     else if (event.type === 'ledger') {
       if (event.downloaded) this.downloaded.add(event.key);
@@ -283,6 +285,14 @@ export class RemoteEngine implements DownloadEngineApi {
         batch.resolve(event.summary);
       }
     }
+  }
+
+  /** Mirrors a file, counting the unfinished ones (the worker is kept while there are any). */
+  private setFile(file: FileSnapshot): void {
+    const before = this.files.get(file.id);
+    if (before !== undefined && !isFinished(before.state)) this.unfinished--;
+    if (!isFinished(file.state)) this.unfinished++;
+    this.files.set(file.id, file);
   }
 
   private emit(event: DownloadEvent): void {
@@ -300,7 +310,7 @@ export class RemoteEngine implements DownloadEngineApi {
     const { batchId, files } = answer.value;
     this.itemsOf.set(batchId, items);
     // Events may have come first with newer states: the mirror keeps those.
-    for (const f of files) if (!this.files.has(f.id)) this.files.set(f.id, f);
+    for (const f of files) if (!this.files.has(f.id)) this.setFile(f);
     const done = new Promise<BatchSummary>((resolve) => {
       const early = this.endedEarly.get(batchId);
       this.endedEarly.delete(batchId);
@@ -334,7 +344,7 @@ export class RemoteEngine implements DownloadEngineApi {
     for (const [id, file] of this.files) {
       if (isFinished(file.state)) continue;
       const failed: FileSnapshot = { ...file, state: 'failed', speed: 0, etaMs: null, failure: f };
-      this.files.set(id, failed);
+      this.setFile(failed);
       this.orphans.add(id);
       this.emit({ type: 'file', file: failed });
     }
@@ -360,9 +370,9 @@ export class RemoteEngine implements DownloadEngineApi {
     this.emit({ type: 'aggregate', progress: this.progress });
   }
 
-  /** The worker holds the process open only while something waits on it (a CLI-like caller exits when done). */
+  /** The worker holds the process open only while it has work or something waits on it (a CLI-like caller exits when done). */
   private updateRef(): void {
-    if (this.answers.size > 0 || this.batches.size > 0) this.worker?.ref();
+    if (this.answers.size > 0 || this.batches.size > 0 || this.unfinished > 0) this.worker?.ref();
     else this.worker?.unref();
   }
 }
