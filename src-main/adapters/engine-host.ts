@@ -89,6 +89,9 @@ async function call(e: DownloadEngineApi, name: keyof Calls, args: unknown[]): P
       const before = new Set(e.snapshot().map((f) => f.id));
       e.clearFinished();
       for (const f of e.snapshot()) before.delete(f.id);
+      // Clearing changes the totals without an event of the engine's own: the mirror gets them before the answer.
+      post({ type: 'event', event: { type: 'aggregate', progress: e.aggregate() } });
+      post({ type: 'counts', counts: e.batchCounts() });
       return [...before];
     }
     case 'stop':
@@ -96,8 +99,8 @@ async function call(e: DownloadEngineApi, name: keyof Calls, args: unknown[]): P
   }
 }
 
-async function create(settings: SettingsData & { root: string }, generation: number): Promise<void> {
-  const deps = { http, fs: createBlockingFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, logger, idPrefix: generation > 1 ? `g${generation}-` : '' };
+async function create(settings: SettingsData & { root: string }, idPrefix: string): Promise<void> {
+  const deps = { http, fs: createBlockingFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, logger, idPrefix };
   const created = await DownloadEngine.create(deps, { ...engineSettings(settings), root: settings.root });
   if (!created.ok) return post({ type: 'created', result: created });
   const e = created.value;
@@ -120,7 +123,7 @@ port.on('message', (message: ToHost) => {
     return;
   }
   queue = queue.then(async () => {
-    if (message.type === 'create') return create(message.settings, message.generation);
+    if (message.type === 'create') return create(message.settings, message.idPrefix);
     if (message.type === 'close') {
       await engine?.stop();
       await http.close();

@@ -30,8 +30,8 @@ export interface Calls {
 export type CallName = keyof Calls;
 
 export type ToHost =
-  /** `generation`: 1 for the first worker of an engine, then one more per restart after a crash (ids stay unique). */
-  | { type: 'create'; settings: SettingsData & { root: string }; generation: number }
+  /** `idPrefix` starts every batch and file id: unique per engine and per worker restart. */
+  | { type: 'create'; settings: SettingsData & { root: string }; idPrefix: string }
   | { type: 'call'; id: number; name: CallName; args: unknown[] }
   | { type: 'refreshed'; id: number; url: string | null }
   /** Finish what was asked (a stop), then exit. */

@@ -28,6 +28,8 @@ import type { AggregateProgress, BatchHandle, BatchSummary, DownloadEvent, Downl
 import { isFinished } from '../core/downloads/types';
 import type { CallName, Calls, FromHost, SettingsData, ToHost } from './engine-protocol';
 
+let instances = 0;
+
 const EMPTY_AGGREGATE: AggregateProgress = { files: { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 }, bytes: 0, totalBytes: 0, speed: 0, etaMs: null, hold: null };
 /** How long close() and stop() wait for the worker beyond the stop's own budget. */
 const GRACE_MS = 2_000;
@@ -69,6 +71,10 @@ export class RemoteEngine implements DownloadEngineApi {
   /** Mirrored files not yet done, skipped, failed or cancelled. */
   private unfinished = 0;
   private generation = 0;
+  /** Distinguishes this engine's ids from an earlier one's (a folder change makes a new engine: the app keys records by batch id). */
+  private readonly instance = ++instances;
+  /** Why the last (re)start of the worker's engine failed, for the calls that needed it. */
+  private startError: Result<never> | null = null;
   /** Files failed because their worker died: the new worker does not know them, so clearing drops them here. */
   private readonly orphans = new Set<string>();
 
@@ -87,7 +93,9 @@ export class RemoteEngine implements DownloadEngineApi {
     const engine = new RemoteEngine(script, settings, logger);
     const created = await engine.start();
     if (created === 'no-worker') return null;
-    return created.ok ? ok(engine) : created;
+    if (created.ok) return ok(engine);
+    await engine.close(); // its thread has no engine to run
+    return created;
   }
 
   // ── the engine's calls ────────────────────────────────────────────────────
@@ -100,7 +108,7 @@ export class RemoteEngine implements DownloadEngineApi {
     const data = toData(patch);
     if (!data.ok) return data;
     this.settings = { ...this.settings, ...patch };
-    void this.call('configure', [data.value], ok(undefined));
+    void this.call('configure', [data.value], ok(undefined), true);
     return ok(undefined);
   }
 
@@ -114,8 +122,8 @@ export class RemoteEngine implements DownloadEngineApi {
   }
 
   async enqueue(items: readonly DownloadItem[], options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
-    const answer = await this.call('enqueue', [items, options], err('internal', 'The download thread stopped; try again.'));
-    return this.batchFrom(answer, items);
+    const answer = await this.call('enqueue', [items, options], err('internal', 'The download thread stopped; try again.'), true);
+    return this.batchFrom(answer.ok ? answer : (this.startError ?? answer), items);
   }
 
   /** As DownloadEngine.retryFailed (its failed items queued again), from the mirror: it also works for a batch whose worker died. */
@@ -191,7 +199,12 @@ export class RemoteEngine implements DownloadEngineApi {
     const exited = new Promise<void>((done) => w.once('exit', () => done()));
     w.postMessage({ type: 'close' } satisfies ToHost);
     await within(3_000 + GRACE_MS, exited);
-    await w.terminate();
+    // A thread stuck in a blocking call on a hung drive may not even end when told: do not wait for it forever.
+    await within(GRACE_MS, w.terminate());
+    // Calls still unanswered get their fallbacks. Unfinished batches stay unresolved on purpose: the app
+    // remembers them to request again at its next start.
+    for (const [, waiting] of this.answers) waiting.resolve(waiting.fallback);
+    this.answers.clear();
   }
 
   /** Ends the worker at once, as a crash would: what it was doing fails (retryably), the next call starts a new one. */
@@ -218,12 +231,22 @@ export class RemoteEngine implements DownloadEngineApi {
     return new Promise((resolve) => {
       let created = false;
       w.on('message', (bundle: FromHost[]) => {
+        // A dead or replaced worker's last words (Node may deliver them after its 'error') change nothing.
+        if (this.worker !== w) return;
         for (const message of bundle) {
           if (message.type === 'created') {
             created = true;
-            if (message.result.ok) this.downloaded = new Set(message.result.value.downloaded);
+            if (message.result.ok) {
+              this.downloaded = new Set(message.result.value.downloaded);
+              this.startError = null;
+            } else {
+              // No engine in it: this worker is of no use. The next call tries a new one.
+              this.startError = message.result;
+              this.worker = null;
+              void within(GRACE_MS, w.terminate());
+            }
             resolve(message.result.ok ? ok(null) : message.result);
-          } else this.receive(message);
+          } else this.receive(message, w);
         }
         this.updateRef();
       });
@@ -238,11 +261,11 @@ export class RemoteEngine implements DownloadEngineApi {
       };
       w.on('error', (e) => gone(e instanceof Error ? e.message : String(e)));
       w.on('exit', (code) => gone(`exit code ${code}`));
-      w.postMessage({ type: 'create', generation: ++this.generation, settings: { ...DEFAULT_SETTINGS, ...data.value, sources: data.value.sources ?? [], refresh: data.value.refresh ?? false, root: this.settings.root } } satisfies ToHost);
+      w.postMessage({ type: 'create', idPrefix: `e${this.instance}.${++this.generation}-`, settings: { ...DEFAULT_SETTINGS, ...data.value, sources: data.value.sources ?? [], refresh: data.value.refresh ?? false, root: this.settings.root } } satisfies ToHost);
     });
   }
 
-  private receive(message: FromHost): void {
+  private receive(message: FromHost, w: Worker): void {
     switch (message.type) {
       case 'answer': {
         const waiting = this.answers.get(message.id);
@@ -260,7 +283,10 @@ export class RemoteEngine implements DownloadEngineApi {
       case 'refresh': {
         const refresh = this.settings.refreshUrl ?? null;
         const answer = refresh === null ? Promise.resolve(null) : refresh(message.job, message.asset).catch(() => null);
-        void answer.then((url) => this.worker?.postMessage({ type: 'refreshed', id: message.id, url } satisfies ToHost));
+        // To the worker that asked (refresh ids are per worker): a new one must never get another's URL.
+        void answer.then((url) => {
+          if (this.worker === w) w.postMessage({ type: 'refreshed', id: message.id, url } satisfies ToHost);
+        });
         break;
       }
       case 'log':
@@ -322,9 +348,10 @@ export class RemoteEngine implements DownloadEngineApi {
   }
 
   /** Sends a call (starting a new worker first if the last one died); `fallback` answers it if the worker dies first. */
-  private async call<N extends CallName>(name: N, args: Calls[N]['args'], fallback: Calls[N]['answer']): Promise<Calls[N]['answer']> {
+  private async call<N extends CallName>(name: N, args: Calls[N]['args'], fallback: Calls[N]['answer'], restart = false): Promise<Calls[N]['answer']> {
     if (this.closed) return fallback;
-    if (this.worker === null) {
+    // Only new work starts a new worker: pausing or clearing what a dead one ran has nothing to act on.
+    if (this.worker === null && restart) {
       const restarted = await this.start();
       if (restarted === 'no-worker' || !restarted.ok) return fallback;
     }
@@ -332,7 +359,14 @@ export class RemoteEngine implements DownloadEngineApi {
     if (w === null) return fallback;
     const id = this.nextId++;
     const answer = new Promise<unknown>((resolve) => this.answers.set(id, { resolve, fallback }));
-    w.postMessage({ type: 'call', id, name, args: args as unknown[] } satisfies ToHost);
+    try {
+      w.postMessage({ type: 'call', id, name, args: args as unknown[] } satisfies ToHost);
+    } catch (e) {
+      // Something in the arguments cannot be copied to the thread (a bug upstream): said, not hung.
+      this.answers.delete(id);
+      this.logger.error('a download call could not reach the download thread', { call: name, error: String(e) });
+      return fallback;
+    }
     this.updateRef();
     return answer as Promise<Calls[N]['answer']>;
   }

@@ -139,7 +139,12 @@ export class DownloadService {
       this.problem = settings.root ? null : 'Choose a download folder first.';
       if (settings.root) {
         const wanted = { root: settings.root, ...this.engineSettings(settings) };
-        const created = this.deps.openEngine ? await this.deps.openEngine(wanted) : await DownloadEngine.create(this.deps.engine, wanted);
+        const created: Result<DownloadEngineApi> = this.deps.openEngine ? await this.deps.openEngine(wanted) : await DownloadEngine.create(this.deps.engine, wanted);
+        if (this.root !== settings.root) {
+          // Another folder was chosen while this one opened: that call owns the engine now.
+          if (created.ok) void created.value.close?.();
+          return ok(null);
+        }
         if (!created.ok) {
           this.problem = created.error.message;
           this.emitJobFiles(null); // no usable folder: no job is known to be on disk

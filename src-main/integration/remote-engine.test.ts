@@ -7,7 +7,7 @@
  * nothing.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -174,6 +174,7 @@ describe('the download engine in its worker thread', () => {
     expect((await readdir(root)).filter((n) => n.includes('other-2'))).toEqual([]);
     engine.clearFinished();
     await until(() => engine.snapshot().length === 0, 'the cleared list');
+    await until(() => engine.aggregate().files.total === 0, 'the totals after clearing');
   });
 
   it('a speed limit set through configure holds in the worker', async () => {
@@ -221,6 +222,20 @@ describe('the download engine in its worker thread', () => {
     expect(new Set(engine.snapshot().map((f) => f.id)).size).toBe(engine.snapshot().length);
   });
 
+  it('after a crash, a new worker that cannot use the folder says why, and the next call tries again', async () => {
+    const engine = await remote();
+    await engine.killWorker();
+    await new Promise((r) => setTimeout(r, 50)); // the exit reaches this thread
+    await rm(root, { recursive: true, force: true });
+    await writeFile(root, 'not a folder');
+    const job = jobFor([`${emu.url}/assets/rf/1.bin?size=1000`], {}, { kind: 'other' });
+    const refused = await engine.enqueue(items(job));
+    expect(refused.ok).toBe(false);
+    expect(refused.ok ? '' : refused.error.message).not.toContain('download thread stopped');
+    await rm(root, { force: true });
+    expect((await download(engine, items(job))).summary.done).toBe(1);
+  });
+
   it('where the worker cannot start (a broken build), the engine runs on this thread instead', async () => {
     expect(await RemoteEngine.open(join(base, 'missing-engine-host.js'), { root, ...SETTINGS })).toBeNull();
     const undici = createUndiciDownload();
@@ -238,8 +253,7 @@ describe('the download engine in its worker thread', () => {
 
   it('a folder the engine cannot use is its error, in plain words, not a fallback', async () => {
     const file = join(base, 'a-file');
-    await rm(file, { force: true });
-    await import('node:fs/promises').then((fs) => fs.writeFile(file, 'x'));
+    await writeFile(file, 'x');
     const opened = await RemoteEngine.open(ENGINE_HOST, { root: join(file, 'under'), ...SETTINGS });
     expect(opened?.ok).toBe(false);
     expect(opened !== null && !opened.ok ? opened.error.message : '').not.toBe('');

@@ -566,7 +566,10 @@ export class DownloadEngine {
     } else if (force && this.aggregateTimer === null) {
       this.aggregateTimer = this.deps.clock.setTimeout(() => {
         this.aggregateTimer = null;
-        this.emitAggregate(false);
+        // Unconditionally: timers and Date.now() are different clocks, and a timer that fires "1 ms early"
+        // must not drop the trailing event (whoever mirrors the engine from its events would keep stale totals).
+        this.lastAggregate = this.deps.clock.now();
+        this.emit({ type: 'aggregate', progress: this.aggregate() });
       }, wait);
     }
   }
