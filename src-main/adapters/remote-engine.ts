@@ -75,8 +75,14 @@ export class RemoteEngine implements DownloadEngineApi {
   private readonly instance = ++instances;
   /** Why the last (re)start of the worker's engine failed, for the calls that needed it. */
   private startError: Result<never> | null = null;
-  /** Files failed because their worker died: the new worker does not know them, so clearing drops them here. */
+  /**
+   * What dead workers left in the mirror (every file of theirs is finished:
+   * their unfinished ones were failed): the new worker does not know them,
+   * so its totals and counts are added to theirs, and clearing drops them here.
+   */
   private readonly orphans = new Set<string>();
+  private orphanTotals = { ...EMPTY_AGGREGATE.files };
+  private orphanCounts: BatchCounts[] = [];
 
   private constructor(
     private readonly script: string | URL,
@@ -149,7 +155,14 @@ export class RemoteEngine implements DownloadEngineApi {
   clearFinished(): void {
     void this.call('clearFinished', [], [] as string[]).then((gone) => {
       for (const id of [...gone, ...this.orphans]) this.files.delete(id);
+      if (this.orphans.size > 0) {
+        // The worker's fresh totals came before this answer, with the dead workers' files added: take them out.
+        const files = { ...this.progress.files };
+        for (const key of Object.keys(files) as Array<keyof typeof files>) files[key] -= this.orphanTotals[key];
+        this.progress = { ...this.progress, files };
+      }
       this.orphans.clear();
+      this.orphanTotals = { ...EMPTY_AGGREGATE.files };
       const live = new Set([...this.files.values()].map((f) => f.batchId));
       for (const batchId of this.itemsOf.keys()) if (!live.has(batchId)) this.itemsOf.delete(batchId);
       // Tell listeners the list changed (the download service pushes its state on any event).
@@ -278,7 +291,7 @@ export class RemoteEngine implements DownloadEngineApi {
         this.emit(message.event);
         break;
       case 'counts':
-        this.counts = message.counts;
+        this.counts = [...this.orphanCounts, ...message.counts];
         break;
       case 'refresh': {
         const refresh = this.settings.refreshUrl ?? null;
@@ -299,7 +312,11 @@ export class RemoteEngine implements DownloadEngineApi {
 
   private mirror(event: DownloadEvent): void {
     if (event.type === 'file') this.setFile(event.file);
-    else if (event.type === 'aggregate') this.progress = event.progress;
+    else if (event.type === 'aggregate') {
+      const files = { ...event.progress.files };
+      for (const key of Object.keys(files) as Array<keyof typeof files>) files[key] += this.orphanTotals[key];
+      this.progress = { ...event.progress, files };
+    }
     else if (event.type === 'ledger') {
       if (event.downloaded) this.downloaded.add(event.key);
       else this.downloaded.delete(event.key);
@@ -376,10 +393,10 @@ export class RemoteEngine implements DownloadEngineApi {
     this.logger.error('the download thread stopped unexpectedly', { why });
     const f = failure('network', 'The download thread stopped unexpectedly; retry to download the rest.', { retryable: true });
     for (const [id, file] of this.files) {
+      this.orphans.add(id);
       if (isFinished(file.state)) continue;
       const failed: FileSnapshot = { ...file, state: 'failed', speed: 0, etaMs: null, failure: f };
       this.setFile(failed);
-      this.orphans.add(id);
       this.emit({ type: 'file', file: failed });
     }
     for (const [batchId, batch] of this.batches) {
@@ -395,12 +412,16 @@ export class RemoteEngine implements DownloadEngineApi {
     const stateOf = new Map<string, FileSnapshot['state'][]>();
     for (const file of this.files.values()) stateOf.set(file.batchId, [...(stateOf.get(file.batchId) ?? []), file.state]);
     this.counts = this.counts.map((c) => tallyBatch(c.batchId, stateOf.get(c.batchId) ?? []));
+    this.orphanCounts = this.counts;
     const files = { ...EMPTY_AGGREGATE.files };
-    for (const file of this.files.values()) {
+    for (const id of this.orphans) {
+      const state = this.files.get(id)?.state;
+      if (state === undefined) continue;
       files.total++;
-      files[file.state === 'retrying' ? 'queued' : file.state]++;
+      files[state === 'retrying' ? 'queued' : state]++;
     }
-    this.progress = { ...this.progress, files, speed: 0, etaMs: null };
+    this.orphanTotals = files;
+    this.progress = { ...this.progress, files: { ...files }, bytes: 0, totalBytes: 0, speed: 0, etaMs: null };
     this.emit({ type: 'aggregate', progress: this.progress });
   }
 

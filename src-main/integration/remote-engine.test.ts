@@ -220,6 +220,14 @@ describe('the download engine in its worker thread', () => {
     expect((await readdir(root)).filter((n) => n.includes('.part'))).toEqual([]);
     // The new worker's ids do not collide with the dead one's.
     expect(new Set(engine.snapshot().map((f) => f.id)).size).toBe(engine.snapshot().length);
+    // The totals and counts keep the dead worker's files (the new one does not know them) until they are cleared.
+    const failedFirst = first.summary.failed.length;
+    // (The mirror's totals follow the engine's throttled aggregate events: up to a progress interval behind.)
+    await until(() => engine.aggregate().files.total === 3 + failedFirst && engine.aggregate().files.done === 3, 'totals over both workers');
+    expect(engine.aggregate().files).toMatchObject({ done: 3, failed: failedFirst, queued: 0, active: 0 });
+    expect(engine.batchCounts().map((c) => c.batchId)).toEqual([first.handle.batchId, retried.value.batchId]);
+    engine.clearFinished();
+    await until(() => engine.snapshot().length === 0 && engine.aggregate().files.total === 0, 'everything cleared');
   });
 
   it('after a crash, a new worker that cannot use the folder says why, and the next call tries again', async () => {
