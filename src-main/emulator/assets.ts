@@ -66,50 +66,58 @@ function magicFor(ext: string): Buffer {
   }
 }
 
+/** What every synthetic asset is cut from: 8 MiB of AES-128-CTR keystream, made once per process (~5 ms). */
+const POOL_BYTES = 8 * 1024 * 1024;
+let pool: Buffer | null = null;
+function poolBytes(): Buffer {
+  pool ??= createCipheriv('aes-128-ctr', Buffer.from('genwatch-emulatr'), Buffer.alloc(16)).update(Buffer.alloc(POOL_BYTES));
+  return pool;
+}
+
 /**
- * Deterministic, offset-addressable bytes: AES-128-CTR keystream keyed by the
- * asset identity. Any slice can be produced without generating what precedes
- * it, so Range responses of a 256 MiB file are cheap and consistent.
+ * Deterministic, offset-addressable bytes: block b (CHUNK bytes) of an asset
+ * is the pool's slice at a position hashed from the asset's identity and b.
+ * Any slice can be produced without what precedes it (Range responses of a
+ * 256 MiB file are cheap and consistent), no two blocks repeat in a pattern
+ * (a resume spliced at the wrong offset shows in the bytes), and serving
+ * costs no generation at all: the pieces are views of the pool (only a piece
+ * carrying the format's magic header is a copy). Benchmarks measure clients,
+ * and on a small machine every cycle spent here is one a client lacks.
  */
 class SyntheticBytes {
-  private readonly key: Buffer;
+  private readonly seed: number;
   private readonly magic: Buffer;
 
   constructor(identity: string, ext: string) {
-    this.key = createHash('sha256').update(`genwatch-emulator-asset:${identity}`).digest().subarray(0, 16);
+    this.seed = createHash('sha256').update(`genwatch-emulator-asset:${identity}`).digest().readUInt32BE(0);
     this.magic = magicFor(ext);
   }
 
-  /**
-   * Bytes [start, end) in pieces of at most `size`: one keystream for the
-   * whole range, fed from a shared zero buffer, so serving a large file costs
-   * little more than the AES itself (benchmarks measure clients, not this).
-   */
+  /** Where block `block` starts in the pool (a 32-bit mix of seed and block: murmur3's finaliser). */
+  private offsetOf(block: number): number {
+    let x = (this.seed ^ Math.imul(block + 1, 0x9e3779b1)) >>> 0;
+    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+    return ((x ^ (x >>> 16)) >>> 0) % (POOL_BYTES - CHUNK + 1);
+  }
+
+  /** Bytes [start, end) in pieces of at most `size` (and never across a block). */
   *chunks(start: number, end: number, size: number): Generator<Buffer> {
-    if (end <= start) return;
-    const blockIndex = Math.floor(start / 16);
-    const iv = Buffer.alloc(16);
-    // Counter = block index, big-endian in the low 8 bytes (plenty for 16 GiB).
-    iv.writeBigUInt64BE(BigInt(blockIndex), 8);
-    const cipher = createCipheriv('aes-128-ctr', this.key, iv);
-    let skip = start - blockIndex * 16;
+    const bytes = poolBytes();
     for (let at = start; at < end; ) {
-      const n = Math.min(size, end - at);
-      let out = cipher.update(zeros(skip + n));
-      if (skip > 0) out = out.subarray(skip);
-      skip = 0;
-      if (at < this.magic.length) this.magic.copy(out, 0, at, Math.min(this.magic.length, at + n));
+      const block = Math.floor(at / CHUNK);
+      const inBlock = at - block * CHUNK;
+      const n = Math.min(CHUNK - inBlock, end - at, size);
+      const from = this.offsetOf(block) + inBlock;
+      let out = bytes.subarray(from, from + n);
+      if (at < this.magic.length) {
+        out = Buffer.from(out); // never write into the shared pool
+        this.magic.copy(out, 0, at, Math.min(this.magic.length, at + n));
+      }
       yield out;
       at += n;
     }
   }
-}
-
-let zeroPool = Buffer.alloc(0);
-/** A read-only run of zero bytes (the cipher's input; never handed out or written). */
-function zeros(n: number): Buffer {
-  if (zeroPool.length < n) zeroPool = Buffer.alloc(Math.max(n, CHUNK));
-  return zeroPool.subarray(0, n);
 }
 
 interface Asset {
@@ -169,7 +177,6 @@ export class AssetStore {
       const length = sizeOverride ?? DEFAULT_SIZE;
       const identity = `${assetPath}:${length}`;
       const gen = new SyntheticBytes(identity, ext);
-      // Generated on every request (AES-CTR is cheaper than caching or hashing megabytes).
       asset = streamAsset(gen, length, identity, contentType);
     }
     this.cache.set(cacheKey, asset);

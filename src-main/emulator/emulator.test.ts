@@ -373,6 +373,19 @@ describe('assets', () => {
     expect(tail.length).toBe(10);
   });
 
+  it('synthetic bytes never repeat in a pattern: blocks differ within an asset and between assets, and a slice across a block edge matches the stream', async () => {
+    const MiB = 1024 * 1024;
+    const one = Buffer.from(await (await fetch(`${emu.url}/assets/p/one.bin?size=${2 * MiB}`)).arrayBuffer());
+    const other = Buffer.from(await (await fetch(`${emu.url}/assets/p/other.bin?size=${2 * MiB}`)).arrayBuffer());
+    const blocks = (b: Buffer): string[] => Array.from({ length: 8 }, (_, i) => b.subarray(i * 256 * 1024, (i + 1) * 256 * 1024).toString('base64'));
+    expect(new Set(blocks(one)).size).toBe(8);
+    expect(blocks(one).filter((x) => blocks(other).includes(x))).toEqual([]);
+    // A copy shifted by a block (a resume at the wrong offset) does not match.
+    expect(one.subarray(256 * 1024, 512 * 1024).equals(one.subarray(0, 256 * 1024))).toBe(false);
+    const edge = Buffer.from(await (await fetch(`${emu.url}/assets/p/one.bin?size=${2 * MiB}`, { headers: { Range: `bytes=${256 * 1024 - 5}-${256 * 1024 + 4}` } })).arrayBuffer());
+    expect(edge.equals(one.subarray(256 * 1024 - 5, 256 * 1024 + 5))).toBe(true);
+  });
+
   it('path without extension → 404; bad size → 400', async () => {
     expect((await fetch(`${emu.url}/assets/noext`)).status).toBe(404);
     expect((await fetch(`${emu.url}/assets/x.bin?size=abc`)).status).toBe(400);
