@@ -102,7 +102,7 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
   await http.close();
   await created.value.close?.();
   const ru = process.resourceUsage();
-  process.stdout.write(`${JSON.stringify({ wallMs, cpuMs: (ru.userCPUTime + ru.systemCPUTime) / 1000, done: summary.done, failed: summary.failed.length, maxRssMB: ru.maxRSS / 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ wallMs, cpuMs: (ru.userCPUTime + ru.systemCPUTime) / 1000, done: summary.done, skipped: summary.skipped, failed: summary.failed.length, maxRssMB: ru.maxRSS / 1024 })}\n`);
   // The transfer worker (app mode) is unref'd when idle: nothing keeps this child alive now.
 }
 
@@ -264,12 +264,12 @@ async function timeCommand(cmd: string, args: string[]): Promise<number> {
   return performance.now() - t0;
 }
 
-async function runEngine(dir: string, urlFile: string, k: number, env: Record<string, string> = {}, role: 'engine' | 'bare' = 'engine'): Promise<{ wallMs: number; done: number; failed: number; maxRssMB: number }> {
+async function runEngine(dir: string, urlFile: string, k: number, env: Record<string, string> = {}, role: 'engine' | 'bare' = 'engine'): Promise<{ wallMs: number; done: number; skipped?: number; failed: number; maxRssMB: number }> {
   const [cmd, args] = childArgs(role, dir, urlFile, String(k));
   // The CLI's downloads run in a Node started with these flags (cli/relaunch.ts): so do its runs here.
   const flags = role === 'engine' && env['GW_MODE'] !== 'app' ? DOWNLOAD_NODE_FLAGS : [];
   const child = spawn(cmd, [...flags, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  return JSON.parse(await firstLine(child)) as { wallMs: number; done: number; failed: number; maxRssMB: number };
+  return JSON.parse(await firstLine(child)) as { wallMs: number; done: number; skipped?: number; failed: number; maxRssMB: number };
 }
 
 function onPath(bin: string): boolean {
@@ -437,12 +437,15 @@ async function killAndResume(emu: Emu, work: string, files: number, size: number
   // Client side: bytes the killed engine had received but not yet written (the .part is what a resume keeps).
   let receivedNotWrittenMax = 0;
   for (const [i, url] of urls.entries()) {
-    const part = (await stat(join(dir, `bench-0000_${i + 1}.bin.part`)).catch(() => ({ size: 0 }))).size;
+    // What the restart keeps: the .part, or the whole file when it finished before the kill.
+    const name = join(dir, `bench-0000_${i + 1}.bin`);
+    const part = (await stat(`${name}.part`).catch(() => stat(name)).catch(() => ({ size: 0 }))).size;
     receivedNotWrittenMax = Math.max(receivedNotWrittenMax, (received.get(url) ?? 0) - part);
   }
   const firstRun = await emu.served();
   const second = await runEngine(dir, urlFile, k);
-  if (second.done !== files) throw new Error(`resume finished ${second.done}/${files}`);
+  // A file that finished before the kill is skipped by the restart (the ledger has it): done either way.
+  if (second.done + (second.skipped ?? 0) !== files) throw new Error(`resume finished ${second.done} + ${second.skipped ?? 0} already there, of ${files}`);
   const served = await emu.served();
   await rm(dir, { recursive: true, force: true });
   const twice = served - files * size;
