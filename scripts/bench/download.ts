@@ -333,7 +333,7 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
  * spawn to exit (its start-up, `curlStartMs`, is a few ms); genwatch from
  * enqueue to the batch's end inside its already-started child (Node start-up
  * and module loading excluded: in the app the engine is long-lived; so is
- * its transfer thread, started with the engine and ready before the timing).
+ * its worker thread, started with the engine and ready before the timing).
  */
 async function benchCase(emu: Emu, work: string, name: string, files: number, size: number, k: number): Promise<CaseFigures> {
   const urls = Array.from({ length: files }, (_, i) => `${emu.url}/assets/bench/${name}/${i}.bin?size=${size}`);

@@ -676,7 +676,7 @@ export class DownloadEngine {
       const target = this.target(task);
       target.fresh = task.fresh;
       task.fresh = false;
-      const result = await this.runTransfer(task, controller.signal, target);
+      const result = await transfer(this.transferDeps(task, controller.signal), target);
       // Cancelled while the last bytes were arriving (the answer was already on its way): still cancelled.
       outcome = controller.signal.aborted && task.abortReason === 'cancel' ? { ok: 'aborted' } : { ok: true, result };
     } catch (e) {
@@ -764,10 +764,6 @@ export class DownloadEngine {
   private target(task: Task): TransferTarget {
     const finalPath = task.finalPath ?? '';
     return { key: ledgerKeyFor(task.item.job, task.item.asset), url: task.snap.url, partPath: `${finalPath}.part`, metaPath: `${finalPath}.part.json`, expected: expectedMedia(task.item.asset.kind) };
-  }
-
-  private runTransfer(task: Task, signal: AbortSignal, target: TransferTarget): Promise<TransferResult> {
-    return transfer(this.transferDeps(task, signal), target);
   }
 
   private logRestart(task: Task, why: string): void {
