@@ -4,6 +4,16 @@ import { groupIdOf, inferExtension, parentJobIdOf, previewName, promptSlug, rend
 import { isInsideRoot, joinInsideRoot, MAX_SEGMENT_BYTES, sanitiseRelativePath, sanitiseSegment, truncateUtf8, utf8Length } from './sanitise';
 
 describe('sanitise', () => {
+  it('counts UTF-8 bytes exactly as an encoder would, without encoding (ASCII, accents, CJK, emoji, lone surrogates)', () => {
+    const samples = ['', 'abc-123_x.png', 'café', 'Ñandú', '猫の絵', '🐈‍⬛ cat', 'a\ud800b', '\udc00', 'x\ud83d', 'e\u0301'];
+    for (const text of samples) expect(utf8Length(text), JSON.stringify(text)).toBe(new TextEncoder().encode(text).length);
+  });
+
+  it('NFC applies to non-ASCII names (a decomposed é and a composed one are one name)', () => {
+    expect(sanitiseSegment('cafe\u0301.png')).toBe(sanitiseSegment('caf\u00e9.png'));
+    expect(sanitiseRelativePath('dir\u0301/x.png')).toBe('dir\u0301'.normalize('NFC') + '/x.png');
+  });
+
   it('defuses reserved Windows device names with any extension, case-insensitively', () => {
     for (const name of ['CON', 'con.png', 'Prn.txt', 'AUX', 'nul.tar.gz', 'COM1.png', 'lpt9', 'COM¹.png']) {
       expect(sanitiseSegment(name)).toBe(`_${name}`);

@@ -17,10 +17,27 @@ const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout
 // Windows-illegal characters, C0/C1 controls and the Unicode line/paragraph separators.
 // eslint-disable-next-line no-control-regex
 const ILLEGAL = /[<>:"/\\|?*\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-const encoder = new TextEncoder();
-
+/** UTF-8 bytes of `text`, counted without encoding it (names are measured several times per file). */
 export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair: one code point
+      i++;
+    } else bytes += 3; // the rest of the BMP, and a lone surrogate (encoded as U+FFFD)
+  }
+  return bytes;
+}
+
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\u0000-\u007f]*$/;
+
+/** NFC, skipped for ASCII (already NFC, and by far the usual case: ids, dates, slugs). */
+function nfc(text: string): string {
+  return ASCII.test(text) ? text : text.normalize('NFC');
 }
 
 /** The longest prefix of `text` within `maxBytes` UTF-8 bytes, never splitting a code point. */
@@ -49,7 +66,7 @@ function trimEnds(text: string): string {
  * bytes with the extension kept.
  */
 export function sanitiseSegment(raw: string, maxBytes: number = MAX_SEGMENT_BYTES): string {
-  let name = raw.normalize('NFC').replace(ILLEGAL, '_');
+  let name = nfc(raw).replace(ILLEGAL, '_');
   name = trimEnds(name);
   if (name.startsWith('.')) name = `_${name.slice(1)}`;
   const dot = name.lastIndexOf('.');
@@ -74,8 +91,7 @@ export function sanitiseSegment(raw: string, maxBytes: number = MAX_SEGMENT_BYTE
  * by shortening directory segments first, then the file name.
  */
 export function sanitiseRelativePath(raw: string, maxBytes: number = MAX_RELATIVE_PATH_BYTES): string {
-  const parts = raw
-    .normalize('NFC')
+  const parts = nfc(raw)
     .split(/[/\\]+/)
     .filter((p) => p.length > 0 && p !== '.');
   let segments = parts.map((p) => (p === '..' ? '_' : sanitiseSegment(p)));
@@ -110,10 +126,18 @@ export function normalisePath(path: string): string {
   return `${drive}${absolute ? '/' : ''}${out.join('/')}`;
 }
 
+const fold = (p: string): string => (/^[A-Za-z]:/.test(p) ? p.toLowerCase() : p);
+
+/** The root as isInsideRoot compares it; the last one is kept (one root is checked against every file). */
+let lastRoot: { root: string; form: string } = { root: '', form: '' };
+function rootForm(root: string): string {
+  if (root !== lastRoot.root || root === '') lastRoot = { root, form: fold(normalisePath(root)).replace(/\/+$/, '') };
+  return lastRoot.form;
+}
+
 /** Whether `candidate` is `root` itself or below it, after normalising both (drive letters compared case-insensitively). */
 export function isInsideRoot(root: string, candidate: string): boolean {
-  const fold = (p: string): string => (/^[A-Za-z]:/.test(p) ? p.toLowerCase() : p);
-  const r = fold(normalisePath(root)).replace(/\/+$/, '');
+  const r = rootForm(root);
   const c = fold(normalisePath(candidate));
   return c === r || c.startsWith(`${r}/`) || (r === '' && !c.startsWith('..'));
 }
