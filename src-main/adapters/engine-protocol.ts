@@ -23,8 +23,8 @@ export interface Calls {
   pauseAll: { args: []; answer: undefined };
   resumeAll: { args: []; answer: undefined };
   cancelAll: { args: []; answer: undefined };
-  /** Answers the ids of the files it dropped. */
-  clearFinished: { args: []; answer: string[] };
+  /** Answers the ids of the files it dropped (null: no answer, the worker died). */
+  clearFinished: { args: []; answer: string[] | null };
   stop: { args: [timeoutMs: number]; answer: undefined };
 }
 export type CallName = keyof Calls;

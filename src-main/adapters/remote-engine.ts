@@ -71,6 +71,8 @@ export class RemoteEngine implements DownloadEngineApi {
   /** Mirrored files not yet done, skipped, failed or cancelled. */
   private unfinished = 0;
   private generation = 0;
+  /** A worker being started for calls (see call()). */
+  private starting: Promise<Result<null> | 'no-worker'> | null = null;
   /** Distinguishes this engine's ids from an earlier one's (a folder change makes a new engine: the app keys records by batch id). */
   private readonly instance = ++instances;
   /** Why the last (re)start of the worker's engine failed, for the calls that needed it. */
@@ -78,7 +80,9 @@ export class RemoteEngine implements DownloadEngineApi {
   /**
    * What dead workers left in the mirror (every file of theirs is finished:
    * their unfinished ones were failed): the new worker does not know them,
-   * so its totals and counts are added to theirs, and clearing drops them here.
+   * so their totals and per-request counts are added to its own. Clearing
+   * drops their files and totals; their counts stay, as the engine keeps a
+   * request's counts after its files are cleared.
    */
   private readonly orphans = new Set<string>();
   private orphanTotals = { ...EMPTY_AGGREGATE.files };
@@ -153,7 +157,9 @@ export class RemoteEngine implements DownloadEngineApi {
   }
 
   clearFinished(): void {
-    void this.call('clearFinished', [], [] as string[]).then((gone) => {
+    void this.call('clearFinished', [], null).then((gone) => {
+      // No answer (the worker died meanwhile): nothing was cleared, and what just failed must stay to be retried.
+      if (gone === null) return;
       for (const id of [...gone, ...this.orphans]) this.files.delete(id);
       if (this.orphans.size > 0) {
         // The worker's fresh totals came before this answer, with the dead workers' files added: take them out.
@@ -216,8 +222,14 @@ export class RemoteEngine implements DownloadEngineApi {
     await within(GRACE_MS, w.terminate());
     // Calls still unanswered get their fallbacks. Unfinished batches stay unresolved on purpose: the app
     // remembers them to request again at its next start.
-    for (const [, waiting] of this.answers) waiting.resolve(waiting.fallback);
+    this.settleAnswers();
+  }
+
+  /** Every call still waiting gets its fallback: the worker it went to will not answer. */
+  private settleAnswers(): void {
+    const waiting = [...this.answers.values()];
     this.answers.clear();
+    for (const w of waiting) w.resolve(w.fallback);
   }
 
   /** Ends the worker at once, as a crash would: what it was doing fails (retryably), the next call starts a new one. */
@@ -257,6 +269,7 @@ export class RemoteEngine implements DownloadEngineApi {
               this.startError = message.result;
               this.worker = null;
               void within(GRACE_MS, w.terminate());
+              this.settleAnswers(); // calls already sent to it (its later answers are ignored)
             }
             resolve(message.result.ok ? ok(null) : message.result);
           } else this.receive(message, w);
@@ -268,6 +281,7 @@ export class RemoteEngine implements DownloadEngineApi {
         this.worker = null;
         if (!created) {
           this.logger.error('the download thread could not start', { error: why });
+          this.settleAnswers();
           return resolve('no-worker');
         }
         if (!this.closed) this.orphanAll(why);
@@ -369,7 +383,9 @@ export class RemoteEngine implements DownloadEngineApi {
     if (this.closed) return fallback;
     // Only new work starts a new worker: pausing or clearing what a dead one ran has nothing to act on.
     if (this.worker === null && restart) {
-      const restarted = await this.start();
+      // Calls that arrive together share one new worker.
+      this.starting ??= this.start().finally(() => (this.starting = null));
+      const restarted = await this.starting;
       if (restarted === 'no-worker' || !restarted.ok) return fallback;
     }
     const w = this.worker;
@@ -407,11 +423,17 @@ export class RemoteEngine implements DownloadEngineApi {
       this.emit({ type: 'batch-done', summary });
     }
     this.batches.clear();
-    for (const [, waiting] of this.answers) waiting.resolve(waiting.fallback);
-    this.answers.clear();
+    this.settleAnswers();
+    // Per request, recounted from the mirror; a request whose files were cleared keeps its last counts
+    // (as the engine does), and one too new for a counts message yet is added.
     const stateOf = new Map<string, FileSnapshot['state'][]>();
     for (const file of this.files.values()) stateOf.set(file.batchId, [...(stateOf.get(file.batchId) ?? []), file.state]);
-    this.counts = this.counts.map((c) => tallyBatch(c.batchId, stateOf.get(c.batchId) ?? []));
+    const recount = (c: BatchCounts): BatchCounts => {
+      const states = stateOf.get(c.batchId);
+      return states === undefined ? c : tallyBatch(c.batchId, states);
+    };
+    const known = new Set(this.counts.map((c) => c.batchId));
+    this.counts = [...this.counts.map(recount), ...[...stateOf].filter(([id]) => !known.has(id)).map(([id, states]) => tallyBatch(id, states))];
     this.orphanCounts = this.counts;
     const files = { ...EMPTY_AGGREGATE.files };
     for (const id of this.orphans) {

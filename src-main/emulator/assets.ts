@@ -76,21 +76,25 @@ function poolBytes(): Buffer {
 
 /**
  * Deterministic, offset-addressable bytes: block b (CHUNK bytes) of an asset
- * is the pool's slice at a position hashed from the asset's identity and b.
- * Any slice can be produced without what precedes it (Range responses of a
- * 256 MiB file are cheap and consistent), no two blocks repeat in a pattern
- * (a resume spliced at the wrong offset shows in the bytes), and serving
- * costs no generation at all: the pieces are views of the pool (only a piece
- * carrying the format's magic header is a copy). Benchmarks measure clients,
- * and on a small machine every cycle spent here is one a client lacks.
+ * is the pool's slice at a position hashed from the asset's identity and b,
+ * and every asset starts with the format's magic header and 16 bytes of its
+ * identity's hash, so no two assets are alike. Any slice can be produced
+ * without what precedes it (Range responses of a 256 MiB file are cheap and
+ * consistent); a resume spliced at the wrong offset shows in the bytes
+ * (unless two block positions coincide: ~1 in 8 million per pair of
+ * blocks). Serving costs no generation: pieces are views of the pool, only
+ * the first one is a copy (it carries the header). Benchmarks measure
+ * clients, and on a small machine every cycle spent here is one a client lacks.
  */
 class SyntheticBytes {
   private readonly seed: number;
-  private readonly magic: Buffer;
+  /** The asset's first bytes: magic header, then 16 bytes of the identity's hash. */
+  private readonly head: Buffer;
 
   constructor(identity: string, ext: string) {
-    this.seed = createHash('sha256').update(`genwatch-emulator-asset:${identity}`).digest().readUInt32BE(0);
-    this.magic = magicFor(ext);
+    const digest = createHash('sha256').update(`genwatch-emulator-asset:${identity}`).digest();
+    this.seed = digest.readUInt32BE(0);
+    this.head = Buffer.concat([magicFor(ext), digest.subarray(0, 16)]);
   }
 
   /** Where block `block` starts in the pool (a 32-bit mix of seed and block: murmur3's finaliser). */
@@ -110,9 +114,9 @@ class SyntheticBytes {
       const n = Math.min(CHUNK - inBlock, end - at, size);
       const from = this.offsetOf(block) + inBlock;
       let out = bytes.subarray(from, from + n);
-      if (at < this.magic.length) {
+      if (at < this.head.length) {
         out = Buffer.from(out); // never write into the shared pool
-        this.magic.copy(out, 0, at, Math.min(this.magic.length, at + n));
+        this.head.copy(out, 0, at, Math.min(this.head.length, at + n));
       }
       yield out;
       at += n;

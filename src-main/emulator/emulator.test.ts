@@ -380,6 +380,9 @@ describe('assets', () => {
     const blocks = (b: Buffer): string[] => Array.from({ length: 8 }, (_, i) => b.subarray(i * 256 * 1024, (i + 1) * 256 * 1024).toString('base64'));
     expect(new Set(blocks(one)).size).toBe(8);
     expect(blocks(one).filter((x) => blocks(other).includes(x))).toEqual([]);
+    // Small assets (one block) are distinct too: their first bytes carry the identity.
+    const smalls = await Promise.all(Array.from({ length: 50 }, async (_, i) => Buffer.from(await (await fetch(`${emu.url}/assets/s/${i}.bin?size=65536`)).arrayBuffer()).toString('base64')));
+    expect(new Set(smalls).size).toBe(50);
     // A copy shifted by a block (a resume at the wrong offset) does not match.
     expect(one.subarray(256 * 1024, 512 * 1024).equals(one.subarray(0, 256 * 1024))).toBe(false);
     const edge = Buffer.from(await (await fetch(`${emu.url}/assets/p/one.bin?size=${2 * MiB}`, { headers: { Range: `bytes=${256 * 1024 - 5}-${256 * 1024 + 4}` } })).arrayBuffer());
