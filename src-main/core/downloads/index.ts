@@ -12,7 +12,7 @@
  *       sources: [midjourneyCdnSource({ proxy: { apiBase: useapiBaseUrl, token } })],
  *       refreshUrl: async (job, asset) => freshUrlFromGetJob(job, asset) });
  *   if (!engine.ok) → show engine.error.message
- *   engine.value.onEvent((e) => forward to the renderer);      // 'file' | 'aggregate' | 'batch-done' | 'space'
+ *   engine.value.onEvent((e) => forward to the renderer);      // 'file' | 'aggregate' | 'batch-done' | 'space' | 'ledger'
  *   const batch = await engine.value.enqueue(job.assets.map((asset) => ({ job, asset })), { force: false });
  *   batch.ok && (await batch.value.done)                         // BatchSummary: done/skipped/cancelled/failed[]/bytes
  *
@@ -25,7 +25,8 @@
  *   pause(id) / resume(id) / cancel(id): boolean  pauseAll() / resumeAll() / cancelAll(): void
  *   snapshot(): FileSnapshot[]   aggregate(): AggregateProgress   clearFinished(): void
  *   configure(patch: Partial<Omit<DownloadSettings, 'root'>>): Result<void>   (a new root = a new engine)
- *   isDownloaded(job, asset): boolean   ledgerEntries(): LedgerEntry[]   onEvent(listener): () => void
+ *   isDownloaded(job, asset): boolean   downloadedKeys(): string[]   ledgerEntries(): LedgerEntry[]   onEvent(listener): () => void
+ *   The app runs it in a worker thread behind the same calls (DownloadEngineApi; adapters/remote-engine.ts).
  *
  * Behaviour worth knowing when integrating:
  * - Files stream to `<final>.part`; the final name appears only by an atomic no-replace rename after the
