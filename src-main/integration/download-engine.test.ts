@@ -100,6 +100,31 @@ describe('downloads against the emulator', () => {
     }
   });
 
+  it('the ledger file stays open while files finish one after another and is closed once the engine is idle', async () => {
+    const fs = createNodeFileSystem();
+    let opened = 0;
+    let open = 0;
+    const counting: typeof fs = {
+      ...fs,
+      async open(path, mode) {
+        const file = await fs.open(path, mode);
+        if (!path.endsWith('ledger.jsonl')) return file;
+        opened++;
+        open++;
+        return { ...file, close: () => (open--, file.close()) };
+      },
+    };
+    const engine = await engineWith({ concurrency: 2, perHostConcurrency: 2, writeSidecar: false }, { fs: counting });
+    const urls = Array.from({ length: 8 }, (_, i) => `${emu.url}/assets/lg/${i}.bin?size=${200_000 + i}`);
+    const job = jobFor(urls, {}, { kind: 'other' });
+    const { summary } = await download(engine, job.assets.map((asset) => ({ job, asset })));
+    expect(summary.done).toBe(8);
+    expect(engine.ledgerEntries()).toHaveLength(8);
+    expect(opened).toBe(1); // was about one open (and close) per file
+    for (let i = 0; i < 100 && open > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(open).toBe(0);
+  });
+
   it('a .part left without its .part.json (a crash before the validator was written) is restarted from zero under the same name', async () => {
     const url = `${emu.url}/assets/p/lone.bin?size=1500000`;
     const job = jobFor([url], {}, { kind: 'other' });

@@ -642,6 +642,7 @@ export class DownloadEngine {
       const host = hostOf(task.snap.url);
       if ((this.hostActive.get(host) ?? 0) >= this.settings.perHostConcurrency) continue;
       this.active++;
+      this.ledger.hold(true);
       this.hostActive.set(host, (this.hostActive.get(host) ?? 0) + 1);
       task.host = host;
       task.snap.state = 'active';
@@ -652,6 +653,7 @@ export class DownloadEngine {
         if (n <= 0) this.hostActive.delete(host);
         else this.hostActive.set(host, n);
         this.pump();
+        if (this.active === 0) this.ledger.hold(false);
       });
       this.runs.add(running);
     }
