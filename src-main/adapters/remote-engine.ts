@@ -25,12 +25,17 @@ import { assetKeyOf, ledgerKeyFor } from '../core/downloads/ledger';
 import { validateTemplate } from '../core/downloads/naming';
 import { specsOf } from '../core/downloads/sources';
 import type { AggregateProgress, BatchHandle, BatchSummary, DownloadEvent, DownloadItem, EnqueueOptions, FileSnapshot } from '../core/downloads/types';
-import { isFinished } from '../core/downloads/types';
+import { countFile, EMPTY_AGGREGATE, isFinished, notifyAll, summariseBatch } from '../core/downloads/types';
 import type { CallName, Calls, FromHost, SettingsData, ToHost } from './engine-protocol';
 
 let instances = 0;
 
-const EMPTY_AGGREGATE: AggregateProgress = { files: { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 }, bytes: 0, totalBytes: 0, speed: 0, etaMs: null, hold: null };
+/** `files` plus `sign` × `extra`, field by field (the dead workers' totals in or out of the live one's). */
+function withCounts(files: AggregateProgress['files'], extra: AggregateProgress['files'], sign: 1 | -1): AggregateProgress['files'] {
+  const out = { ...files };
+  for (const key of Object.keys(out) as Array<keyof typeof out>) out[key] += sign * extra[key];
+  return out;
+}
 /** How long close() and stop() wait for the worker beyond the stop's own budget. */
 const GRACE_MS = 2_000;
 
@@ -161,12 +166,8 @@ export class RemoteEngine implements DownloadEngineApi {
       // No answer (the worker died meanwhile): nothing was cleared, and what just failed must stay to be retried.
       if (gone === null) return;
       for (const id of [...gone, ...this.orphans]) this.files.delete(id);
-      if (this.orphans.size > 0) {
-        // The worker's fresh totals came before this answer, with the dead workers' files added: take them out.
-        const files = { ...this.progress.files };
-        for (const key of Object.keys(files) as Array<keyof typeof files>) files[key] -= this.orphanTotals[key];
-        this.progress = { ...this.progress, files };
-      }
+      // The worker's fresh totals came before this answer, with the dead workers' files added: take them out.
+      if (this.orphans.size > 0) this.progress = { ...this.progress, files: withCounts(this.progress.files, this.orphanTotals, -1) };
       this.orphans.clear();
       this.orphanTotals = { ...EMPTY_AGGREGATE.files };
       const live = new Set([...this.files.values()].map((f) => f.batchId));
@@ -326,11 +327,7 @@ export class RemoteEngine implements DownloadEngineApi {
 
   private mirror(event: DownloadEvent): void {
     if (event.type === 'file') this.setFile(event.file);
-    else if (event.type === 'aggregate') {
-      const files = { ...event.progress.files };
-      for (const key of Object.keys(files) as Array<keyof typeof files>) files[key] += this.orphanTotals[key];
-      this.progress = { ...event.progress, files };
-    }
+    else if (event.type === 'aggregate') this.progress = { ...event.progress, files: withCounts(event.progress.files, this.orphanTotals, 1) };
     else if (event.type === 'ledger') {
       if (event.downloaded) this.downloaded.add(event.key);
       else this.downloaded.delete(event.key);
@@ -353,13 +350,7 @@ export class RemoteEngine implements DownloadEngineApi {
   }
 
   private emit(event: DownloadEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (e) {
-        this.logger.warn('download listener threw', { error: String(e) });
-      }
-    }
+    notifyAll(this.listeners, event, this.logger);
   }
 
   private batchFrom(answer: Calls['enqueue']['answer'], items: readonly DownloadItem[]): Result<BatchHandle> {
@@ -415,10 +406,15 @@ export class RemoteEngine implements DownloadEngineApi {
       this.setFile(failed);
       this.emit({ type: 'file', file: failed });
     }
+    // The mirror's files per request, gathered once.
+    const byBatch = new Map<string, FileSnapshot[]>();
+    for (const file of this.files.values()) {
+      const ofBatch = byBatch.get(file.batchId);
+      if (ofBatch === undefined) byBatch.set(file.batchId, [file]);
+      else ofBatch.push(file);
+    }
     for (const [batchId, batch] of this.batches) {
-      const files = [...this.files.values()].filter((x) => x.batchId === batchId);
-      const failedFiles = files.filter((x) => x.state === 'failed');
-      const summary: BatchSummary = { batchId, done: files.filter((x) => x.state === 'done').length, skipped: files.filter((x) => x.state === 'skipped').length, cancelled: files.filter((x) => x.state === 'cancelled').length, failed: failedFiles, bytes: files.reduce((n, x) => n + (x.state === 'done' ? x.bytes : 0), 0) };
+      const summary = summariseBatch(batchId, byBatch.get(batchId) ?? []);
       batch.resolve(summary);
       this.emit({ type: 'batch-done', summary });
     }
@@ -426,21 +422,19 @@ export class RemoteEngine implements DownloadEngineApi {
     this.settleAnswers();
     // Per request, recounted from the mirror; a request whose files were cleared keeps its last counts
     // (as the engine does), and one too new for a counts message yet is added.
-    const stateOf = new Map<string, FileSnapshot['state'][]>();
-    for (const file of this.files.values()) stateOf.set(file.batchId, [...(stateOf.get(file.batchId) ?? []), file.state]);
+    const tally = (batchId: string, files: readonly FileSnapshot[]): BatchCounts => tallyBatch(batchId, files.map((x) => x.state));
     const recount = (c: BatchCounts): BatchCounts => {
-      const states = stateOf.get(c.batchId);
-      return states === undefined ? c : tallyBatch(c.batchId, states);
+      const ofBatch = byBatch.get(c.batchId);
+      return ofBatch === undefined ? c : tally(c.batchId, ofBatch);
     };
     const known = new Set(this.counts.map((c) => c.batchId));
-    this.counts = [...this.counts.map(recount), ...[...stateOf].filter(([id]) => !known.has(id)).map(([id, states]) => tallyBatch(id, states))];
+    const newer = [...byBatch].filter(([id]) => !known.has(id)).map(([id, ofBatch]) => tally(id, ofBatch));
+    this.counts = [...this.counts.map(recount), ...newer];
     this.orphanCounts = this.counts;
     const files = { ...EMPTY_AGGREGATE.files };
     for (const id of this.orphans) {
       const state = this.files.get(id)?.state;
-      if (state === undefined) continue;
-      files.total++;
-      files[state === 'retrying' ? 'queued' : state]++;
+      if (state !== undefined) countFile(files, state);
     }
     this.orphanTotals = files;
     this.progress = { ...this.progress, files: { ...files }, bytes: 0, totalBytes: 0, speed: 0, etaMs: null };

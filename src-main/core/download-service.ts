@@ -10,7 +10,7 @@ import type { DownloadSettings } from '../../src-shared/downloads';
 import type { Asset, Job } from '../../src-shared/job';
 import { err, ok } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
-import { DownloadEngine, isInsideRoot, joinInsideRoot, midjourneyCdnSource, previewName } from './downloads';
+import { DownloadEngine, EMPTY_AGGREGATE, isInsideRoot, joinInsideRoot, midjourneyCdnSource, previewName } from './downloads';
 import type { AssetSource, BatchHandle, DownloadDeps, DownloadEngineApi, DownloadItem, EngineSettings, FileSnapshot } from './downloads';
 import type { Clock, KeyValueStore, TimerHandle } from './ports';
 
@@ -51,15 +51,6 @@ export interface DownloadRequestResult {
   skipped: number;
   failed: number;
 }
-
-const EMPTY_AGGREGATE: DownloadsState['aggregate'] = {
-  files: { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 },
-  bytes: 0,
-  totalBytes: 0,
-  speed: 0,
-  etaMs: null,
-  hold: null,
-};
 
 /** Which of a job's assets a download covers, per the images setting. */
 export function assetsToDownload(job: Job, images: DownloadSettings['images']): Asset[] {

@@ -30,7 +30,7 @@ import type { TransferResult, TransferTarget } from './transfer';
 import type { SyncGate } from './transfer';
 import { NO_HASH, readPartMeta, transfer, writeFileAtomic } from './transfer';
 import type { AggregateProgress, BatchHandle, BatchSummary, DownloadEvent, DownloadItem, EnqueueOptions, FileSnapshot, FileState } from './types';
-import { isFinished } from './types';
+import { countFile, EMPTY_AGGREGATE, isFinished, notifyAll, summariseBatch } from './types';
 import { hostOf, isAllowedDownloadUrl } from './url-safety';
 import { runPlanner, xmpPlannerFor } from './xmp-metadata';
 
@@ -472,15 +472,13 @@ export class DownloadEngine {
   }
 
   aggregate(): AggregateProgress {
-    const files = { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 };
+    const files = { ...EMPTY_AGGREGATE.files };
     let bytes = this.finishedBytes;
     let totalBytes = this.finishedBytes;
     for (const t of this.tasks) {
-      files.total++;
       const s = t.snap.state;
-      if (s === 'retrying') files.queued++;
-      else files[s]++;
-      if (s === 'done' || s === 'skipped' || s === 'cancelled' || s === 'failed') continue;
+      countFile(files, s);
+      if (isFinished(s)) continue;
       bytes += t.snap.bytes;
       totalBytes += t.snap.total ?? t.snap.bytes;
     }
@@ -536,13 +534,7 @@ export class DownloadEngine {
   }
 
   private emit(event: DownloadEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(event);
-      } catch (e) {
-        this.logger.warn('download listener threw', { error: String(e) });
-      }
-    }
+    notifyAll(this.listeners, event, this.logger);
   }
 
   private emitFile(task: Task, force: boolean): void {
@@ -595,15 +587,7 @@ export class DownloadEngine {
     while (batch.finishedUpTo < batch.tasks.length && isFinished((batch.tasks[batch.finishedUpTo] as Task).snap.state)) batch.finishedUpTo++;
     if (batch.finishedUpTo < batch.tasks.length) return;
     batch.settled = true;
-    const count = (s: FileState): number => batch.tasks.filter((t) => t.snap.state === s).length;
-    const summary: BatchSummary = {
-      batchId: batch.id,
-      done: count('done'),
-      skipped: count('skipped'),
-      cancelled: count('cancelled'),
-      failed: batch.tasks.filter((t) => t.snap.state === 'failed').map((t) => ({ ...t.snap })),
-      bytes: batch.tasks.filter((t) => t.snap.state === 'done').reduce((n, t) => n + t.snap.bytes, 0),
-    };
+    const summary = summariseBatch(batch.id, batch.tasks.map((t) => t.snap));
     // Every sidecar entry held back for this batch's jobs is written before anyone hears it is over.
     void this.flushSidecars().then(() => {
       batch.resolve(summary);

@@ -63,7 +63,7 @@
 export { DownloadEngine, DEFAULT_SETTINGS } from './engine';
 export type { DownloadDeps, DownloadEngineApi, DownloadSettings, DownloadSettings as EngineSettings } from './engine';
 export type { AggregateProgress, BatchHandle, BatchSummary, DownloadEvent, DownloadItem, EnqueueOptions, FileSnapshot, FileState } from './types';
-export { isFinished } from './types';
+export { EMPTY_AGGREGATE, isFinished } from './types';
 export type { DownloadFailure, FailureReason } from './errors';
 export { FAILURE_REASONS } from './errors';
 export type { DownloadHttpPort, DownloadRequest, DownloadResponse, FileSystemPort, FileStat, WritableFile, Hasher, HasherFactory } from './ports';

@@ -1,5 +1,6 @@
 /** The engine's public value types: what callers enqueue, and what its events and summaries carry. */
 import type { Asset, Job } from '../../../src-shared/job';
+import type { Logger } from '../ports';
 import type { DownloadFailure } from './errors';
 
 export interface DownloadItem {
@@ -77,4 +78,38 @@ export interface BatchHandle {
   files: FileSnapshot[];
   /** Resolves when every file of the batch is done, skipped, failed or cancelled. */
   done: Promise<BatchSummary>;
+}
+
+/** An engine with no files. */
+export const EMPTY_AGGREGATE: AggregateProgress = { files: { total: 0, queued: 0, active: 0, paused: 0, done: 0, skipped: 0, failed: 0, cancelled: 0 }, bytes: 0, totalBytes: 0, speed: 0, etaMs: null, hold: null };
+
+/** Counts a file in the aggregate's `files` (a file waiting to retry counts as queued). */
+export function countFile(files: AggregateProgress['files'], state: FileState): void {
+  files.total++;
+  if (state === 'retrying') files.queued++;
+  else files[state]++;
+}
+
+/** A finished batch's summary from its files (failed ones copied). */
+export function summariseBatch(batchId: string, files: readonly FileSnapshot[]): BatchSummary {
+  const count = (s: FileState): number => files.filter((f) => f.state === s).length;
+  return {
+    batchId,
+    done: count('done'),
+    skipped: count('skipped'),
+    cancelled: count('cancelled'),
+    failed: files.filter((f) => f.state === 'failed').map((f) => ({ ...f })),
+    bytes: files.filter((f) => f.state === 'done').reduce((n, f) => n + f.bytes, 0),
+  };
+}
+
+/** Hands `event` to every listener; one that throws is logged, the others still hear it. */
+export function notifyAll(listeners: Iterable<(event: DownloadEvent) => void>, event: DownloadEvent, logger: Logger): void {
+  for (const listener of listeners) {
+    try {
+      listener(event);
+    } catch (e) {
+      logger.warn('download listener threw', { error: String(e) });
+    }
+  }
 }
