@@ -109,36 +109,53 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
 // ── child: bare Node + undici (the floor) ───────────────────────────────────
 /**
  * What Node and undici alone cost on this machine: the same requests at the
- * same concurrency, each body written to its file in 256 KiB batches, and
- * nothing else (no .part, rename, fsync, ledger, sidecar or checks). genwatch
- * cannot be faster than this; the gap to curl is the runtime's, not genwatch's.
+ * same concurrency through undici's lowest-level API (`dispatch`, the one
+ * genwatch uses), each body written with blocking `writev` in 256 KiB
+ * batches, in a Node started like the CLI's, and nothing else (no .part,
+ * rename, ledger, sidecar, checks or retries). genwatch cannot be faster than
+ * this; the gap between this floor and curl is the runtime's, not genwatch's.
  */
 async function bareChild(dir: string, urlFile: string, k: number): Promise<void> {
-  const { mkdir, open, readFile } = await import('node:fs/promises');
-  const { Agent, request } = await import('undici');
-  const urls = JSON.parse(await readFile(urlFile, 'utf8')) as string[];
-  await mkdir(dir, { recursive: true });
+  const { closeSync, mkdirSync, openSync, readFileSync, writevSync } = await import('node:fs');
+  const { Agent } = await import('undici');
+  const urls = JSON.parse(readFileSync(urlFile, 'utf8')) as string[];
+  mkdirSync(dir, { recursive: true });
   const agent = new Agent({ connections: k, pipelining: 1 });
+  const fetchTo = (url: string, path: string): Promise<void> =>
+    new Promise((done, fail) => {
+      const u = new URL(url);
+      const fd = openSync(path, 'w');
+      let batch: Uint8Array[] = [];
+      let bytes = 0;
+      const flush = (): void => {
+        if (batch.length > 0) writevSync(fd, batch);
+        batch = [];
+        bytes = 0;
+      };
+      agent.dispatch(
+        { origin: u.origin, path: `${u.pathname}${u.search}`, method: 'GET', headers: {} },
+        {
+          onResponseData(_c, chunk) {
+            batch.push(chunk);
+            bytes += chunk.length;
+            if (bytes >= 256 * 1024) flush();
+          },
+          onResponseEnd() {
+            flush();
+            closeSync(fd);
+            done();
+          },
+          onResponseError(_c, error) {
+            closeSync(fd);
+            fail(error);
+          },
+        },
+      );
+    });
   const t0 = performance.now();
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < urls.length; i = next++) {
-      const response = await request(urls[i] ?? '', { dispatcher: agent });
-      const file = await open(join(dir, `${i}.bin`), 'w');
-      let batch: Buffer[] = [];
-      let bytes = 0;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        batch.push(chunk);
-        bytes += chunk.length;
-        if (bytes >= 256 * 1024) {
-          await file.writev(batch);
-          batch = [];
-          bytes = 0;
-        }
-      }
-      if (batch.length > 0) await file.writev(batch);
-      await file.close();
-    }
+    for (let i = next++; i < urls.length; i = next++) await fetchTo(urls[i] ?? '', join(dir, `${i}.bin`));
   };
   await Promise.all(Array.from({ length: k }, worker));
   const wallMs = performance.now() - t0;
@@ -266,8 +283,8 @@ async function timeCommand(cmd: string, args: string[]): Promise<number> {
 
 async function runEngine(dir: string, urlFile: string, k: number, env: Record<string, string> = {}, role: 'engine' | 'bare' = 'engine'): Promise<{ wallMs: number; done: number; skipped?: number; failed: number; maxRssMB: number }> {
   const [cmd, args] = childArgs(role, dir, urlFile, String(k));
-  // The CLI's downloads run in a Node started with these flags (cli/relaunch.ts): so do its runs here.
-  const flags = role === 'engine' && env['GW_MODE'] !== 'app' ? DOWNLOAD_NODE_FLAGS : [];
+  // The CLI's downloads run in a Node started with these flags (cli/relaunch.ts): so do its runs here, and the floor's.
+  const flags = role === 'bare' || env['GW_MODE'] !== 'app' ? DOWNLOAD_NODE_FLAGS : [];
   const child = spawn(cmd, [...flags, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return JSON.parse(await firstLine(child)) as { wallMs: number; done: number; skipped?: number; failed: number; maxRssMB: number };
 }
@@ -300,13 +317,15 @@ interface CaseFigures {
   k: number;
   /** Median wall time per genwatch configuration (see VARIANTS). */
   genwatchMs: Record<Variant, number>;
-  /** Bare Node + undici, writing each body and nothing else: the runtime's floor here. */
+  /** Bare Node + undici (dispatch, blocking writev), writing each body and nothing else: the runtime's floor here. */
   nodeFloorMs: number;
   curlMs: number;
   aria2cMs: number | null;
   /** genwatch / curl per configuration. */
   ratio: Record<Variant, number>;
   ratioNodeFloor: number;
+  /** genwatch / the floor per configuration: what genwatch's own work adds to Node + undici. */
+  ratioToFloor: Record<Variant, number>;
   /** Highest maxRSS of any genwatch child (the app mode includes its worker thread)… */
   genwatchPeakRssMB: number;
   /** …and per configuration. */
@@ -395,13 +414,14 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
     aria2cMs: aria2cMs === null ? null : Math.round(aria2cMs),
     ratio: Object.fromEntries(variants.map((v) => [v, Number((median(runs[v]) / curlMs).toFixed(3))])) as Record<Variant, number>,
     ratioNodeFloor: Number((floorMs / curlMs).toFixed(3)),
+    ratioToFloor: Object.fromEntries(variants.map((v) => [v, Number((median(runs[v]) / floorMs).toFixed(3))])) as Record<Variant, number>,
     genwatchPeakRssMB: Math.max(...Object.values(rssBy)),
     peakRssMB: rssBy,
     allMs: Object.fromEntries(Object.entries(runs).map(([key, xs]) => [key, xs.map(Math.round)])) as CaseFigures['allMs'],
   };
   const r = figures.ratio;
   console.log(
-    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`}; genwatch/curl (goal ≤ 1.1): app ${r.app}, CLI ${r.cli} (power-cut safe ${r.cliFsync}, with checksums ${r.cliChecksums}); bare Node + undici, writing and nothing else, ${figures.ratioNodeFloor}; genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200; ${JSON.stringify(figures.peakRssMB)}); runs ${JSON.stringify(figures.allMs)}`,
+    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`}; genwatch/curl (goal ≤ 1.1): app ${r.app}, CLI ${r.cli} (power-cut safe ${r.cliFsync}, with checksums ${r.cliChecksums}); bare Node + undici (dispatch + blocking writev, nothing else) ${figures.ratioNodeFloor}, genwatch/that floor: app ${figures.ratioToFloor.app}, CLI ${figures.ratioToFloor.cli}; genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200; ${JSON.stringify(figures.peakRssMB)}); runs ${JSON.stringify(figures.allMs)}`,
   );
   return figures;
 }

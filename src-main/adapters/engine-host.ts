@@ -122,6 +122,15 @@ port.on('message', (message: ToHost) => {
     refreshes.delete(message.id);
     return;
   }
+  if (message.type === 'halt') {
+    // Not queued: the app's thread is blocked waiting for this, and a long call ahead must not hold it up.
+    const flag = new Int32Array(message.signal);
+    void (engine?.stop(message.timeoutMs) ?? Promise.resolve()).finally(() => {
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+    });
+    return;
+  }
   queue = queue.then(async () => {
     if (message.type === 'create') return create(message.settings, message.idPrefix);
     if (message.type === 'close') {

@@ -35,7 +35,13 @@ export type ToHost =
   | { type: 'call'; id: number; name: CallName; args: unknown[] }
   | { type: 'refreshed'; id: number; url: string | null }
   /** Finish what was asked (a stop), then exit. */
-  | { type: 'close' };
+  | { type: 'close' }
+  /**
+   * Stop now, ahead of any queued call (pause every transfer, write what is
+   * pending), then set `signal`'s first Int32 to 1 and notify: the app's
+   * thread waits on it with Atomics.wait when no event-loop turn may follow.
+   */
+  | { type: 'halt'; signal: SharedArrayBuffer; timeoutMs: number };
 
 /** The worker posts FromHost[]: every message of one turn of its event loop, in order. */
 export type FromHost =

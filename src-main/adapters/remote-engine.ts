@@ -38,6 +38,8 @@ function withCounts(files: AggregateProgress['files'], extra: AggregateProgress[
 }
 /** How long close() and stop() wait for the worker beyond the stop's own budget. */
 const GRACE_MS = 2_000;
+/** haltNow() blocks the app's thread: beyond the stop's own budget it waits only this long. */
+const HALT_GRACE_MS = 500;
 
 type Settings = Partial<DownloadSettings> & { root: string };
 
@@ -62,6 +64,8 @@ export class RemoteEngine implements DownloadEngineApi {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly answers = new Map<number, { resolve(value: unknown): void; fallback: unknown }>();
+  /** The newest call's answer (see settled()). */
+  private lastAnswer: Promise<unknown> = Promise.resolve();
   private readonly files = new Map<string, FileSnapshot>();
   private progress: AggregateProgress = EMPTY_AGGREGATE;
   private counts: BatchCounts[] = [];
@@ -204,9 +208,34 @@ export class RemoteEngine implements DownloadEngineApi {
     void this.call('cancelAll', [], undefined);
   }
 
+  /** Calls are answered in order, each after the events it caused: the last answer means all took effect. */
+  async settled(): Promise<void> {
+    await this.lastAnswer;
+  }
+
   async stop(timeoutMs = 3_000): Promise<void> {
     if (this.worker === null) return;
     await within(timeoutMs + GRACE_MS, this.call('stop', [timeoutMs], undefined));
+  }
+
+  /**
+   * For an end of session (Windows log-off) where no event-loop turn may
+   * follow: blocks this thread until the worker paused every transfer and
+   * wrote what is pending (.part validators, ledger lines, sidecars), at most
+   * `timeoutMs` plus a moment. False when it did not confirm in time (or this
+   * thread may not block): the next start then restarts what lost its validator.
+   */
+  haltNow(timeoutMs = 1_500): boolean {
+    const w = this.worker;
+    if (w === null) return true;
+    const signal = new SharedArrayBuffer(4);
+    try {
+      w.postMessage({ type: 'halt', signal, timeoutMs } satisfies ToHost);
+      return Atomics.wait(new Int32Array(signal), 0, 0, timeoutMs + HALT_GRACE_MS) !== 'timed-out';
+    } catch (e) {
+      this.logger.warn('the downloads could not be stopped in time', { error: String(e) });
+      return false;
+    }
   }
 
   /** Finishes what it was told (a stop: transfers paused, records flushed), then ends the worker. */
@@ -392,6 +421,7 @@ export class RemoteEngine implements DownloadEngineApi {
       return fallback;
     }
     this.updateRef();
+    this.lastAnswer = answer;
     return answer as Promise<Calls[N]['answer']>;
   }
 

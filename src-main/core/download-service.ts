@@ -221,7 +221,11 @@ export class DownloadService {
     return ok(this.summarise(batch.value));
   }
 
-  control(action: 'pause' | 'resume' | 'cancel' | 'clear', id?: string): DownloadsState {
+  /**
+   * The state once the engine applied the action (also when it runs in a worker thread): queued files
+   * change at once; a running transfer winds down a moment later and the next push shows it.
+   */
+  async control(action: 'pause' | 'resume' | 'cancel' | 'clear', id?: string): Promise<DownloadsState> {
     const engine = this.engine;
     if (engine) {
       if (action === 'clear') {
@@ -231,6 +235,7 @@ export class DownloadService {
       else if (action === 'pause') engine.pauseAll();
       else if (action === 'resume') engine.resumeAll();
       else engine.cancelAll();
+      await engine.settled?.();
     }
     return this.state();
   }
@@ -317,6 +322,17 @@ export class DownloadService {
     } finally {
       this.dispose();
     }
+  }
+
+  /**
+   * Windows log-off or shutdown: the process may end as soon as this returns,
+   * so it blocks (≤ ~2 s) until an engine in a worker thread paused its
+   * transfers and wrote their validators; then it is disposed. Partial files
+   * resume at the next start instead of restarting from zero.
+   */
+  endSession(): void {
+    this.engine?.haltNow?.();
+    this.dispose();
   }
 
   dispose(): void {

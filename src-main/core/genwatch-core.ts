@@ -486,6 +486,16 @@ export class GenwatchCore {
     }
   }
 
+  /**
+   * For an end of session (Windows log-off): nothing asynchronous will run
+   * again, so downloads are halted synchronously (bounded) and everything
+   * else is written at once.
+   */
+  endSession(): void {
+    this.downloads?.endSession();
+    this.dispose();
+  }
+
   /** Stops timers and writes pending state; the process can exit afterwards. */
   dispose(): void {
     for (const run of this.imports.values()) run.cancel();

@@ -29,7 +29,7 @@ export function coreHandlers(core: GenwatchCore, info: { version: string; platfo
     previewFileName: ({ template }) => withDownloads((d) => d.previewName(template)),
     downloadJobs: ({ keys, force }) => core.downloadJobs(keys, force ?? false),
     getDownloads: () => withDownloads((d) => ok(d.state())),
-    controlDownloads: ({ action, id }) => withDownloads((d) => ok(d.control(action, id))),
+    controlDownloads: ({ action, id }) => withDownloads(async (d) => ok(await d.control(action, id))),
     retryFailedDownloads: ({ batchId }) => withDownloads((d) => d.retryFailed(batchId)),
     revealFile: ({ path }) => withDownloads((d) => d.reveal(path)),
     openFile: ({ path }) => withDownloads((d) => d.open(path)),

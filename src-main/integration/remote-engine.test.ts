@@ -7,6 +7,7 @@
  * nothing.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +176,55 @@ describe('the download engine in its worker thread', () => {
     engine.clearFinished();
     await until(() => engine.snapshot().length === 0, 'the cleared list');
     await until(() => engine.aggregate().files.total === 0, 'the totals after clearing');
+  });
+
+  it('settled() waits until the worker applied the calls made so far: a queued file shows paused, then queued again, with no polling', async () => {
+    const server = await startLocalServer(async (req, res) => sendSlowly(req, res, binaryBytes(1_000_000, 5), { etag: '"s"' }));
+    closers.push(() => server.close());
+    const engine = await remote({ concurrency: 1 });
+    const job = jobFor([`${server.url}/a.bin`, `${server.url}/b.bin`], {}, { kind: 'other' });
+    const batch = await engine.enqueue(items(job));
+    if (!batch.ok) throw new Error(batch.error.message);
+    const second = batch.value.files[1]?.id ?? '';
+    await until(() => engine.snapshot().find((f) => f.id === second)?.state === 'queued', 'the queued file');
+    engine.pause(second);
+    await engine.settled();
+    expect(engine.snapshot().find((f) => f.id === second)?.state).toBe('paused');
+    engine.resume(second);
+    await engine.settled();
+    expect(engine.snapshot().find((f) => f.id === second)?.state).toBe('queued');
+    engine.cancelAll();
+    expect((await batch.value.done).cancelled).toBe(2);
+  });
+
+  it('haltNow blocks this thread until the worker paused the transfer and wrote its validator (a Windows log-off), so the next start resumes it', async () => {
+    const body = binaryBytes(4_000_000, 6);
+    const ranges: string[] = [];
+    const server = await startLocalServer(async (req, res) => {
+      ranges.push(req.headers['range'] ?? '');
+      await sendSlowly(req, res, body, { etag: '"h"' });
+    });
+    closers.push(() => server.close());
+    const engine = await remote();
+    const job = jobFor([`${server.url}/a.bin`], {}, { kind: 'other' });
+    const part = join(root, `${job.id}_other-1.bin.part`);
+    const batch = await engine.enqueue(items(job));
+    if (!batch.ok) throw new Error(batch.error.message);
+    // Well before the validator would be written on its own (8 MiB or 1 s into the transfer).
+    await until(() => (engine.snapshot()[0]?.bytes ?? 0) > 300_000, 'the first bytes');
+    expect(existsSync(`${part}.json`)).toBe(false);
+    // No await from here on: as in a session-end handler, nothing else runs on this thread.
+    expect(engine.haltNow()).toBe(true);
+    expect(existsSync(`${part}.json`)).toBe(true);
+    const kept = statSync(part).size;
+    expect(kept).toBeGreaterThan(0);
+    await engine.close();
+    // The next start (a new engine on the same folder) continues it with Range and gets every byte right.
+    const again = await remote();
+    const summary = (await download(again, items(job))).summary;
+    expect(summary.done).toBe(1);
+    expect(sha(await readFile(join(root, `${job.id}_other-1.bin`)))).toBe(sha(body));
+    expect(ranges.at(-1)).toBe(`bytes=${kept}-`);
   });
 
   it('a speed limit set through configure holds in the worker', async () => {

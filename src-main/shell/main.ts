@@ -82,13 +82,14 @@ function openWindow(show: boolean): BrowserWindow {
   window.on('closed', () => {
     if (mainWindow === window) mainWindow = null;
   });
-  // Windows log-off / shutdown: no before-quit comes, and there is no time to wait for downloads.
-  // Pausing and persisting at once keeps the jobs and the queue (partial files restart from zero at worst).
+  // Windows log-off / shutdown: no before-quit comes, and the process may end once this handler returns.
+  // endSession() blocks (≤ ~2 s) until the download thread paused its transfers and wrote their
+  // validators, then persists everything at once: the jobs, the queue and resumable partial files survive.
   window.on('session-end', () => {
     if (shutdown !== 'no') return;
     shutdown = 'done';
     desktop?.dispose();
-    core?.dispose();
+    core?.endSession();
   });
   desktop?.attachWindow(window);
   return window;

@@ -118,6 +118,8 @@ const SPACE_CHECK_MS = 2_000;
 const SPACE_RECHECK_MS = 5_000;
 const MAX_COLLISIONS = 999;
 const SIDECAR_CACHE_MAX = 256;
+/** The abort reason for whatever an attempt left open; one object for all (nobody reads it), not a stack trace per file. */
+const ATTEMPT_OVER = new Error('The attempt is over.');
 /**
  * Longest a finished file's sidecar entry waits for the rest of its job: a
  * grid's four upscales finishing together share one sidecar write instead of
@@ -191,6 +193,18 @@ export type DownloadEngineApi = Pick<
 > & {
   /** Ends it for good once what it was told is done (a worker thread exits). */
   close?(): Promise<void>;
+  /**
+   * Resolves once every call made so far has been applied by the engine and
+   * the events it emitted meanwhile have arrived here (an engine in another
+   * thread answers in order). Absent: calls are applied before they return.
+   */
+  settled?(): Promise<void>;
+  /**
+   * Blocks the calling thread until transfers are paused and pending records
+   * written (bounded), for an end of session with no event-loop turn left.
+   * Only an engine in another thread can do this; see RemoteEngine.haltNow.
+   */
+  haltNow?(timeoutMs?: number): boolean;
 };
 
 export class DownloadEngine {
@@ -672,7 +686,7 @@ export class DownloadEngine {
     }
     task.controller = null;
     // Whatever the attempt left open (a response it never read to its end, after a failure) is torn down.
-    if (!controller.signal.aborted) controller.abort(new Error('The attempt is over.'));
+    if (!controller.signal.aborted) controller.abort(ATTEMPT_OVER);
     if (outcome.ok === true) {
       task.finishing = true;
       try {
