@@ -11,9 +11,9 @@
  * would freeze the UI's process. fsync is the exception: it waits for the
  * disk, so it stays asynchronous.
  */
-import { closeSync, fsync, ftruncateSync, linkSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, statfsSync, statSync, unlinkSync, utimesSync, writeSync, writevSync, appendFileSync } from 'node:fs';
+import { closeSync, fsync, ftruncateSync, linkSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, statfsSync, statSync, unlinkSync, utimesSync, writeSync, writevSync } from 'node:fs';
 import type { FileSystemPort, WritableFile } from '../core/downloads/ports';
-import { errorCode, fileStatOf, isMissing, NO_HARD_LINKS } from './node-fs';
+import { errorCode, fileStatOf, isMissing, NO_HARD_LINKS, writeFlags } from './node-fs';
 
 /** Writes every byte of `chunks`, continuing after short writes (signals, some network volumes). */
 function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
@@ -56,7 +56,15 @@ export function createBlockingFileSystem(): FileSystemPort {
   return {
     open: (path, mode) =>
       now((): WritableFile => {
-        const fd = openSync(path, mode === 'append' ? 'a' : 'w');
+        let fd: number;
+        try {
+          fd = openSync(path, writeFlags(mode));
+        } catch (e) {
+          // A link where a file that starts empty goes: replace the link (unlink does not follow it).
+          if (mode !== 'truncate' || errorCode(e) !== 'ELOOP') throw e;
+          unlinkSync(path);
+          fd = openSync(path, writeFlags(mode));
+        }
         let closed = false;
         return {
           write: (chunks) => now(() => writeAll(fd, chunks)),
@@ -103,7 +111,15 @@ export function createBlockingFileSystem(): FileSystemPort {
           closeSync(fd);
         }
       }),
-    appendFile: (path, data) => now(() => appendFileSync(path, data)),
+    appendFile: (path, data) =>
+      now(() => {
+        const fd = openSync(path, writeFlags('append'));
+        try {
+          writeAll(fd, [data]);
+        } finally {
+          closeSync(fd);
+        }
+      }),
     rename: (from, to) => now(() => renameSync(from, to)),
     renameNoReplace: (from, to) =>
       now(() => {

@@ -4,7 +4,7 @@
  * full disk from a permission problem.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants as fsConstants, createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, mkdir, open, readFile, realpath, rename, stat, statfs, unlink, utimes, appendFile } from 'node:fs/promises';
 import type { FileStat, FileSystemPort, HasherFactory, WritableFile } from '../core/downloads/ports';
@@ -45,10 +45,27 @@ export const nodeSha256: HasherFactory = () => {
   };
 };
 
+/**
+ * Flags for FileSystemPort.open: as 'w' / 'a', plus O_NOFOLLOW, so a symlink
+ * planted at a .part, validator, sidecar or ledger name inside the folder
+ * fails (ELOOP) instead of having the write land wherever it points; for
+ * 'truncate' (a file that starts empty anyway) the link itself is replaced.
+ * Windows has no O_NOFOLLOW (0 there; creating symlinks needs special rights).
+ */
+export function writeFlags(mode: 'append' | 'truncate'): number {
+  const c = fsConstants;
+  return c.O_WRONLY | c.O_CREAT | (mode === 'append' ? c.O_APPEND : c.O_TRUNC) | (c.O_NOFOLLOW ?? 0);
+}
+
 export function createNodeFileSystem(): FileSystemPort {
   return {
     async open(path, mode): Promise<WritableFile> {
-      const handle = await open(path, mode === 'append' ? 'a' : 'w');
+      const handle = await open(path, writeFlags(mode)).catch(async (e: unknown) => {
+        // A link where a file that starts empty goes: replace the link (unlink does not follow it).
+        if (mode !== 'truncate' || errorCode(e) !== 'ELOOP') throw e;
+        await unlink(path);
+        return open(path, writeFlags(mode));
+      });
       return {
         async write(chunks) {
           if (chunks.length === 1 && chunks[0] !== undefined) await handle.write(chunks[0]);
@@ -78,7 +95,7 @@ export function createNodeFileSystem(): FileSystemPort {
         await handle.close();
       }
     },
-    appendFile: (path, data) => appendFile(path, data),
+    appendFile: (path, data) => appendFile(path, data, { flag: writeFlags('append') }),
     rename: (from, to) => rename(from, to),
     async renameNoReplace(from, to) {
       try {

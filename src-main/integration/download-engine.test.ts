@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -226,6 +226,31 @@ describe('downloads against the emulator', () => {
     expect(files.some((f) => f.startsWith('_CON/_._.._etc_passwd/'))).toBe(true);
     expect(files.some((f) => f.includes('bot_midjourney'))).toBe(true);
     expect(await readdir(base)).toEqual(['root']);
+  });
+
+  it('links planted inside the folder are never written through, and no folder is created through one', async () => {
+    const outside = join(base, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'victim.txt'), 'victim');
+    await mkdir(root);
+    // A dangling link where a fresh .part goes, a link to an outside file where a sidecar's temp file goes,
+    // and a folder link: downloads through it are refused, and nothing is created at its target.
+    await symlink(join(outside, 'stolen.bin'), join(root, 'J1_image-1.png.part'));
+    await symlink(join(outside, 'victim.txt'), join(root, 'J2.json.tmp'));
+    await symlink(outside, join(root, 'linked'));
+    const engine = await engineWith();
+    const j1 = jobFor([`${emu.url}/assets/l/1.png`], { id: 'J1' });
+    const j2 = jobFor([`${emu.url}/assets/l/2.png`], { id: 'J2' });
+    const { summary } = await download(engine, [j1, j2].map((job) => ({ job, asset: job.assets[0] ?? makeAsset('') })));
+    expect(summary.done).toBe(2);
+    const nested = await engineWith({ template: '{model}/{jobId}/{kind}-{index}.{ext}' });
+    const j3 = jobFor([`${emu.url}/assets/l/3.png`], { id: 'J3', model: 'linked' });
+    const refused = (await download(nested, [{ job: j3, asset: j3.assets[0] ?? makeAsset('') }])).summary;
+    expect(refused.failed.map((f) => f.failure?.reason)).toEqual(['name-refused']);
+    expect(await readdir(outside)).toEqual(['victim.txt']);
+    expect(await readFile(join(outside, 'victim.txt'), 'utf8')).toBe('victim');
+    for (const name of ['J1_image-1.png', 'J2_image-1.png', 'J2.json']) expect((await lstat(join(root, name))).isFile()).toBe(true);
+    expect((await stat(join(root, 'J1_image-1.png'))).size).toBeGreaterThan(1000);
   });
 
   it('dedupes through the ledger: a deleted file is not brought back unless forced, even by a new engine', async () => {

@@ -120,6 +120,7 @@ const MAX_COLLISIONS = 999;
 const SIDECAR_CACHE_MAX = 256;
 /** The abort reason for whatever an attempt left open; one object for all (nobody reads it), not a stack trace per file. */
 const ATTEMPT_OVER = new Error('The attempt is over.');
+const OUTSIDE_FOLDER = 'That folder leads outside the download folder, so it was refused.';
 /**
  * Longest a finished file's sidecar entry waits for the rest of its job: a
  * grid's four upscales finishing together share one sidecar write instead of
@@ -919,10 +920,13 @@ export class DownloadEngine {
       const dir = parentOf(path);
       try {
         if (!this.checkedDirs.has(dir)) {
+          // A symlinked folder inside the root could point anywhere: check where it really is, first the part
+          // that exists already (creating the rest through a link would make folders outside), then the whole.
+          let existing = dir;
+          while (existing.length > this.settings.root.length && (await fs.stat(existing)) === null) existing = parentOf(existing);
+          if (!isInsideRoot(this.rootReal, await fs.realpath(existing))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
           await fs.mkdirp(dir);
-          // A symlinked folder inside the root could point anywhere: check where it really is.
-          const real = await fs.realpath(dir);
-          if (!isInsideRoot(this.rootReal, real)) throw new TransferError(failure('name-refused', 'That folder leads outside the download folder, so it was refused.'));
+          if (!isInsideRoot(this.rootReal, await fs.realpath(dir))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
           this.checkedDirs.add(dir);
         }
         // One round trip: the three lookups run together.

@@ -65,6 +65,7 @@ export function diskFailure(e: unknown): DownloadFailure {
   if (code === 'ENOSPC' || code === 'EDQUOT') return failure('disk-full', 'The disk is full: free some space, then retry.');
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return failure('permission', 'genwatch may not write to the download folder: check its permissions.');
   if (code === 'ENAMETOOLONG') return failure('name-refused', 'The file name is too long for this disk.');
+  if (code === 'ELOOP') return failure('name-refused', 'A link (symlink) sits where this file goes, and genwatch never writes through links: remove it, then retry.');
   return failure('filesystem', `The file could not be written (${code ?? (e instanceof Error ? e.message : 'unknown error')}).`);
 }
 
@@ -77,5 +78,5 @@ export function networkFailure(e: unknown): DownloadFailure {
 
 export function isDiskError(e: unknown): boolean {
   const code = codeOf(e);
-  return code !== undefined && /^E(NOSPC|DQUOT|ACCES|PERM|ROFS|NAMETOOLONG|ISDIR|NOTDIR|EXIST|NOENT|MFILE|NFILE|IO|BUSY|XDEV)$/.test(code);
+  return code !== undefined && /^E(NOSPC|DQUOT|ACCES|PERM|ROFS|NAMETOOLONG|ISDIR|NOTDIR|EXIST|NOENT|MFILE|NFILE|IO|BUSY|XDEV|LOOP)$/.test(code);
 }

@@ -50,7 +50,7 @@ export interface WritableFile {
  * EPERM, EEXIST, …) so the engine can classify them.
  */
 export interface FileSystemPort {
-  /** 'append' keeps existing bytes (creating the file if missing); 'truncate' starts empty. */
+  /** 'append' keeps existing bytes (creating the file if missing); 'truncate' starts empty. Never writes through a symlink at `path` ('truncate' replaces the link; 'append' fails with ELOOP), where the OS can tell. */
   open(path: string, mode: 'append' | 'truncate'): Promise<WritableFile>;
   /** null when nothing is there. */
   stat(path: string): Promise<FileStat | null>;
