@@ -253,6 +253,24 @@ describe('downloads against the emulator', () => {
     expect((await stat(join(root, 'J1_image-1.png'))).size).toBeGreaterThan(1000);
   });
 
+  it('two overlapping requests for the same files (an auto-download and a click) fetch each file once', async () => {
+    let hits = 0;
+    const server = await startLocalServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-length': 4096 });
+      res.end(binaryBytes(4096, 9));
+    });
+    closers.push(() => server.close());
+    const engine = await engineWith();
+    const job = jobFor([`${server.url}/a.bin`, `${server.url}/b.bin`], { id: 'D1' }, { kind: 'other' });
+    const both = job.assets.map((asset) => ({ job, asset }));
+    const [first, second] = await Promise.all([engine.enqueue(both), engine.enqueue(both)]);
+    if (!first?.ok || !second?.ok) throw new Error('enqueue failed');
+    await Promise.all([first.value.done, second.value.done]);
+    expect(hits).toBe(2);
+    expect((await readdir(root)).filter((n) => n.endsWith('.bin')).sort()).toEqual(['D1_other-1.bin', 'D1_other-2.bin']);
+  });
+
   it('dedupes through the ledger: a deleted file is not brought back unless forced, even by a new engine', async () => {
     const engine = await engineWith();
     const job = jobFor([`${emu.url}/assets/d/1.png`]);
@@ -894,6 +912,40 @@ describe('file-system failures (fake port over the real one)', () => {
     expect(files.filter((f) => f.endsWith('.mp4'))).toEqual([]);
     expect(files).toContain(`${job.id}_video-1.mp4.part`);
     expect(events.some((e) => e.type === 'file' && e.file.state === 'failed')).toBe(true);
+  });
+
+  it('disk full while the prompt goes into a finished PNG → the edited .part is dropped, and the retry downloads a whole PNG from zero', async () => {
+    const real = createNodeFileSystem();
+    let failNext = true;
+    const full: FileSystemPort = {
+      ...real,
+      async open(path, mode) {
+        const file = await real.open(path, mode);
+        // Only the metadata edit appends to a finished .part (a new download opens it with 'truncate').
+        if (!(path.endsWith('.part') && mode === 'append')) return file;
+        return {
+          ...file,
+          async write(chunks) {
+            if (failNext) {
+              failNext = false;
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+            }
+            await file.write(chunks);
+          },
+        };
+      },
+    };
+    const engine = await engineWith({}, { fs: full });
+    const job = jobFor([`${emu.url}/assets/e/1.png`], { id: 'E1', prompt: 'a lighthouse' });
+    const { handle, summary } = await download(engine, job.assets.map((asset) => ({ job, asset })));
+    expect(summary.failed.map((f) => f.failure?.reason)).toEqual(['disk-full']);
+    expect(await readdir(root).then((names) => names.filter((n) => n.includes('.part')))).toEqual([]);
+    const retry = await engine.retryFailed(handle.batchId);
+    if (!retry.ok) throw new Error(retry.error.message);
+    expect((await retry.value.done).done).toBe(1);
+    const png = await readFile(join(root, 'E1_image-1.png'));
+    expect(readPngText(png)['Description'] ?? readPngText(png)['prompt'] ?? JSON.stringify(readPngText(png))).toContain('a lighthouse');
+    expect(png.subarray(-8).toString('latin1').startsWith('IEND')).toBe(true);
   });
 
   it('a response left unread by a failed attempt (the .part cannot be opened) is torn down, not left hanging', async () => {

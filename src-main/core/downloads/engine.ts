@@ -209,6 +209,7 @@ export type DownloadEngineApi = Pick<
 };
 
 export class DownloadEngine {
+  private enqueueing: Promise<unknown> = Promise.resolve();
   private settings: DownloadSettings;
   private readonly logger: Logger;
   private tasks: Task[] = [];
@@ -319,7 +320,15 @@ export class DownloadEngine {
    * at once, and the batch is refused when the known sizes do not fit in the
    * free space (plus `reserveBytes`).
    */
-  async enqueue(items: readonly DownloadItem[], options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
+  enqueue(items: readonly DownloadItem[], options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
+    // One at a time: an enqueue awaits the disk (ledger checks, free space) before its tasks are listed, and
+    // two overlapping ones (an auto-download and a click) would each see the other's assets as not queued yet.
+    const run = this.enqueueing.then(() => this.enqueueNow(items, options));
+    this.enqueueing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async enqueueNow(items: readonly DownloadItem[], options: EnqueueOptions): Promise<Result<BatchHandle>> {
     const batchId = `${this.deps.idPrefix ?? ''}b${this.nextId++}`;
     const force = options.force === true;
     const tasks: Task[] = [];
@@ -980,13 +989,21 @@ export class DownloadEngine {
     if (isPng(head)) {
       if (size < 20 || !endsWithIend(await fs.readAt(partPath, size - 12, 12))) return null;
       const text = pngTextChunks(pngTextFor(job, sourceUrl, privacy));
-      const file = await fs.open(partPath, 'append');
       try {
-        await file.truncate(size - 12);
-        await file.write([text, IEND_CHUNK]);
-        if (this.settings.fsync) await file.sync();
-      } finally {
-        await file.close();
+        const file = await fs.open(partPath, 'append');
+        try {
+          await file.truncate(size - 12);
+          await file.write([text, IEND_CHUNK]);
+          if (this.settings.fsync) await file.sync();
+        } finally {
+          await file.close();
+        }
+      } catch (e) {
+        // Cut short (a full disk), the .part no longer holds the server's bytes: a resume would splice
+        // a broken file. Without it and its validator, the retry starts from zero.
+        await fs.unlink(partPath).catch(() => undefined);
+        await fs.unlink(`${partPath}.json`).catch(() => undefined);
+        throw e;
       }
       return this.settings.checksums ? this.hashFile(partPath) : { size: size + text.length, sha256: '' };
     }
