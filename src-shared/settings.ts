@@ -1,9 +1,17 @@
 import { z } from 'zod';
 import { DEFAULT_DOWNLOAD_SETTINGS, DownloadSettingsSchema } from './downloads';
+import { isSafeApiBase, UNSAFE_API_BASE } from './loopback';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 
-const BaseUrlSchema = z
+/** As the user sets it: https, or plain http only to this computer (the key goes with every request). */
+const BaseUrlSchema = z.string().max(2048).refine(isSafeApiBase, UNSAFE_API_BASE).nullable();
+/**
+ * As stored: any http(s) URL. Earlier versions took plain http anywhere, and
+ * one refused value would reset every setting; such a URL is refused where
+ * a key would be sent instead (GenwatchCore.credentials).
+ */
+const StoredBaseUrlSchema = z
   .string()
   .max(2048)
   .refine((value) => /^https?:\/\//i.test(value), 'must start with https:// or http://')
@@ -11,8 +19,9 @@ const BaseUrlSchema = z
 
 export const ProviderSettingsSchema = z.object({
   /** null: the provider's public API. Set to point at a proxy or the emulator. */
-  baseUrl: BaseUrlSchema,
+  baseUrl: StoredBaseUrlSchema,
 });
+const ProviderSettingsPatchSchema = z.object({ baseUrl: BaseUrlSchema });
 
 /** Progress unchanged for this long: the job is flagged "stalled" (still watched). */
 export const STALLED_MINUTES = { min: 1, max: 24 * 60, default: 10 } as const;
@@ -63,8 +72,8 @@ export const SettingsPatchSchema = z
     downloads: DownloadSettingsSchema.partial().strict().optional(),
     providers: z
       .object({
-        apiframe: ProviderSettingsSchema.optional(),
-        useapi: ProviderSettingsSchema.optional(),
+        apiframe: ProviderSettingsPatchSchema.optional(),
+        useapi: ProviderSettingsPatchSchema.optional(),
       })
       .strict()
       .optional(),

@@ -3,7 +3,7 @@
  * emulator started by `genwatch emulator`. Uses out/main/cli.js when present,
  * otherwise builds it once.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -347,6 +347,74 @@ describe('genwatch download', () => {
     expect(badRate.code).toBe(2);
     expect(badRate.stderr).toMatch(/--limit-rate must be a number/);
   });
+
+  it('API calls failing for a passing reason are made again (the list after a 429 with Retry-After, a full result after two 500s); the run then downloads everything', async () => {
+    const { emu, env } = await historyEmulator(3);
+    emu.faults.add({ route: 'apiframe.listJobs', times: 1, fault: { kind: 'status', status: 429, retryAfterSeconds: 1 } });
+    emu.faults.add({ route: 'apiframe.getJob', times: 2, fault: { kind: 'status', status: 500 } });
+    const started = performance.now();
+    const result = await run(['download', 'apiframe', '--out', outDir(), '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1000); // the Retry-After was waited out
+    expect(result.stderr).toMatch(/trying again in/);
+    const summary = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; done?: number; failedJobs?: number }).find((e) => e.type === 'summary');
+    expect(summary).toMatchObject({ failed: 0, failedJobs: 0 });
+    expect(summary?.done).toBeGreaterThan(0);
+    expect(emu.requests.filter((r) => r.route === 'apiframe.listJobs').length).toBe(2);
+  }, 30_000);
+
+  it('a job whose full result cannot be read is a failure, not silently dropped: its own JSON line, exit 1, the other jobs still downloaded', async () => {
+    const { emu, env } = await historyEmulator(3);
+    // Every try of the first job's full result fails (4 tries); the next jobs' succeed.
+    emu.faults.add({ route: 'apiframe.getJob', times: 4, fault: { kind: 'status', status: 500 } });
+    const result = await run(['download', 'apiframe', '--out', outDir(), '--json'], env);
+    expect(result.code).toBe(1);
+    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; state?: string; id?: string; error?: string; failedJobs?: number; done?: number });
+    const failedJobs = events.filter((e) => e.type === 'job' && e.state === 'failed');
+    expect(failedJobs).toHaveLength(1);
+    expect(failedJobs[0]?.error).toMatch(/full result could not be read.*500/);
+    expect(events.find((e) => e.type === 'summary')).toMatchObject({ failed: 0, failedJobs: 1 });
+    expect(events.filter((e) => e.type === 'file' && e.state === 'done').length).toBeGreaterThan(0);
+    expect(result.stderr).toMatch(/1 job not downloadable/);
+  }, 30_000);
+
+  it('bad dates, filters with ids, an --out that is a file and a key bound for plain http elsewhere: exit 2 in one sentence, before any request', async () => {
+    const { emu, env } = await historyEmulator(1);
+    const cases: Array<[string[], RegExp]> = [
+      [['--since', '2026-03-10', '--until', '2026-03-01'], /--until 2026-03-01 is before --since 2026-03-10/],
+      [['--since', '2026-02-30'], /2026-02-30 is not a day in the calendar/],
+      [['job-id-ignored', '--since', '2026-03-01'], /--since filter the account's history: with job ids, give only the ids/],
+      [['--apiframe-url', 'http://192.0.2.2:9/apiframe'], /--apiframe-url must be https:\/\/, or http:\/\/ to this computer/],
+    ];
+    for (const [args, message] of cases) {
+      const ids = args[0]?.startsWith('--') ? [] : [args[0] ?? ''];
+      const flags = ids.length > 0 ? args.slice(1) : args;
+      // The id case needs a real id shape to get past parsing: the check on filters comes first.
+      const result = await run(['download', 'apiframe', ...ids.map(() => '00000000-0000-4000-8000-000000000000'), '--out', outDir(), ...flags], env);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    const file = join(outDir(), 'a-file');
+    writeFileSync(file, 'x');
+    const onFile = await run(['download', 'apiframe', '--out', file], env);
+    expect(onFile.code).toBe(2);
+    expect(onFile.stderr).toMatch(/--out: .*a-file is a file, not a folder/);
+    expect(emu.requests.filter((r) => r.route.startsWith('apiframe.'))).toEqual([]);
+  });
+
+  it('a date-only --until includes that whole day', async () => {
+    const { env } = await historyEmulator(40);
+    const listed = await run(['list', 'apiframe', '--status', 'COMPLETED', '--json'], env);
+    const jobs = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Job);
+    const days = [...new Set(jobs.map((j) => (j.createdAt ?? '').slice(0, 10)))].sort();
+    const day = days[1] ?? '';
+    const expected = new Set(jobs.filter((j) => j.createdAt?.startsWith(day)).map((j) => j.id));
+    expect(expected.size).toBeGreaterThan(0);
+    const result = await run(['download', 'apiframe', '--out', outDir(), '--since', day, '--until', day, '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    const got = new Set(result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; jobId?: string }).filter((e) => e.type === 'file').map((e) => e.jobId));
+    expect(got).toEqual(expected);
+  }, 30_000);
 
   it('--limit-rate caps the speed and still downloads everything', async () => {
     const { env } = await historyEmulator(2);

@@ -4,17 +4,21 @@
  * every matching job into DIR with the same engine, naming, ledger and
  * sidecars as the app. Without ids it walks the account's job list (newest
  * first), fetching a job's full result when the list only gives one URL.
- * Exit 0: everything is on disk (or already was); 1: some files failed; 2: usage.
+ * Calls to the provider that fail for a passing reason are tried again (backoff,
+ * Retry-After). Exit 0: everything is on disk (or already was); 1: some files
+ * failed, or some jobs could not be read or have no results; 2: usage or key.
  */
 import { isTerminalStatus } from '../../src-shared/job';
 import type { Job } from '../../src-shared/job';
 import type { Result } from '../../src-shared/result';
+import { err, isRetryable, ok } from '../../src-shared/result';
+import { backoffDelay } from '../core/backoff';
 import { DownloadEngine, midjourneyCdnSource } from '../core/downloads';
 import type { DownloadDeps, DownloadItem, FileSnapshot } from '../core/downloads';
 import { walkPages } from '../core/paging';
 import type { ProviderAdapter, ProviderContext, ProviderJob } from '../core/providers/provider';
 import { APIFRAME_MAX_LIMIT } from '../core/providers/apiframe';
-import { parseSince } from './list';
+import { parseDateArg } from './list';
 import { EXIT } from './watch';
 import type { WatchIo } from './watch';
 
@@ -39,39 +43,72 @@ const asJob = (job: ProviderJob): Job => ({ ...job, watch: { state: 'done', mess
 /** A list item's result is one bare URL: the job itself has the full set. */
 const needsFullResult = (job: ProviderJob): boolean => job.assets.length === 0 || job.assets.some((a) => a.meta['fromList'] === true);
 
-async function collectJobs(adapter: ProviderAdapter, context: ProviderContext, options: DownloadOptions, io: WatchIo): Promise<Result<Job[]>> {
+/** Tries per API call while it fails for a passing reason (5xx, 429, the network, a garbled answer). */
+const API_ATTEMPTS = 4;
+const RETRY_BASE_MS = 500;
+/** A Retry-After longer than this is not waited out: the call counts as failed. */
+const RETRY_AFTER_CAP_MS = 60_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/** `call`, again after a backoff (Retry-After when the provider gives one) while its failure is retryable. */
+async function withRetries<T>(what: string, call: () => Promise<Result<T>>, io: WatchIo): Promise<Result<T>> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await call();
+    if (result.ok || !isRetryable(result.error.kind) || attempt >= API_ATTEMPTS) return result;
+    const wait = backoffDelay(RETRY_BASE_MS, attempt - 1, Math.random, result.error.retryAfterMs);
+    if (wait > RETRY_AFTER_CAP_MS) return result;
+    io.err(`${what}: ${result.error.message} (trying again in ${(wait / 1000).toFixed(1)} s, ${attempt + 1} of ${API_ATTEMPTS})`);
+    await sleep(wait);
+  }
+}
+
+interface Collected {
+  jobs: Job[];
+  /** Jobs that were asked for or listed but could not be downloaded (unreadable, or failed at the provider). */
+  failed: Array<{ id: string; message: string }>;
+}
+
+async function collectJobs(adapter: ProviderAdapter, context: ProviderContext, options: DownloadOptions, io: WatchIo): Promise<Result<Collected>> {
   const jobs: Job[] = [];
-  const full = async (id: string): Promise<Result<Job>> => {
-    const fetched = await adapter.getJob(context, id);
-    return fetched.ok ? { ok: true, value: asJob(fetched.value) } : fetched;
-  };
+  const failed: Collected['failed'] = [];
+  const full = (id: string): Promise<Result<ProviderJob>> => withRetries(id, () => adapter.getJob(context, id), io);
   if (options.ids.length > 0) {
+    const filters = (['since', 'until', 'status', 'model'] as const).filter((f) => options[f] !== undefined);
+    if (filters.length > 0) return err('invalid-input', `${filters.map((f) => `--${f}`).join(', ')} filter the account's history: with job ids, give only the ids.`);
     for (const token of options.ids) {
       const parsed = adapter.parseId(token);
-      if (!parsed.ok) return { ok: false, error: { kind: 'invalid-input', message: `${token}: ${parsed.reason}` } };
+      if (!parsed.ok) return err('invalid-input', `${token}: ${parsed.reason}`);
       const job = await full(parsed.id);
-      if (!job.ok) return job;
-      jobs.push(job.value);
+      // A rejected key fails every other id too: said once, as a usage problem.
+      if (!job.ok && job.error.kind === 'auth') return job;
+      if (!job.ok) failed.push({ id: parsed.id, message: job.error.message });
+      else if (job.value.status === 'failed') failed.push({ id: parsed.id, message: `the job failed at ${adapter.label}${job.value.error ? ` (${job.value.error.message})` : ''}, so it has no results.` });
+      else jobs.push(asJob(job.value));
     }
-    return { ok: true, value: jobs };
+    return ok({ jobs, failed });
   }
   const listPage = adapter.listJobs;
-  if (!listPage) {
-    return { ok: false, error: { kind: 'invalid-input', message: `${adapter.label} has no job history list: give the job ids to download.` } };
-  }
-  const since = parseSince(options.since);
-  const until = parseSince(options.until);
-  if (!since.ok) return { ok: false, error: { kind: 'invalid-input', message: since.message } };
-  if (!until.ok) return { ok: false, error: { kind: 'invalid-input', message: until.message.replace('--since', '--until') } };
+  if (!listPage) return err('invalid-input', `${adapter.label} has no job history list: give the job ids to download.`);
+  const since = parseDateArg('--since', options.since);
+  if (!since.ok) return err('invalid-input', since.message);
+  const until = parseDateArg('--until', options.until, 'end');
+  if (!until.ok) return err('invalid-input', until.message);
+  if (since.ms !== null && until.ms !== null && until.ms < since.ms) return err('invalid-input', `--until ${options.until ?? ''} is before --since ${options.since ?? ''}: no job could match.`);
   const listed: ProviderJob[] = [];
   const walk = await walkPages(
     (cursor) =>
-      listPage(context, {
-        limit: APIFRAME_MAX_LIMIT,
-        status: (options.status ?? 'COMPLETED').toUpperCase(),
-        ...(options.model ? { model: options.model } : {}),
-        ...(cursor ? { cursor } : {}),
-      }),
+      withRetries(
+        'the job list',
+        () =>
+          listPage(context, {
+            limit: APIFRAME_MAX_LIMIT,
+            status: (options.status ?? 'COMPLETED').toUpperCase(),
+            ...(options.model ? { model: options.model } : {}),
+            ...(cursor ? { cursor } : {}),
+          }),
+        io,
+      ),
     {
       onPage: (page) => {
         for (const job of page.jobs) {
@@ -92,10 +129,10 @@ async function collectJobs(adapter: ProviderAdapter, context: ProviderContext, o
       continue;
     }
     const enriched = await full(job.id);
-    if (enriched.ok) jobs.push(enriched.value);
-    else io.err(`${job.id}: ${enriched.error.message}`);
+    if (enriched.ok) jobs.push(asJob(enriched.value));
+    else failed.push({ id: job.id, message: `its full result could not be read: ${enriched.error.message}` });
   }
-  return { ok: true, value: jobs };
+  return ok({ jobs, failed });
 }
 
 function fileLine(file: FileSnapshot): string {
@@ -112,17 +149,41 @@ export async function downloadCommand(
   options: DownloadOptions,
   io: WatchIo,
 ): Promise<number> {
+  const json = (event: Record<string, unknown>): void => {
+    if (options.json) io.out(JSON.stringify(event));
+  };
   const collected = await collectJobs(adapter, context, options, io);
   if (!collected.ok) {
+    json({ type: 'error', message: collected.error.message });
     io.err(collected.error.message);
     return collected.error.kind === 'invalid-input' || collected.error.kind === 'auth' ? EXIT.usage : EXIT.failed;
   }
-  const unfinished = collected.value.filter((job) => !isTerminalStatus(job.status));
-  for (const job of unfinished) io.err(`${job.id}: still ${job.rawStatus.toLowerCase()}, nothing to download yet.`);
-  const items: DownloadItem[] = collected.value.filter((job) => job.status === 'completed').flatMap((job) => job.assets.map((asset) => ({ job, asset })));
+  const { jobs, failed: failedJobs } = collected.value;
+  for (const f of failedJobs) {
+    json({ type: 'job', id: f.id, state: 'failed', error: f.message });
+    io.err(`✖ ${f.id}: ${f.message}`);
+  }
+  const unfinished = jobs.filter((job) => !isTerminalStatus(job.status));
+  for (const job of unfinished) {
+    json({ type: 'job', id: job.id, state: 'unfinished', status: job.rawStatus });
+    io.err(`${job.id}: still ${job.rawStatus.toLowerCase()}, nothing to download yet.`);
+  }
+  // Ids asked for by name and not downloadable make the run incomplete; a filter matching running jobs does not.
+  const incomplete = failedJobs.length > 0 || (options.ids.length > 0 && unfinished.length > 0);
+  const completed = jobs.filter((job) => job.status === 'completed');
+  const items: DownloadItem[] = completed.flatMap((job) => job.assets.map((asset) => ({ job, asset })));
+  const finish = (counts: { done: number; skipped: number; deletedByYou: number; failed: number; bytes: number }): number => {
+    json({ type: 'summary', ...counts, failedJobs: failedJobs.length });
+    const parts = [`${counts.done} downloaded`, `${counts.skipped - counts.deletedByYou} already there`];
+    if (counts.deletedByYou > 0) parts.push(`${counts.deletedByYou} deleted by you earlier (--force brings them back)`);
+    parts.push(`${counts.failed} failed`);
+    if (failedJobs.length > 0) parts.push(`${failedJobs.length} job${failedJobs.length === 1 ? '' : 's'} not downloadable`);
+    io.err(`${parts.join(', ')} (${(counts.bytes / 1_048_576).toFixed(1)} MiB).`);
+    return counts.failed > 0 || incomplete ? EXIT.failed : EXIT.ok;
+  };
   if (items.length === 0) {
-    io.err('No completed job with results matched.');
-    return EXIT.ok;
+    io.err(jobs.length === 0 && failedJobs.length === 0 ? 'No completed job with results matched.' : 'Nothing to download.');
+    return finish({ done: 0, skipped: 0, deletedByYou: 0, failed: 0, bytes: 0 });
   }
   const proxy = adapter.id === 'useapi' ? { apiBase: context.baseUrl, token: context.apiKey } : null;
   const engine = await DownloadEngine.create(engineDeps, {
@@ -138,22 +199,24 @@ export async function downloadCommand(
     },
   });
   if (!engine.ok) {
+    json({ type: 'error', message: engine.error.message });
     io.err(engine.error.message);
     return EXIT.usage;
   }
+  let deletedByYou = 0;
   engine.value.onEvent((event) => {
     if (event.type !== 'file' || !['done', 'skipped', 'failed'].includes(event.file.state)) return;
-    io.out(options.json ? JSON.stringify({ type: 'file', ...event.file, error: event.file.failure?.error.message ?? null }) : fileLine(event.file));
+    if (event.file.skipReason === 'deleted-by-user') deletedByYou++;
+    if (options.json) io.out(JSON.stringify({ type: 'file', ...event.file, error: event.file.failure?.error.message ?? null }));
+    else io.out(fileLine(event.file));
   });
-  io.err(`Downloading ${items.length} file${items.length === 1 ? '' : 's'} of ${collected.value.length - unfinished.length} job(s) into ${options.out} …`);
+  io.err(`Downloading ${items.length} file${items.length === 1 ? '' : 's'} of ${completed.length} job${completed.length === 1 ? '' : 's'} into ${options.out} …`);
   const batch = await engine.value.enqueue(items, { force: options.force });
   if (!batch.ok) {
+    json({ type: 'error', message: batch.error.message });
     io.err(batch.error.message);
     return EXIT.failed;
   }
   const summary = await batch.value.done;
-  const line = `${summary.done} downloaded, ${summary.skipped} already there, ${summary.failed.length} failed (${(summary.bytes / 1_048_576).toFixed(1)} MiB).`;
-  if (options.json) io.out(JSON.stringify({ type: 'summary', done: summary.done, skipped: summary.skipped, failed: summary.failed.length, bytes: summary.bytes }));
-  io.err(line);
-  return summary.failed.length > 0 ? EXIT.failed : EXIT.ok;
+  return finish({ done: summary.done, skipped: summary.skipped, deletedByYou, failed: summary.failed.length, bytes: summary.bytes });
 }

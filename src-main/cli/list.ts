@@ -19,12 +19,24 @@ export interface ListOptions {
   json: boolean;
 }
 
-export function parseSince(value: string | undefined): { ok: true; ms: number | null } | { ok: false; message: string } {
+/**
+ * An ISO date argument as epoch ms (null when absent). A date without a time
+ * is the start of that day (UTC), or with `edge` 'end' its last millisecond:
+ * `--until 2026-03-15` includes the 15th. Dates not in the calendar
+ * (2026-02-30) are refused rather than rolled over.
+ */
+export function parseDateArg(flag: string, value: string | undefined, edge: 'start' | 'end' = 'start'): { ok: true; ms: number | null } | { ok: false; message: string } {
   if (value === undefined) return { ok: true, ms: null };
+  const m = /^(\d{4})-(\d{2})-(\d{2})(T.*)?$/.exec(value);
   const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) return { ok: false, message: `--since must be an ISO date like 2026-03-15 or 2026-03-15T10:00:00Z (got "${value}").` };
-  return { ok: true, ms };
+  if (m === null || Number.isNaN(ms)) return { ok: false, message: `${flag} must be an ISO date like 2026-03-15 or 2026-03-15T10:00:00Z (got "${value}").` };
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return { ok: false, message: `${flag}: ${value.slice(0, 10)} is not a day in the calendar.` };
+  return { ok: true, ms: m[4] === undefined && edge === 'end' ? day.getTime() + 86_400_000 - 1 : ms };
 }
+
+export const parseSince = (value: string | undefined): ReturnType<typeof parseDateArg> => parseDateArg('--since', value);
 
 export async function listJobs(adapter: ProviderAdapter, context: ProviderContext, options: ListOptions, io: WatchIo): Promise<number> {
   const listPage = adapter.listJobs;

@@ -16,7 +16,7 @@ import { PROVIDER_IDS, ProviderIdSchema } from '../../src-shared/job';
 import type { ProviderId } from '../../src-shared/job';
 import { createKeytarSecrets } from '../adapters/keytar-secrets';
 import { keychainAccount } from '../core/keys';
-import { isLoopbackUrl } from '../core/loopback';
+import { isLoopbackUrl, isSafeApiBase, UNSAFE_API_BASE } from '../../src-shared/loopback';
 import { PROVIDERS } from '../core/providers/registry';
 import { ScaledClock, startEmulator } from '../emulator';
 import { systemClock } from '../adapters/system-clock';
@@ -28,7 +28,8 @@ import { downloadCommand } from './download';
 import { createUndiciDownload } from '../adapters/undici-download';
 import { nodeSha256 } from '../adapters/node-fs';
 import { createBlockingFileSystem } from '../adapters/node-fs-blocking';
-import { resolve } from 'node:path';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { runDemo } from './demo';
 import { EXIT, watchJobs } from './watch';
 import type { WatchIo } from './watch';
@@ -51,7 +52,9 @@ Usage:
                    [--concurrency N] [--limit-rate MBPS] [--force] [--fsync] [--json]
       Every asset of every matching job (or of the given ids) into DIR, with sidecars and a ledger:
       files already downloaded are skipped (--force fetches again). --fsync makes each file power-cut
-      safe before it counts as done (slower). Exit 0 all on disk, 1 some failed.
+      safe before it counts as done (slower). --concurrency: 1–16 files at a time (default 6).
+      Failed API calls are retried (backoff, Retry-After). Exit 0 all on disk, 1 some files or jobs
+      failed, 2 usage or key problem.
   genwatch demo [--speed X] [--json]
       Start the built-in emulator with a scripted mix of jobs and watch them to the end.
   genwatch emulator [--port N] [--speed X]
@@ -65,8 +68,15 @@ Keys: system keychain, or APIFRAME_API_KEY / USEAPI_TOKEN for headless use.
 Base URLs: --apiframe-url / --useapi-url or GENWATCH_APIFRAME_URL / GENWATCH_USEAPI_URL.
 `;
 
+// A reader that stops early (`genwatch download … --json | head -1`): the run goes on, its output is dropped.
+let stdoutGone = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  stdoutGone = true;
+});
+
 const io: WatchIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
+  out: (line) => void (stdoutGone || process.stdout.write(`${line}\n`)),
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
@@ -120,6 +130,8 @@ function environmentWithFlags(values: Record<string, string | boolean | undefine
   for (const adapter of PROVIDERS) {
     const flag = values[`${adapter.id}-url`];
     if (typeof flag === 'string') environment[adapter.env.baseUrl] = flag;
+    const base = environment[adapter.env.baseUrl];
+    if (base !== undefined && base !== '' && !isSafeApiBase(base)) throw new UsageError(`${typeof flag === 'string' ? `--${adapter.id}-url` : adapter.env.baseUrl} ${UNSAFE_API_BASE}.`);
   }
   return environment;
 }
@@ -167,6 +179,22 @@ async function cmdList(values: Record<string, string | boolean | undefined>, pos
   }
 }
 
+/** Why `dir` cannot take downloads (created if missing; a probe file written and removed), or null. */
+async function unusableFolder(dir: string): Promise<string | null> {
+  const existing = await stat(dir).catch(() => null);
+  if (existing !== null && !existing.isDirectory()) return `--out: ${dir} is a file, not a folder.`;
+  const probe = join(dir, `.genwatch-probe-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, '', { flag: 'wx' });
+    await rm(probe, { force: true });
+    return null;
+  } catch (e) {
+    const code = e instanceof Error && 'code' in e ? String(e.code) : String(e);
+    return `--out: genwatch cannot write into ${dir} (${code}); choose another folder.`;
+  }
+}
+
 async function cmdDownload(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> {
   const provider = providerArg(positionals[0]);
   const adapter = adapterFor(provider);
@@ -174,6 +202,9 @@ async function cmdDownload(values: Record<string, string | boolean | undefined>,
   if (typeof out !== 'string' || out.length === 0) throw new UsageError('Give the folder to download into with --out DIR.');
   const concurrency = numberArg('concurrency', values['concurrency'] as string | undefined, 6, 1);
   const limitRate = numberArg('limit-rate', values['limit-rate'] as string | undefined, 0, 0);
+  // Before any network work: a folder that cannot take files fails now, in one sentence.
+  const unusable = await unusableFolder(resolve(out));
+  if (unusable !== null) throw new UsageError(unusable);
   const headless = await createHeadlessCore({ environment: environmentWithFlags(values) });
   const downloadHttp = createUndiciDownload();
   try {

@@ -226,6 +226,14 @@ describe('GenwatchCore accounts and keys', () => {
     expect(http.requests[0]?.url).toBe(`http://127.0.0.1:1/apiframe/v2/jobs/${A}`);
   });
 
+  it('a key is never sent over plain http to another machine, even when the environment names such a base URL', async () => {
+    const { core, clock, http } = await setup({ environment: { APIFRAME_API_KEY: 'afk_env_key_5678', GENWATCH_APIFRAME_URL: 'http://192.0.2.2/apiframe' } });
+    expect(core.credentials('apiframe', DEFAULT_ACCOUNT)).toBeNull();
+    core.addJobs('apiframe', A);
+    await clock.advanceAndSettle(0);
+    expect(http.requests.filter((r) => r.headers['x-api-key'] !== undefined)).toEqual([]);
+  });
+
   it('the environment key is not used for any other account', async () => {
     const { core } = await setup({ environment: { APIFRAME_API_KEY: 'afk_env_key_5678' }, secrets: new MemorySecretStore({ available: false }) });
     await saved(core, { provider: 'apiframe', label: 'Second', key: 'afk_second_key_2222' });

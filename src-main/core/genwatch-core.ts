@@ -8,6 +8,7 @@ import { JobSchema, isTerminalStatus, jobKey, PROVIDER_IDS } from '../../src-sha
 import type { Job, ProviderId } from '../../src-shared/job';
 import type { AccountHealth, AddJobsResult, AppStatus, JobsDelta } from '../../src-shared/ipc-contract';
 import type { Settings, SettingsPatch } from '../../src-shared/settings';
+import { isSafeApiBase } from '../../src-shared/loopback';
 import { err, ok } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
 import { AccountBook, ref } from './account-book';
@@ -515,6 +516,11 @@ export class GenwatchCore {
     const key = this.keys.resolve(provider, accountId);
     if (!adapter || !key || key.source === 'demo') return null;
     const baseUrl = this.deps.environment[adapter.env.baseUrl] ?? this.settings.providers[provider].baseUrl ?? adapter.defaultBaseUrl;
+    // Never send the key in clear text across the network (settings refuse such a URL; the environment is checked here).
+    if (!isSafeApiBase(baseUrl)) {
+      this.deps.logger.warn('API base URL refused: the key would travel in clear text', { provider, variable: adapter.env.baseUrl });
+      return null;
+    }
     return { baseUrl, apiKey: key.key };
   }
 

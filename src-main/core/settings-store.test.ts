@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../../src-shared/settings';
+import { DEFAULT_SETTINGS, SettingsPatchSchema } from '../../src-shared/settings';
 import { memoryStore } from './memory-store';
 import { silentLogger } from './ports';
 import { loadSettings, saveSettings } from './settings-store';
@@ -43,5 +43,23 @@ describe('loadSettings', () => {
     const settings = { ...DEFAULT_SETTINGS, downloads: { ...DEFAULT_SETTINGS.downloads, checksums: true } };
     saveSettings(kv, settings);
     expect(loadSettings(kv, silentLogger)).toEqual(settings);
+  });
+});
+
+describe('provider base URLs', () => {
+  it('take https anywhere and plain http only to this computer: elsewhere the key would travel in clear text', () => {
+    const patch = (baseUrl: string) => SettingsPatchSchema.safeParse({ providers: { apiframe: { baseUrl } } }).success;
+    for (const url of ['https://api.example.com/v2', 'http://127.0.0.1:8787/apiframe', 'http://localhost:9/x', 'http://[::1]:9/x']) expect(patch(url), url).toBe(true);
+    for (const url of ['http://192.0.2.2/apiframe', 'http://api.example.com', 'https://user:pw@api.example.com', 'ftp://127.0.0.1/', 'javascript:alert(1)']) expect(patch(url), url).toBe(false);
+  });
+});
+
+describe('a stored plain-http base URL to another machine (taken by earlier versions)', () => {
+  it('loads with every other setting kept (not a reset to defaults)', () => {
+    const kv = memoryStore();
+    saveSettings(kv, { ...DEFAULT_SETTINGS, theme: 'dark', providers: { ...DEFAULT_SETTINGS.providers, apiframe: { baseUrl: 'http://192.0.2.2/apiframe' } } });
+    const loaded = loadSettings(kv, silentLogger);
+    expect(loaded.theme).toBe('dark');
+    expect(loaded.providers.apiframe.baseUrl).toBe('http://192.0.2.2/apiframe');
   });
 });

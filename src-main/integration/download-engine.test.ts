@@ -74,6 +74,8 @@ async function download(engine: DownloadEngine, items: Array<{ job: Job; asset: 
   return { handle: batch.value, summary: await batch.value.done };
 }
 
+const items = (job: Job): Array<{ job: Job; asset: Asset }> => job.assets.map((asset) => ({ job, asset }));
+
 function jobFor(urls: string[], over: Partial<Job> = {}, assetOver: Partial<Asset> = {}): Job {
   return makeJob(
     urls.map((u, index) => makeAsset(u, { index, ...assetOver })),
@@ -251,6 +253,19 @@ describe('downloads against the emulator', () => {
     expect(await readFile(join(outside, 'victim.txt'), 'utf8')).toBe('victim');
     for (const name of ['J1_image-1.png', 'J2_image-1.png', 'J2.json']) expect((await lstat(join(root, name))).isFile()).toBe(true);
     expect((await stat(join(root, 'J1_image-1.png'))).size).toBeGreaterThan(1000);
+  });
+
+  it('a ledger ending in a torn line (a crash mid-write) does not swallow the next record: a file deleted afterwards stays deleted', async () => {
+    const first = jobFor([`${emu.url}/assets/t/1.png`], { id: 'T1' });
+    await download(await engineWith(), items(first));
+    await writeFile(join(root, '.genwatch', 'ledger.jsonl'), '{"provider":"apif', { flag: 'a' });
+    const second = jobFor([`${emu.url}/assets/t/2.png`], { id: 'T2' });
+    expect((await download(await engineWith(), items(second))).summary.done).toBe(1);
+    await rm(join(root, 'T2_image-1.png'));
+    const again = await download(await engineWith(), items(second));
+    expect(again.summary.done).toBe(0);
+    expect(again.handle.files[0]?.skipReason).toBe('deleted-by-user');
+    expect(existsSync(join(root, 'T2_image-1.png'))).toBe(false);
   });
 
   it('two overlapping requests for the same files (an auto-download and a click) fetch each file once', async () => {

@@ -69,7 +69,7 @@ export { FAILURE_REASONS } from './errors';
 export type { DownloadHttpPort, DownloadRequest, DownloadResponse, FileSystemPort, FileStat, WritableFile, Hasher, HasherFactory } from './ports';
 export type { AssetSource, AssetRequest } from './sources';
 export { browserLikeSource, midjourneyCdnSource, isMidjourneyCdn, BROWSER_HEADERS, DEFAULT_HEADERS, CHROME_USER_AGENT } from './sources';
-export { isAllowedDownloadUrl, isLoopbackHost } from './url-safety';
+export { isAllowedDownloadUrl } from './url-safety';
 export { DEFAULT_TEMPLATE, TEMPLATE_VARIABLES, TEMPLATE_VARIABLE_DESCRIPTIONS, groupIdOf, parentJobIdOf, previewName, renderName, validateTemplate, inferExtension, promptSlug, sampleJob } from './naming';
 export type { TemplateVariable } from './naming';
 export { sanitiseSegment, sanitiseRelativePath, joinInsideRoot, isInsideRoot } from './sanitise';

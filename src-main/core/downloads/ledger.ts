@@ -73,6 +73,8 @@ function parseLine(line: string): LedgerEntry | Tombstone | null {
   return entry;
 }
 
+const NEWLINE = new Uint8Array([0x0a]);
+
 /**
  * Appends are group-committed: entries recorded while a write is in flight
  * go down together in the next one (one open/write/fsync/close per group
@@ -90,6 +92,12 @@ function parseLine(line: string): LedgerEntry | Tombstone | null {
 export class DownloadLedger {
   private readonly entries = new Map<string, LedgerEntry>();
   private queued: Uint8Array[] = [];
+  /**
+   * The file may end inside a line (a crash, power cut or full disk cut a
+   * write short): the next write starts on a new line, or its first record
+   * would be glued to the torn one and lost with it.
+   */
+  private tornTail = false;
   private waiters: Array<{ resolve(): void; reject(e: unknown): void }> = [];
   private writing = false;
   private idleWaiters: Array<() => void> = [];
@@ -114,6 +122,7 @@ export class DownloadLedger {
     const dir = `${root.replace(/[/\\]+$/, '')}/${LEDGER_DIR}`;
     const ledger = new DownloadLedger(fs, `${dir}/${LEDGER_FILE}`);
     const bytes = await fs.readFile(ledger.path);
+    if (bytes !== null && bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) ledger.tornTail = true;
     if (bytes !== null) {
       for (const line of new TextDecoder().decode(bytes).split('\n')) {
         const parsed = line.trim().length > 0 ? parseLine(line) : null;
@@ -210,11 +219,14 @@ export class DownloadLedger {
         if (!this.dirReady) await this.fs.mkdirp(this.path.slice(0, this.path.lastIndexOf('/')));
         this.dirReady = true;
         this.file ??= await this.fs.open(this.path, 'append');
-        await this.file.write(lines);
+        await this.file.write(this.tornTail ? [NEWLINE, ...lines] : lines);
+        this.tornTail = false;
         if (this.sync || mustSync) await this.file.sync();
         if (this.queued.length === 0 && !this.keepOpen) await this.closeFile();
         for (const w of waiters) w.resolve();
       } catch (e) {
+        // Part of the group may have been written: end that line before the next one (an empty line is skipped).
+        this.tornTail = true;
         await this.closeFile();
         for (const w of waiters) w.reject(e);
       }

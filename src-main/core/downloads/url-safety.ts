@@ -5,14 +5,9 @@
  * the URL — is refused before any request, and so is every redirect hop.
  */
 
-const MAX_URL_LENGTH = 8192;
+import { isLoopbackHost } from '../../../src-shared/loopback';
 
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  if (host === 'localhost' || host === '[::1]' || host === '::1') return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m !== null && m.slice(1).every((part) => Number(part) <= 255);
-}
+const MAX_URL_LENGTH = 8192;
 
 function parse(url: string): URL | null {
   if (url.length === 0 || url.length > MAX_URL_LENGTH) return null;
