@@ -4,6 +4,7 @@
  * adapter.
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -205,6 +206,23 @@ describe('downloads against the emulator', () => {
     expect(await walk(root)).toEqual([]);
   });
 
+  it('a compressed answer (gzip despite accept-encoding: identity) and a UTF-16 error page are refused, nothing saved', async () => {
+    const page = Buffer.from('<!DOCTYPE html><html><body>Access denied</body></html>');
+    const gzipped = gzipSync(page);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(page.toString(), 'utf16le')]);
+    const server = await startLocalServer((req, res) => {
+      if (req.url === '/gz.png') res.writeHead(200, { 'content-type': 'image/png', 'content-encoding': 'gzip', 'content-length': gzipped.length }).end(gzipped);
+      else res.writeHead(200, { 'content-type': 'text/html; charset=utf-16', 'content-length': utf16.length }).end(utf16);
+    });
+    closers.push(() => server.close());
+    const engine = await engineWith();
+    const job = jobFor([`${server.url}/gz.png`, `${server.url}/u16.png`], { id: 'Z1' });
+    const { summary } = await download(engine, items(job));
+    expect(summary.failed.map((f) => f.failure?.reason)).toEqual(['error-page', 'error-page']);
+    expect(summary.failed[0]?.failure?.error.message).toMatch(/compressed \(gzip\)/);
+    expect((await walk(root)).filter((f) => !f.startsWith('.genwatch'))).toEqual([]);
+  });
+
   it('hostile names and URLs land inside the root or are refused', async () => {
     const engine = await engineWith({ template: '{model}/{jobId}/{prompt}_{index}.{ext}' });
     const prompt = `${'🏰 château '.repeat(30)}${'x'.repeat(300)}`;
@@ -266,6 +284,46 @@ describe('downloads against the emulator', () => {
     expect(again.summary.done).toBe(0);
     expect(again.handle.files[0]?.skipReason).toBe('deleted-by-user');
     expect(existsSync(join(root, 'T2_image-1.png'))).toBe(false);
+  });
+
+  it('a sidecar never replaces a file: not a .json asset named like it, not a file of the user by its name', async () => {
+    const payload = Buffer.from(JSON.stringify({ my: 'asset data' }));
+    const server = await startLocalServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': payload.length });
+      res.end(payload);
+    });
+    closers.push(() => server.close());
+    const named = await engineWith({ template: '{jobId}.{ext}' });
+    const j1 = jobFor([`${server.url}/meta.json`], { id: 'J1' }, { kind: 'other' });
+    expect((await download(named, items(j1))).summary.done).toBe(1);
+    await named.stop();
+    expect(await readFile(join(root, 'J1 (2).json'))).toEqual(payload);
+    expect(JSON.parse(await readFile(join(root, 'J1.json'), 'utf8'))).toMatchObject({ genwatch: expect.any(Number), jobId: 'J1' });
+
+    const mine = '{"notes": "my own file"}';
+    await writeFile(join(root, 'J2.json'), mine);
+    const engine = await engineWith();
+    const j2 = jobFor([`${emu.url}/assets/s/2.png`], { id: 'J2' });
+    expect((await download(engine, items(j2))).summary.done).toBe(1);
+    await engine.stop();
+    expect(await readFile(join(root, 'J2.json'), 'utf8')).toBe(mine);
+  });
+
+  it('names that collide only on disk (lone surrogates) or only after shortening (very long ids) still get a file each', async () => {
+    const engine = await engineWith();
+    const long = 'L'.repeat(240);
+    const jobs = [
+      jobFor([`${emu.url}/assets/c/1.png`], { id: 'x\ud800y' }),
+      jobFor([`${emu.url}/assets/c/2.png`], { id: 'x\ud801y' }),
+      jobFor([`${emu.url}/assets/c/3.png`], { id: `${long}-a` }),
+      jobFor([`${emu.url}/assets/c/4.png`], { id: `${long}-b` }),
+    ];
+    const { summary, handle } = await download(engine, jobs.flatMap(items));
+    expect(summary.done).toBe(4);
+    const paths = handle.files.map((f) => f.id).map((id) => engine.snapshot().find((f) => f.id === id)?.path ?? '');
+    expect(new Set(paths).size).toBe(4);
+    for (const p of paths) expect(Buffer.byteLength(p.split('/').pop() ?? '')).toBeLessThanOrEqual(200);
+    expect((await walk(root)).filter((f) => f.endsWith('.png'))).toHaveLength(4);
   });
 
   it('two overlapping requests for the same files (an auto-download and a click) fetch each file once', async () => {

@@ -21,7 +21,7 @@ import { endsWithIend, IEND_CHUNK, isPng, pngTextChunks } from './png-metadata';
 import type { DownloadHttpPort, FileSystemPort, HasherFactory } from './ports';
 import { RateLimiter } from './rate-limit';
 import { etaMs, SpeedMeter } from './progress';
-import { baseNameOf, isInsideRoot, joinInsideRoot, parentOf, sanitiseSegment } from './sanitise';
+import { baseNameOf, isInsideRoot, joinInsideRoot, MAX_RELATIVE_PATH_BYTES, MAX_SEGMENT_BYTES, parentOf, sanitiseSegment, truncateUtf8, utf8Length } from './sanitise';
 import { buildSidecar, mergeSidecarFiles, pngTextFor, xmpFieldsFor } from './sidecar';
 import type { SidecarFile } from './sidecar';
 import { expectedMedia } from './sniff';
@@ -180,7 +180,11 @@ function withSuffix(relative: string, n: number): string {
   const dir = relative.slice(0, slash + 1);
   const name = relative.slice(slash + 1);
   const dot = name.lastIndexOf('.');
-  return dot > 0 ? `${dir}${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${dir}${name} (${n})`;
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  const suffix = ` (${n})`;
+  // A name already at the length limit gives up the end of its stem, or sanitising would cut the suffix off again.
+  const room = Math.min(MAX_SEGMENT_BYTES, MAX_RELATIVE_PATH_BYTES - utf8Length(dir)) - utf8Length(ext) - utf8Length(suffix);
+  return `${dir}${utf8Length(stem) > room ? truncateUtf8(stem, Math.max(1, room)) : stem}${suffix}${ext}`;
 }
 
 /**
@@ -434,7 +438,8 @@ export class DownloadEngine {
 
   pause(id: string): boolean {
     const task = this.find(id);
-    if (task === undefined || isFinished(task.snap.state) || task.snap.state === 'paused') return false;
+    // Finishing (all bytes in, being renamed and recorded): too late to stop, and saying so.
+    if (task === undefined || isFinished(task.snap.state) || task.snap.state === 'paused' || task.finishing) return false;
     this.stopTask(task, 'pause');
     return true;
   }
@@ -450,7 +455,7 @@ export class DownloadEngine {
   /** Cancels a file: its .part is deleted and nothing is saved. */
   cancel(id: string): boolean {
     const task = this.find(id);
-    if (task === undefined || isFinished(task.snap.state)) return false;
+    if (task === undefined || isFinished(task.snap.state) || task.finishing) return false;
     this.stopTask(task, 'cancel');
     return true;
   }
@@ -853,7 +858,7 @@ export class DownloadEngine {
     const rendered = renderName(this.settings.template, task.item.job, task.item.asset, task.ext);
     if (!rendered.ok) throw new TransferError(failure('name-refused', rendered.error.message));
     const key = ledgerKeyFor(task.item.job, task.item.asset);
-    const claimed = await this.claim(rendered.value, key, task);
+    const claimed = await this.claim(rendered.value, key, task, task.item.job);
     if (typeof claimed !== 'string') return claimed;
     task.finalPath = claimed;
     task.snap.path = task.finalPath.slice(this.rootDir().length + 1);
@@ -916,7 +921,7 @@ export class DownloadEngine {
     this.setState(task, 'skipped');
   }
 
-  private async claim(relative: string, key: string, adoptFor: Task | null = null): Promise<string | LedgerEntry> {
+  private async claim(relative: string, key: string, adoptFor: Task | null, job: Job): Promise<string | LedgerEntry> {
     const fs = this.deps.fs;
     for (let n = 1; n <= MAX_COLLISIONS; n++) {
       const joined = joinInsideRoot(this.settings.root, withSuffix(relative, n));
@@ -924,6 +929,8 @@ export class DownloadEngine {
       const path = joined.value.path;
       const lower = path.toLowerCase();
       if (this.reserved.has(lower)) continue;
+      // The job's sidecar goes by this name ({jobId}.{ext} for a .json asset): the file takes the next one.
+      if (sidecarPathOf(parentOf(path), job).toLowerCase() === lower) continue;
       // Reserved before the first await, so concurrent tasks never pick the same name.
       this.reserved.add(lower);
       const dir = parentOf(path);
@@ -968,8 +975,8 @@ export class DownloadEngine {
     throw new TransferError(failure('name-refused', 'Too many files already have this name.'));
   }
 
-  private async claimPath(relative: string, key: string): Promise<string> {
-    const claimed = await this.claim(relative, key);
+  private async claimPath(relative: string, key: string, job: Job): Promise<string> {
+    const claimed = await this.claim(relative, key, null, job);
     if (typeof claimed !== 'string') throw new TransferError(failure('filesystem', 'Unexpected claim result.'));
     return claimed;
   }
@@ -1094,7 +1101,7 @@ export class DownloadEngine {
     let finalPath = task.finalPath ?? '';
     if (ext !== task.ext) {
       this.release(task);
-      finalPath = await this.claimPath(relative, `${ledgerKeyFor(job, asset)}:final`);
+      finalPath = await this.claimPath(relative, `${ledgerKeyFor(job, asset)}:final`, job);
     }
     // Never overwrite: if something appeared under our name meanwhile, take the next free one.
     for (let n = 2; ; n++) {
@@ -1104,7 +1111,7 @@ export class DownloadEngine {
       } catch (e) {
         if ((e as { code?: unknown }).code !== 'EEXIST' || n > MAX_COLLISIONS) throw e;
         this.reserved.delete(finalPath.toLowerCase());
-        finalPath = await this.claimPath(withSuffix(relative, n), `${ledgerKeyFor(job, asset)}:final`);
+        finalPath = await this.claimPath(withSuffix(relative, n), `${ledgerKeyFor(job, asset)}:final`, job);
       }
     }
     this.release(task);
@@ -1225,15 +1232,28 @@ export class DownloadEngine {
     return dirReal !== null && isInsideRoot(this.rootReal, dirReal) ? joined.value.path : null;
   }
 
-  /** A sidecar as parsed JSON, or null when it is missing or unreadable. */
+  /** A sidecar as parsed JSON, or null when it is missing, unreadable or not one of ours. */
   private async readSidecar(path: string): Promise<unknown> {
+    return (await this.readSidecarFile(path)).value;
+  }
+
+  /**
+   * The sidecar at `path`; `foreign` when a file by that name was plainly not
+   * written by genwatch (JSON without our `genwatch` version field, or not
+   * JSON text at all): it is never merged into or replaced. A sidecar torn by
+   * a power cut (it starts like JSON) counts as ours and is rewritten.
+   */
+  private async readSidecarFile(path: string): Promise<{ value: unknown; foreign: boolean }> {
     const bytes = await this.deps.fs.readFile(path).catch(() => null);
-    if (bytes === null) return null;
+    if (bytes === null || bytes.length === 0) return { value: null, foreign: false };
+    let value: unknown;
     try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+      value = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     } catch {
-      return null;
+      return { value: null, foreign: bytes[0] !== 0x7b };
     }
+    const ours = typeof value === 'object' && value !== null && typeof (value as { genwatch?: unknown }).genwatch === 'number';
+    return ours ? { value, foreign: false } : { value: null, foreign: true };
   }
 
   /**
@@ -1257,7 +1277,15 @@ export class DownloadEngine {
     const next = previous.then(async () => {
       this.sidecarPending.delete(path);
       const cached = this.sidecarCache.get(path);
-      let merged: unknown = cached === undefined ? await this.readSidecar(path) : { files: cached };
+      let merged: unknown = { files: cached };
+      if (cached === undefined) {
+        const onDisk = await this.readSidecarFile(path);
+        if (onDisk.foreign) {
+          this.logger.warn('a file that genwatch did not write has the sidecar name: left alone, no sidecar for this job', { job: job.id });
+          return;
+        }
+        merged = onDisk.value;
+      }
       for (const f of batch) {
         if (this.repairEntries.has(f) && listsAsset(merged, f)) continue; // never replace what a real download wrote
         merged = { files: mergeSidecarFiles(merged, f) };

@@ -14,6 +14,12 @@ describe('sanitise', () => {
     expect(sanitiseRelativePath('dir\u0301/x.png')).toBe('dir\u0301'.normalize('NFC') + '/x.png');
   });
 
+  it('lone surrogates become U+FFFD, as a file system stores them: names that differ only there are one name here too', () => {
+    expect(sanitiseSegment('x\ud800y.png')).toBe('x\ufffdy.png');
+    expect(sanitiseSegment('x\udc01y.png')).toBe(sanitiseSegment('x\ud801y.png'));
+    expect(sanitiseSegment('\ud83c\udff0.png')).toBe('\ud83c\udff0.png'); // a real pair is kept
+  });
+
   it('defuses reserved Windows device names with any extension, case-insensitively', () => {
     for (const name of ['CON', 'con.png', 'Prn.txt', 'AUX', 'nul.tar.gz', 'COM1.png', 'lpt9', 'COM¹.png']) {
       expect(sanitiseSegment(name)).toBe(`_${name}`);

@@ -34,10 +34,16 @@ export function utf8Length(text: string): number {
 
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\u0000-\u007f]*$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** NFC, skipped for ASCII (already NFC, and by far the usual case: ids, dates, slugs). */
+/**
+ * NFC, skipped for ASCII (already NFC, and by far the usual case: ids, dates,
+ * slugs). Lone surrogates become U+FFFD first: a file system stores them so,
+ * and two names differing only there would otherwise be one file on disk
+ * behind two different names in memory.
+ */
 function nfc(text: string): string {
-  return ASCII.test(text) ? text : text.normalize('NFC');
+  return ASCII.test(text) ? text : text.replace(LONE_SURROGATE, '\uFFFD').normalize('NFC');
 }
 
 /** The longest prefix of `text` within `maxBytes` UTF-8 bytes, never splitting a code point. */

@@ -51,7 +51,9 @@ export function checkBody(expected: Expected, head: Uint8Array, complete: boolea
   const markup = start.startsWith('<!doctype') || start.startsWith('<html') || start.startsWith('<head') || start.startsWith('<body') || (start.startsWith('<?xml') && !start.includes('<svg'));
   const json = (start.startsWith('{') || start.startsWith('[')) && looksLikeText(head);
   const textType = mime === 'text/html' || mime === 'application/json' || mime === 'text/plain' || mime === 'application/problem+json' || mime === 'application/xml' || mime === 'text/xml';
-  if (markup || json || (textType && looksLikeText(head)) || looksLikeText(head)) {
+  // A UTF-16 byte order mark: text (an error page in UTF-16); no image, video or audio format starts so.
+  const utf16 = head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
+  if (markup || json || utf16 || (textType && looksLikeText(head)) || looksLikeText(head)) {
     return 'The server sent an error page instead of the file.';
   }
   return null;

@@ -437,6 +437,13 @@ export async function transfer(deps: TransferDeps, target: TransferTarget): Prom
     const extra: Record<string, string> = partSize > 0 && validator !== null ? { range: `bytes=${partSize}-`, 'if-range': validator } : {};
     const { response, url } = await fetchAsset(deps, target.url, extra);
     const status = response.status;
+    const encoding = response.headers['content-encoding']?.trim().toLowerCase();
+    if ((status === 200 || status === 206) && encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+      // Asked for as is (accept-encoding: identity): compressed bytes would be saved as the file, and a
+      // compressed error page would pass the body check. Nothing of it is kept.
+      await response.discard().catch(() => undefined);
+      throw new TransferError(failure('error-page', `The server sent the file compressed (${encoding}) when asked for it as is, so it was not saved.`));
+    }
     const restart = async (why: string): Promise<void> => {
       await response.discard().catch(() => undefined);
       await dropPart(deps, target);
