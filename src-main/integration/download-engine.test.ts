@@ -362,6 +362,22 @@ describe('downloads against the emulator', () => {
     expect(requests()).toBe(2);
   });
 
+  it('a forced re-download of a file still there (damaged, say) replaces it in place: no copy next to it, the ledger updated', async () => {
+    const engine = await engineWith({ embedPngText: false });
+    const job = jobFor([`${emu.url}/assets/f/1.png`], { id: 'F1' });
+    expect((await download(engine, items(job))).summary.done).toBe(1);
+    const path = join(root, 'F1_image-1.png');
+    const good = await readFile(path);
+    await writeFile(path, 'damaged');
+    await writeFile(join(root, 'F1_image-1 (2).png'), 'a file of the user');
+    expect((await download(engine, items(job), true)).summary.done).toBe(1);
+    expect(await readFile(path)).toEqual(good);
+    expect(await readFile(join(root, 'F1_image-1 (2).png'), 'utf8')).toBe('a file of the user');
+    expect((await walk(root)).filter((f) => f.endsWith('.png'))).toEqual(['F1_image-1 (2).png', 'F1_image-1.png']);
+    const lines = (await readFile(join(root, '.genwatch', 'ledger.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { path: string; size: number });
+    expect(lines.at(-1)).toMatchObject({ path: 'F1_image-1.png', size: good.length });
+  });
+
   it('a file a power cut left empty (the ledger recorded its bytes) is downloaded again in its place; one the user deleted is not', async () => {
     const engine = await engineWith();
     const job = jobFor([`${emu.url}/assets/e/1.bin?size=5000`, `${emu.url}/assets/e/2.bin?size=5000`], {}, { kind: 'other' });

@@ -150,6 +150,12 @@ interface Task {
   fresh: boolean;
   /** Its bytes are in; the rename, ledger and sidecar steps are running. */
   finishing: boolean;
+  /**
+   * A forced re-download of a file the ledger records at this absolute path
+   * (inside the folder): it replaces that file in place instead of making a
+   * copy next to it. null otherwise.
+   */
+  replaces: string | null;
 }
 
 interface Batch {
@@ -346,6 +352,10 @@ export class DownloadEngine {
       seen.add(key);
       const task = this.newTask(batchId, item, force);
       let entry = force ? undefined : this.ledger.get(key);
+      if (force) {
+        const recorded = this.ledger.get(key);
+        if (recorded !== undefined) task.replaces = await this.ledgerPathInside(recorded.path);
+      }
       const onDisk = entry === undefined ? null : await this.deps.fs.stat(`${this.rootDir()}/${entry.path}`).catch(() => null);
       if (entry !== undefined && onDisk !== null && onDisk.isFile && onDisk.size === 0 && entry.size > 0) {
         // Empty where the ledger recorded bytes: what a power cut does to a file whose data never
@@ -555,6 +565,7 @@ export class DownloadEngine {
       ext,
       fresh: false,
       finishing: false,
+      replaces: null,
     };
   }
 
@@ -948,6 +959,11 @@ export class DownloadEngine {
         // One round trip: the three lookups run together.
         const [meta, file, part] = await Promise.all([readPartMeta(fs, `${path}.part.json`), fs.stat(path), fs.stat(`${path}.part`)]);
         if (meta !== null && meta.key === key) return path; // our own unfinished download: resume it
+        // Forced again: the ledger's own file for this asset is downloaded into its place (replaced at the end).
+        if (adoptFor?.replaces?.toLowerCase() === lower && file !== null && file.isFile && meta === null) {
+          adoptFor.fresh = part === null;
+          return path;
+        }
         if (file === null && meta === null && (part === null || adoptFor !== null)) {
           // Free, or a .part left without its validator (a crash before it was written, see transfer.ts):
           // nobody can resume that one, so it is ours to restart from zero (transfer() deletes it first).
@@ -1103,10 +1119,12 @@ export class DownloadEngine {
       this.release(task);
       finalPath = await this.claimPath(relative, `${ledgerKeyFor(job, asset)}:final`, job);
     }
-    // Never overwrite: if something appeared under our name meanwhile, take the next free one.
+    // Never overwrite: if something appeared under our name meanwhile, take the next free one. The one
+    // exception is a forced re-download of the ledger's own file for this asset, which takes its place.
     for (let n = 2; ; n++) {
       try {
-        await fs.renameNoReplace(partPath, finalPath);
+        if (task.replaces === finalPath) await fs.rename(partPath, finalPath);
+        else await fs.renameNoReplace(partPath, finalPath);
         break;
       } catch (e) {
         if ((e as { code?: unknown }).code !== 'EEXIST' || n > MAX_COLLISIONS) throw e;
