@@ -135,6 +135,9 @@ async function bareChild(dir: string, urlFile: string, k: number): Promise<void>
       agent.dispatch(
         { origin: u.origin, path: `${u.pathname}${u.search}`, method: 'GET', headers: {} },
         {
+          // undici checks that a handler has all four steps.
+          onRequestStart() {},
+          onResponseStart() {},
           onResponseData(_c, chunk) {
             batch.push(chunk);
             bytes += chunk.length;
