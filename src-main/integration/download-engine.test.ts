@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -221,6 +223,27 @@ describe('downloads against the emulator', () => {
     expect(summary.failed.map((f) => f.failure?.reason)).toEqual(['error-page', 'error-page']);
     expect(summary.failed[0]?.failure?.error.message).toMatch(/compressed \(gzip\)/);
     expect((await walk(root)).filter((f) => !f.startsWith('.genwatch'))).toEqual([]);
+  });
+
+  it('a body without a size that ends with its connection: a whole PNG is saved, one cut before its end is not', async () => {
+    const png = await direct(`${emu.url}/assets/cd/1.png`);
+    // HTTP/1.1 without Content-Length or chunking: the body ends when the server closes the connection.
+    const server = createServer((socket) => {
+      socket.once('data', (request) => {
+        const cut = request.toString('latin1').startsWith('GET /cut.png');
+        socket.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: image/png\r\nconnection: close\r\n\r\n'), cut ? png.subarray(0, png.length - 100) : png]));
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    closers.push(() => new Promise<void>((done) => server.close(() => done())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const engine = await engineWith({ embedPngText: false, maxAttempts: 2 });
+    const job = jobFor([`${url}/whole.png`, `${url}/cut.png`], { id: 'C1' });
+    const { summary } = await download(engine, items(job));
+    expect(summary.done).toBe(1);
+    expect(summary.failed.map((f) => [f.assetKey, f.failure?.reason])).toEqual([['image:1', 'network']]);
+    expect(await readFile(join(root, 'C1_image-1.png'))).toEqual(png);
+    expect(existsSync(join(root, 'C1_image-2.png'))).toBe(false);
   });
 
   it('hostile names and URLs land inside the root or are refused', async () => {

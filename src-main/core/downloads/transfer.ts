@@ -28,6 +28,7 @@ import { diskFailure, failure, networkFailure, TransferError } from './errors';
 import type { DownloadHttpPort, DownloadResponse, FileSystemPort, HasherFactory, WritableFile } from './ports';
 import type { Expected } from './sniff';
 import { checkBody, SNIFF_BYTES } from './sniff';
+import { endsWithIend, isPng } from './png-metadata';
 import type { AssetRequest, AssetSource } from './sources';
 import { requestsFor } from './sources';
 import { isAllowedDownloadUrl, MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget, sameOrigin } from './url-safety';
@@ -299,7 +300,11 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     sync?.written(size);
     deps.onBytes(bytes, total);
   };
+  // The last bytes received (at least 12 once that many came): a body without a size ends with its connection,
+  // so a cut there only shows in the format (a PNG's IEND).
+  let tail: Uint8Array = new Uint8Array(0);
   const take = (chunk: Uint8Array): void => {
+    tail = chunk.length >= 12 ? chunk : concatBytes([tail.subarray(-12), chunk]).subarray(-12);
     hasher.update(chunk);
     pending.push(chunk);
     pendingBytes += chunk.length;
@@ -346,6 +351,9 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     deps.onBytes(bytes, total);
     if (total !== null && bytes !== total) {
       throw new TransferError(failure('network', `The download was cut short (${bytes} of ${total} bytes).`, { retryable: true }));
+    }
+    if (total === null && offset === 0 && first !== undefined && isPng(first) && !endsWithIend(tail)) {
+      throw new TransferError(failure('network', 'The download was cut short (the server gave no size, and the image ends before its last part).', { retryable: true }));
     }
     // The data must be on disk before the engine renames the .part (crash safety): background syncs only make this one short.
     if (sync !== null) await onDisk(() => sync.finish());
