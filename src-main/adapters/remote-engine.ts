@@ -166,7 +166,7 @@ export class RemoteEngine implements DownloadEngineApi {
   }
 
   clearFinished(): void {
-    void this.call('clearFinished', [], null).then((gone) => {
+    const applied = this.call('clearFinished', [], null).then((gone) => {
       // No answer (the worker died meanwhile): nothing was cleared, and what just failed must stay to be retried.
       if (gone === null) return;
       for (const id of [...gone, ...this.orphans]) this.files.delete(id);
@@ -179,6 +179,8 @@ export class RemoteEngine implements DownloadEngineApi {
       // Tell listeners the list changed (the download service pushes its state on any event).
       this.emit({ type: 'aggregate', progress: this.progress });
     });
+    // settled() waits for the mirror to drop the files too, not only for the worker's answer.
+    this.lastAnswer = applied;
   }
 
   pause(id: string): boolean {
@@ -208,9 +210,13 @@ export class RemoteEngine implements DownloadEngineApi {
     void this.call('cancelAll', [], undefined);
   }
 
-  /** Calls are answered in order, each after the events it caused: the last answer means all took effect. */
-  async settled(): Promise<void> {
-    await this.lastAnswer;
+  /**
+   * Calls are answered in order, each after the events it caused: the last
+   * answer means all took effect. Bounded: a worker stuck in a blocking call
+   * (a hung network drive) must not hold up the window's buttons.
+   */
+  async settled(timeoutMs = 1_000): Promise<void> {
+    await within(timeoutMs, this.lastAnswer);
   }
 
   async stop(timeoutMs = 3_000): Promise<void> {

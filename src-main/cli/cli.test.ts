@@ -400,6 +400,9 @@ describe('genwatch download', () => {
     expect(onFile.code).toBe(2);
     expect(onFile.stderr).toMatch(/--out: .*a-file is a file, not a folder/);
     expect(emu.requests.filter((r) => r.route.startsWith('apiframe.'))).toEqual([]);
+    // Only the provider the command talks to is held to it: a bad useapi URL does not stop an Apiframe run.
+    const other = await run(['list', 'apiframe', '--json'], { ...env, GENWATCH_USEAPI_URL: 'http://192.0.2.2/useapi' });
+    expect(other.code, other.stderr).toBe(0);
   });
 
   it('a date-only --until includes that whole day', async () => {

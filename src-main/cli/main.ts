@@ -125,13 +125,14 @@ async function cmdEmulator(values: Record<string, string | boolean | undefined>)
 }
 
 /** The process environment with --<provider>-url flags applied as base-URL overrides. */
-function environmentWithFlags(values: Record<string, string | boolean | undefined>): Record<string, string | undefined> {
+/** The environment with --<provider>-url flags applied; the base URL of `provider` (the one the command talks to) must be safe. */
+function environmentWithFlags(values: Record<string, string | boolean | undefined>, provider: ProviderId): Record<string, string | undefined> {
   const environment: Record<string, string | undefined> = { ...process.env };
   for (const adapter of PROVIDERS) {
     const flag = values[`${adapter.id}-url`];
     if (typeof flag === 'string') environment[adapter.env.baseUrl] = flag;
     const base = environment[adapter.env.baseUrl];
-    if (base !== undefined && base !== '' && !isSafeApiBase(base)) throw new UsageError(`${typeof flag === 'string' ? `--${adapter.id}-url` : adapter.env.baseUrl} ${UNSAFE_API_BASE}.`);
+    if (adapter.id === provider && base !== undefined && base !== '' && !isSafeApiBase(base)) throw new UsageError(`${typeof flag === 'string' ? `--${adapter.id}-url` : adapter.env.baseUrl} ${UNSAFE_API_BASE}.`);
   }
   return environment;
 }
@@ -147,7 +148,7 @@ async function cmdList(values: Record<string, string | boolean | undefined>, pos
   const adapter = adapterFor(provider);
   const scope = values['scope'];
   if (scope !== undefined && scope !== 'user' && scope !== 'team') throw new UsageError('--scope must be user or team.');
-  const headless = await createHeadlessCore({ environment: environmentWithFlags(values) });
+  const headless = await createHeadlessCore({ environment: environmentWithFlags(values, provider) });
   try {
     const account = headless.core.activeAccount(provider);
     const credentials = headless.core.credentials(provider, account);
@@ -205,7 +206,7 @@ async function cmdDownload(values: Record<string, string | boolean | undefined>,
   // Before any network work: a folder that cannot take files fails now, in one sentence.
   const unusable = await unusableFolder(resolve(out));
   if (unusable !== null) throw new UsageError(unusable);
-  const headless = await createHeadlessCore({ environment: environmentWithFlags(values) });
+  const headless = await createHeadlessCore({ environment: environmentWithFlags(values, provider) });
   const downloadHttp = createUndiciDownload();
   try {
     const account = headless.core.activeAccount(provider);
@@ -244,7 +245,7 @@ async function cmdWatch(values: Record<string, string | boolean | undefined>, po
   const provider = providerArg(positionals[0]);
   const ids = positionals.slice(1);
   if (ids.length === 0) throw new UsageError('Give at least one job id to watch.');
-  const environment = environmentWithFlags(values);
+  const environment = environmentWithFlags(values, provider);
   const adapter = adapterFor(provider);
   const baseUrl = environment[adapter.env.baseUrl] ?? adapter.defaultBaseUrl;
   const pollScale = numberArg('poll-scale', values['poll-scale'] as string | undefined, 1, 0.001);
@@ -301,7 +302,7 @@ async function cmdCancel(values: Record<string, string | boolean | undefined>, p
   const input = positionals[1];
   if (input === undefined || positionals.length > 2) throw new UsageError('Give exactly one job id to cancel.');
   const adapter = adapterFor(provider);
-  const headless = await createHeadlessCore({ environment: environmentWithFlags(values) });
+  const headless = await createHeadlessCore({ environment: environmentWithFlags(values, provider) });
   try {
     const account = headless.core.activeAccount(provider);
     const credentials = headless.core.credentials(provider, account);

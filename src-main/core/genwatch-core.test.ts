@@ -229,6 +229,7 @@ describe('GenwatchCore accounts and keys', () => {
   it('a key is never sent over plain http to another machine, even when the environment names such a base URL', async () => {
     const { core, clock, http } = await setup({ environment: { APIFRAME_API_KEY: 'afk_env_key_5678', GENWATCH_APIFRAME_URL: 'http://192.0.2.2/apiframe' } });
     expect(core.credentials('apiframe', DEFAULT_ACCOUNT)).toBeNull();
+    expect(core.credentialsProblem('apiframe', DEFAULT_ACCOUNT)).toMatch(/^GENWATCH_APIFRAME_URL \(http:\/\/192\.0\.2\.2\/apiframe\) must be https:\/\//);
     core.addJobs('apiframe', A);
     await clock.advanceAndSettle(0);
     expect(http.requests.filter((r) => r.headers['x-api-key'] !== undefined)).toEqual([]);

@@ -8,7 +8,7 @@ import { JobSchema, isTerminalStatus, jobKey, PROVIDER_IDS } from '../../src-sha
 import type { Job, ProviderId } from '../../src-shared/job';
 import type { AccountHealth, AddJobsResult, AppStatus, JobsDelta } from '../../src-shared/ipc-contract';
 import type { Settings, SettingsPatch } from '../../src-shared/settings';
-import { isSafeApiBase } from '../../src-shared/loopback';
+import { isSafeApiBase, UNSAFE_API_BASE } from '../../src-shared/loopback';
 import { err, ok } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
 import { AccountBook, ref } from './account-book';
@@ -103,6 +103,7 @@ export class GenwatchCore {
       logger: deps.logger,
       providers: this.providers,
       credentials: (provider, accountId) => this.credentials(provider, accountId),
+      credentialsProblem: (provider, accountId) => this.credentialsProblem(provider, accountId),
       onAccountHealth: (health) => this.setHealth(health),
       accountOptions: (provider, accountId) => {
         const record = this.accounts.get(provider, accountId);
@@ -300,7 +301,7 @@ export class GenwatchCore {
     if (!adapter?.cancelJob) return err('invalid-input', `${adapter?.label ?? job.provider} does not let genwatch cancel jobs.`);
     if (isTerminalStatus(job.status)) return err('invalid-input', 'That job has already finished.');
     const credentials = this.credentials(job.provider, job.accountId);
-    if (!credentials) return err('auth', `Add a ${adapter.label} key to this account first.`);
+    if (!credentials) return err('auth', this.credentialsProblem(job.provider, job.accountId) ?? `Add a ${adapter.label} key to this account first.`);
     const result = await adapter.cancelJob({ http: this.deps.http, clock: this.deps.clock, accountId: job.accountId, ...credentials }, job.id);
     if (result.ok) this.poller.watch(key); // fetch its final state promptly
     return result;
@@ -447,7 +448,7 @@ export class GenwatchCore {
     if (!adapter || !record) return err('not-found', 'That account does not exist.');
     if (!adapter.listJobs) return err('invalid-input', `${adapter.label} offers no job history to import; running jobs are discovered instead.`);
     const credentials = this.credentials(provider, accountId);
-    if (!credentials) return err('auth', `Add a ${adapter.label} key to this account before importing its history.`);
+    if (!credentials) return err('auth', this.credentialsProblem(provider, accountId) ?? `Add a ${adapter.label} key to this account before importing its history.`);
     if (this.imports.has(ref(provider, accountId))) return ok(this.accountsState());
     const resume = record.history.state === 'running' || record.history.state === 'cancelled' || record.history.state === 'error';
     this.runImport(adapter, record, credentials, resume && record.history.cursor ? record.history : null);
@@ -493,15 +494,25 @@ export class GenwatchCore {
    * else is written at once.
    */
   endSession(): void {
+    this.stopWork();
+    // Jobs and settings first: Windows may end the process while the downloads are being halted.
+    this.saveNow();
     this.downloads?.endSession();
-    this.dispose();
   }
 
   /** Stops timers and writes pending state; the process can exit afterwards. */
   dispose(): void {
+    this.stopWork();
+    this.downloads?.dispose();
+    this.saveNow();
+  }
+
+  private stopWork(): void {
     for (const run of this.imports.values()) run.cancel();
     this.poller.stop();
-    this.downloads?.dispose();
+  }
+
+  private saveNow(): void {
     this.store.flush();
     if (this.persistTimer !== null) this.deps.clock.clearTimeout(this.persistTimer);
     this.persistTimer = null;
@@ -515,13 +526,25 @@ export class GenwatchCore {
     const adapter = this.providers.get(provider);
     const key = this.keys.resolve(provider, accountId);
     if (!adapter || !key || key.source === 'demo') return null;
-    const baseUrl = this.deps.environment[adapter.env.baseUrl] ?? this.settings.providers[provider].baseUrl ?? adapter.defaultBaseUrl;
-    // Never send the key in clear text across the network (settings refuse such a URL; the environment is checked here).
-    if (!isSafeApiBase(baseUrl)) {
-      this.deps.logger.warn('API base URL refused: the key would travel in clear text', { provider, variable: adapter.env.baseUrl });
-      return null;
-    }
+    const baseUrl = this.baseUrlOf(adapter);
+    // Never send the key in clear text across the network (settings refuse such a URL now; older settings
+    // and the environment are checked here, and credentialsProblem says why).
+    if (!isSafeApiBase(baseUrl)) return null;
     return { baseUrl, apiKey: key.key };
+  }
+
+  /** Why an account with a key has no usable credentials, in one sentence; null when the key itself is missing. */
+  credentialsProblem(provider: ProviderId, accountId: string): string | null {
+    const adapter = this.providers.get(provider);
+    if (!adapter || accountId === DEMO_ACCOUNT || !this.keys.resolve(provider, accountId)) return null;
+    const baseUrl = this.baseUrlOf(adapter);
+    if (isSafeApiBase(baseUrl)) return null;
+    const where = this.deps.environment[adapter.env.baseUrl] !== undefined ? adapter.env.baseUrl : `the ${adapter.label} base URL in Settings`;
+    return `${where} (${baseUrl}) ${UNSAFE_API_BASE}: change it to use this account.`;
+  }
+
+  private baseUrlOf(adapter: ProviderAdapter): string {
+    return this.deps.environment[adapter.env.baseUrl] ?? this.settings.providers[adapter.id].baseUrl ?? adapter.defaultBaseUrl;
   }
 
   private runImport(adapter: ProviderAdapter, record: AccountRecord, credentials: AccountCredentials, resumeFrom: AccountRecord['history'] | null): void {

@@ -41,6 +41,8 @@ export interface PollerDeps {
   logger: Logger;
   providers: ReadonlyMap<ProviderId, ProviderAdapter>;
   credentials(provider: ProviderId, accountId: string): AccountCredentials | null;
+  /** Why credentials() gave none although a key is set (e.g. a base URL that would send it in clear text); null: no key. */
+  credentialsProblem?(provider: ProviderId, accountId: string): string | null;
   onAccountHealth(health: AccountHealth): void;
   accountOptions?(provider: ProviderId, accountId: string): AccountOptions;
   onChannels?(provider: ProviderId, accountId: string, channels: NonNullable<RunningSnapshot['channels']>): void;
@@ -240,7 +242,7 @@ export class Poller {
         provider: loop.provider,
         accountId: loop.accountId,
         state: 'key-missing',
-        message: `No ${provider.label} API key is set for this account: add one in Settings (or ${provider.env.apiKey}).`,
+        message: this.deps.credentialsProblem?.(loop.provider, loop.accountId) ?? `No ${provider.label} API key is set for this account: add one in Settings (or ${provider.env.apiKey}).`,
       });
       return;
     }

@@ -214,6 +214,7 @@ describe('downloads against the emulator', () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(page.toString(), 'utf16le')]);
     const server = await startLocalServer((req, res) => {
       if (req.url === '/gz.png') res.writeHead(200, { 'content-type': 'image/png', 'content-encoding': 'gzip', 'content-length': gzipped.length }).end(gzipped);
+      else if (req.url === '/junk.bin') res.writeHead(200, { 'content-encoding': 'none', 'content-length': 4096 }).end(binaryBytes(4096, 2));
       else res.writeHead(200, { 'content-type': 'text/html; charset=utf-16', 'content-length': utf16.length }).end(utf16);
     });
     closers.push(() => server.close());
@@ -223,6 +224,9 @@ describe('downloads against the emulator', () => {
     expect(summary.failed.map((f) => f.failure?.reason)).toEqual(['error-page', 'error-page']);
     expect(summary.failed[0]?.failure?.error.message).toMatch(/compressed \(gzip\)/);
     expect((await walk(root)).filter((f) => !f.startsWith('.genwatch'))).toEqual([]);
+    // A junk coding some servers send with plain bytes is not a compression: saved.
+    const junk = jobFor([`${server.url}/junk.bin`], { id: 'Z2' }, { kind: 'other' });
+    expect((await download(engine, items(junk))).summary.done).toBe(1);
   });
 
   it('a body without a size that ends with its connection: a whole PNG is saved, one cut before its end is not', async () => {
@@ -296,12 +300,14 @@ describe('downloads against the emulator', () => {
     expect((await stat(join(root, 'J1_image-1.png'))).size).toBeGreaterThan(1000);
   });
 
-  it('a ledger ending in a torn line (a crash mid-write) does not swallow the next record: a file deleted afterwards stays deleted', async () => {
+  it('a ledger ending in a torn line (a crash mid-write, here of another process) does not swallow the next record: a file deleted afterwards stays deleted', async () => {
     const first = jobFor([`${emu.url}/assets/t/1.png`], { id: 'T1' });
-    await download(await engineWith(), items(first));
+    const engine = await engineWith();
+    await download(engine, items(first));
+    // Torn by another process on the same folder (the CLI next to the app) while this engine is idle.
     await writeFile(join(root, '.genwatch', 'ledger.jsonl'), '{"provider":"apif', { flag: 'a' });
     const second = jobFor([`${emu.url}/assets/t/2.png`], { id: 'T2' });
-    expect((await download(await engineWith(), items(second))).summary.done).toBe(1);
+    expect((await download(engine, items(second))).summary.done).toBe(1);
     await rm(join(root, 'T2_image-1.png'));
     const again = await download(await engineWith(), items(second));
     expect(again.summary.done).toBe(0);
@@ -322,6 +328,14 @@ describe('downloads against the emulator', () => {
     await named.stop();
     expect(await readFile(join(root, 'J1 (2).json'))).toEqual(payload);
     expect(JSON.parse(await readFile(join(root, 'J1.json'), 'utf8'))).toMatchObject({ genwatch: expect.any(Number), jobId: 'J1' });
+
+    // Zeros where a power cut lost a sidecar's data: ours, rewritten.
+    await writeFile(join(root, 'J3.json'), Buffer.alloc(300));
+    const j3 = jobFor([`${emu.url}/assets/s/3.png`], { id: 'J3' });
+    const zeroed = await engineWith();
+    expect((await download(zeroed, items(j3))).summary.done).toBe(1);
+    await zeroed.stop();
+    expect(JSON.parse(await readFile(join(root, 'J3.json'), 'utf8'))).toMatchObject({ genwatch: expect.any(Number), jobId: 'J3' });
 
     const mine = '{"notes": "my own file"}';
     await writeFile(join(root, 'J2.json'), mine);
@@ -347,6 +361,19 @@ describe('downloads against the emulator', () => {
     expect(new Set(paths).size).toBe(4);
     for (const p of paths) expect(Buffer.byteLength(p.split('/').pop() ?? '')).toBeLessThanOrEqual(200);
     expect((await walk(root)).filter((f) => f.endsWith('.png'))).toHaveLength(4);
+  });
+
+  it('a download folder deleted while the engine runs is made again on the next download', async () => {
+    const engine = await engineWith({ template: '{provider}/{jobId}_{kind}-{index}.{ext}' });
+    const a = jobFor([`${emu.url}/assets/r/1.png`], { id: 'R1' });
+    expect((await download(engine, items(a))).summary.done).toBe(1);
+    await engine.stop();
+    await rm(root, { recursive: true });
+    const b = jobFor([`${emu.url}/assets/r/2.png`], { id: 'R2' });
+    const again = await engineWith({ template: '{provider}/{jobId}_{kind}-{index}.{ext}' });
+    await rm(root, { recursive: true });
+    expect((await download(again, items(b))).summary.done).toBe(1);
+    expect(existsSync(join(root, 'apiframe', 'R2_image-1.png'))).toBe(true);
   });
 
   it('two overlapping requests for the same files (an auto-download and a click) fetch each file once', async () => {

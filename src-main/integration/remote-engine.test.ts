@@ -195,6 +195,9 @@ describe('the download engine in its worker thread', () => {
     expect(engine.snapshot().find((f) => f.id === second)?.state).toBe('queued');
     engine.cancelAll();
     expect((await batch.value.done).cancelled).toBe(2);
+    engine.clearFinished();
+    await engine.settled();
+    expect(engine.snapshot()).toEqual([]);
   });
 
   it('haltNow blocks this thread until the worker paused the transfer and wrote its validator (a Windows log-off), so the next start resumes it', async () => {

@@ -156,6 +156,8 @@ interface Task {
    * copy next to it. null otherwise.
    */
   replaces: string | null;
+  /** claim() took `replaces` because the file was there: the one path the final rename may overwrite. */
+  replacing: string | null;
 }
 
 interface Batch {
@@ -209,7 +211,7 @@ export type DownloadEngineApi = Pick<
    * the events it emitted meanwhile have arrived here (an engine in another
    * thread answers in order). Absent: calls are applied before they return.
    */
-  settled?(): Promise<void>;
+  settled?(timeoutMs?: number): Promise<void>;
   /**
    * Blocks the calling thread until transfers are paused and pending records
    * written (bounded), for an end of session with no event-loop turn left.
@@ -566,6 +568,7 @@ export class DownloadEngine {
       fresh: false,
       finishing: false,
       replaces: null,
+      replacing: null,
     };
   }
 
@@ -951,7 +954,8 @@ export class DownloadEngine {
           // that exists already (creating the rest through a link would make folders outside), then the whole.
           let existing = dir;
           while (existing.length > this.settings.root.length && (await fs.stat(existing)) === null) existing = parentOf(existing);
-          if (!isInsideRoot(this.rootReal, await fs.realpath(existing))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
+          // Down to the root (the user's own choice, recreated when it was deleted): nothing to check yet.
+          if (existing.length > this.settings.root.length && !isInsideRoot(this.rootReal, await fs.realpath(existing))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
           await fs.mkdirp(dir);
           if (!isInsideRoot(this.rootReal, await fs.realpath(dir))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
           this.checkedDirs.add(dir);
@@ -962,6 +966,7 @@ export class DownloadEngine {
         // Forced again: the ledger's own file for this asset is downloaded into its place (replaced at the end).
         if (adoptFor?.replaces?.toLowerCase() === lower && file !== null && file.isFile && meta === null) {
           adoptFor.fresh = part === null;
+          adoptFor.replacing = path;
           return path;
         }
         if (file === null && meta === null && (part === null || adoptFor !== null)) {
@@ -1123,7 +1128,7 @@ export class DownloadEngine {
     // exception is a forced re-download of the ledger's own file for this asset, which takes its place.
     for (let n = 2; ; n++) {
       try {
-        if (task.replaces === finalPath) await fs.rename(partPath, finalPath);
+        if (task.replacing === finalPath) await fs.rename(partPath, finalPath);
         else await fs.renameNoReplace(partPath, finalPath);
         break;
       } catch (e) {
@@ -1268,7 +1273,8 @@ export class DownloadEngine {
     try {
       value = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     } catch {
-      return { value: null, foreign: bytes[0] !== 0x7b };
+      // Torn (starts like our JSON, or zeros where a power cut lost the data): ours, rewritten.
+      return { value: null, foreign: bytes[0] !== 0x7b && bytes[0] !== 0 };
     }
     const ours = typeof value === 'object' && value !== null && typeof (value as { genwatch?: unknown }).genwatch === 'number';
     return ours ? { value, foreign: false } : { value: null, foreign: true };

@@ -122,7 +122,6 @@ export class DownloadLedger {
     const dir = `${root.replace(/[/\\]+$/, '')}/${LEDGER_DIR}`;
     const ledger = new DownloadLedger(fs, `${dir}/${LEDGER_FILE}`);
     const bytes = await fs.readFile(ledger.path);
-    if (bytes !== null && bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) ledger.tornTail = true;
     if (bytes !== null) {
       for (const line of new TextDecoder().decode(bytes).split('\n')) {
         const parsed = line.trim().length > 0 ? parseLine(line) : null;
@@ -218,7 +217,13 @@ export class DownloadLedger {
       try {
         if (!this.dirReady) await this.fs.mkdirp(this.path.slice(0, this.path.lastIndexOf('/')));
         this.dirReady = true;
-        this.file ??= await this.fs.open(this.path, 'append');
+        if (this.file === null) {
+          // Whoever wrote last (this engine, or another process on the same folder: the CLI and the app) may
+          // have been cut off mid-line: look at the file's last byte whenever it is opened.
+          const stat = await this.fs.stat(this.path);
+          if (stat !== null && stat.size > 0 && (await this.fs.readAt(this.path, stat.size - 1, 1))[0] !== 0x0a) this.tornTail = true;
+          this.file = await this.fs.open(this.path, 'append');
+        }
         await this.file.write(this.tornTail ? [NEWLINE, ...lines] : lines);
         this.tornTail = false;
         if (this.sync || mustSync) await this.file.sync();

@@ -36,6 +36,8 @@ import { isAllowedDownloadUrl, MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget,
 /** Received bytes are written in batches of about this size: the most a killed process can lose. */
 export const WRITE_BATCH_BYTES = 256 * 1024;
 const MAX_RESTARTS = 3;
+/** Content codings that change the bytes (junk values some servers send with plain bytes are ignored). */
+const COMPRESSED = /(^|[\s,])(x-)?(gzip|deflate|br|zstd|compress)($|[\s,;])/;
 /** The `.part.json` of a download is written once this many bytes arrived… */
 export const PART_META_BYTES = 8 * 1024 * 1024;
 /** …or once it has been running this long (whichever comes first), and whenever an attempt is interrupted. */
@@ -446,7 +448,7 @@ export async function transfer(deps: TransferDeps, target: TransferTarget): Prom
     const { response, url } = await fetchAsset(deps, target.url, extra);
     const status = response.status;
     const encoding = response.headers['content-encoding']?.trim().toLowerCase();
-    if ((status === 200 || status === 206) && encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    if ((status === 200 || status === 206) && encoding !== undefined && COMPRESSED.test(encoding)) {
       // Asked for as is (accept-encoding: identity): compressed bytes would be saved as the file, and a
       // compressed error page would pass the body check. Nothing of it is kept.
       await response.discard().catch(() => undefined);
