@@ -14,6 +14,12 @@
  *   byte in a bare download loop.
  * - Backpressure: above BODY_QUEUE_BYTES queued the request is paused,
  *   undici stops reading the socket, and TCP flow control slows the server.
+ * - Sockets buffer up to SOCKET_READ_BYTES (undici's default is 64 KiB):
+ *   with 64 KiB the socket stops reading after every 64 KiB piece and each
+ *   piece goes through the parser on its own; with 256 KiB several pieces
+ *   are read in a row and parsed together. Measured (6-round A/B, CLI,
+ *   4 × 256 MiB): 1.29 → 1.02 × curl, and steadier; no change for 400 × 2 MiB
+ *   or 2,000 × 64 KiB (12- and 6-round A/Bs); peak RSS unchanged.
  */
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
@@ -29,6 +35,8 @@ export interface UndiciDownloadOptions {
 
 /** Most body bytes queued per response before the socket is paused (about one engine write batch). */
 const BODY_QUEUE_BYTES = 256 * 1024;
+/** Bytes a socket reads ahead before it waits for the parser (its stream's high-water mark). */
+const SOCKET_READ_BYTES = 256 * 1024;
 /** discard() reads a body this small to the end (the connection is then reused); bigger ones are cut. */
 const DISCARD_READ_BYTES = 64 * 1024;
 
@@ -157,7 +165,10 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
 }
 
 export function createUndiciDownload(options: UndiciDownloadOptions = {}): DownloadHttpPort & { close(): Promise<void> } {
-  const agent = new Agent({ connections: options.connections ?? 16, keepAliveTimeout: 10_000, pipelining: 1 });
+  // undici hands `connect` options on to net.connect / tls.connect (its types do not list highWaterMark;
+  // keepAlive: true is undici's default, named so the object matches its option type).
+  const socketOptions = { keepAlive: true, highWaterMark: SOCKET_READ_BYTES };
+  const agent = new Agent({ connections: options.connections ?? 16, keepAliveTimeout: 10_000, pipelining: 1, connect: socketOptions });
   return {
     request(req): Promise<DownloadResponse> {
       const signal = req.signal;
