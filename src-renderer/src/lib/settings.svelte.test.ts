@@ -41,6 +41,17 @@ describe('SettingsState', () => {
     expect(double.calls.at(-1)).toEqual({ method: 'updateSettings', request: { providers: { useapi: { baseUrl: null } } } });
   });
 
+  it('refuses, in plain words and without asking main, a base URL that would send the key over plain http to another machine', async () => {
+    const double = createIpcDouble();
+    const state = new SettingsState(double.api);
+    await state.load();
+    const calls = double.calls.length;
+    expect(await state.saveBaseUrl('apiframe', 'http://192.168.1.5:8080/apiframe')).toBe(false);
+    expect(double.calls.length).toBe(calls);
+    expect(state.baseUrlNotice.apiframe).toEqual({ tone: 'error', text: expect.stringMatching(/^The address must be https:\/\/, or http:\/\/ to this computer/) });
+    expect(await state.saveBaseUrl('apiframe', 'https://proxy.example.com/apiframe')).toBe(true);
+  });
+
   it('applies a theme at once and rolls back when refused', async () => {
     const double = createIpcDouble();
     const state = new SettingsState(double.api);
