@@ -133,6 +133,8 @@ describe('genwatch watch', () => {
     );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/key was rejected/i);
+    expect(result.stderr).toMatch(/genwatch keys set/);
+    expect(result.stderr).not.toMatch(/in Settings/);
   });
 
   it('no key anywhere (no env key, empty HOME, no session bus): exit 2 and says how to set one', async () => {

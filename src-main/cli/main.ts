@@ -77,7 +77,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 const io: WatchIo = {
   out: (line) => void (stdoutGone || process.stdout.write(`${line}\n`)),
-  err: (line) => process.stderr.write(`${line}\n`),
+  // Messages from the core speak of the app's Settings; here keys are set with `genwatch keys set`.
+  err: (line) => process.stderr.write(`${line.replaceAll(' in Settings', ' with `genwatch keys set <provider>`')}\n`),
 };
 
 class UsageError extends Error {}
