@@ -14,7 +14,7 @@
  *   byte in a bare download loop.
  * - Backpressure: above BODY_QUEUE_BYTES queued the request is paused,
  *   undici stops reading the socket, and TCP flow control slows the server.
- * - Sockets buffer up to SOCKET_READ_BYTES (undici's default is 64 KiB):
+ * - Sockets buffer up to SOCKET_READ_BYTES (undici's default is 64 KiB, 16 KiB for TLS):
  *   with 64 KiB the socket stops reading after every 64 KiB piece and each
  *   piece goes through the parser on its own; with 256 KiB several pieces
  *   are read in a row and parsed together. Measured (6-round A/B, CLI,

@@ -133,7 +133,7 @@ describe('genwatch watch', () => {
     );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/key was rejected/i);
-    expect(result.stderr).toMatch(/genwatch keys set/);
+    expect(result.stderr).toMatch(/genwatch keys set apiframe/);
     expect(result.stderr).not.toMatch(/in Settings/);
   });
 

@@ -68,6 +68,9 @@ Keys: system keychain, or APIFRAME_API_KEY / USEAPI_TOKEN for headless use.
 Base URLs: --apiframe-url / --useapi-url or GENWATCH_APIFRAME_URL / GENWATCH_USEAPI_URL.
 `;
 
+/** The provider the running command talks to (for messages). */
+let commandProvider = '<provider>';
+
 // A reader that stops early (`genwatch download … --json | head -1`): the run goes on, its output is dropped.
 let stdoutGone = false;
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -78,7 +81,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 const io: WatchIo = {
   out: (line) => void (stdoutGone || process.stdout.write(`${line}\n`)),
   // Messages from the core speak of the app's Settings; here keys are set with `genwatch keys set`.
-  err: (line) => process.stderr.write(`${line.replaceAll(' in Settings', ' with `genwatch keys set <provider>`')}\n`),
+  err: (line) => process.stderr.write(`${line.replaceAll(' in Settings', ` with \`genwatch keys set ${commandProvider}\``)}\n`),
 };
 
 class UsageError extends Error {}
@@ -86,6 +89,7 @@ class UsageError extends Error {}
 function providerArg(value: string | undefined): ProviderId {
   const parsed = ProviderIdSchema.safeParse(value);
   if (!parsed.success) throw new UsageError(`Unknown provider "${value ?? ''}": use one of ${PROVIDER_IDS.join(', ')}.`);
+  commandProvider = parsed.data;
   return parsed.data;
 }
 

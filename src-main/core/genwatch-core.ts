@@ -539,12 +539,13 @@ export class GenwatchCore {
     if (!adapter || accountId === DEMO_ACCOUNT || !this.keys.resolve(provider, accountId)) return null;
     const baseUrl = this.baseUrlOf(adapter);
     if (isSafeApiBase(baseUrl)) return null;
-    const where = this.deps.environment[adapter.env.baseUrl] !== undefined ? adapter.env.baseUrl : `the ${adapter.label} base URL in Settings`;
+    const where = this.deps.environment[adapter.env.baseUrl] ? adapter.env.baseUrl : `the ${adapter.label} base URL in Settings`;
     return `${where} (${baseUrl}) ${UNSAFE_API_BASE}: change it to use this account.`;
   }
 
   private baseUrlOf(adapter: ProviderAdapter): string {
-    return this.deps.environment[adapter.env.baseUrl] ?? this.settings.providers[adapter.id].baseUrl ?? adapter.defaultBaseUrl;
+    // An empty variable counts as unset (as in the CLI).
+    return this.deps.environment[adapter.env.baseUrl] || this.settings.providers[adapter.id].baseUrl || adapter.defaultBaseUrl;
   }
 
   private runImport(adapter: ProviderAdapter, record: AccountRecord, credentials: AccountCredentials, resumeFrom: AccountRecord['history'] | null): void {

@@ -229,22 +229,23 @@ describe('downloads against the emulator', () => {
     expect((await download(engine, items(junk))).summary.done).toBe(1);
   });
 
-  it('a body without a size that ends with its connection: a whole PNG is saved, one cut before its end is not', async () => {
+  it('a body without a size that ends with its connection: a whole PNG is saved (also with bytes after its end), one cut before its end is not', async () => {
     const png = await direct(`${emu.url}/assets/cd/1.png`);
     // HTTP/1.1 without Content-Length or chunking: the body ends when the server closes the connection.
     const server = createServer((socket) => {
       socket.once('data', (request) => {
-        const cut = request.toString('latin1').startsWith('GET /cut.png');
-        socket.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: image/png\r\nconnection: close\r\n\r\n'), cut ? png.subarray(0, png.length - 100) : png]));
+        const path = request.toString('latin1').split(' ')[1];
+        const body = path === '/cut.png' ? png.subarray(0, png.length - 100) : path === '/trailing.png' ? Buffer.concat([png, Buffer.from('bytes an encoder left after IEND')]) : png;
+        socket.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: image/png\r\nconnection: close\r\n\r\n'), body]));
       });
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     closers.push(() => new Promise<void>((done) => server.close(() => done())));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const engine = await engineWith({ embedPngText: false, maxAttempts: 2 });
-    const job = jobFor([`${url}/whole.png`, `${url}/cut.png`], { id: 'C1' });
+    const job = jobFor([`${url}/whole.png`, `${url}/cut.png`, `${url}/trailing.png`], { id: 'C1' });
     const { summary } = await download(engine, items(job));
-    expect(summary.done).toBe(1);
+    expect(summary.done).toBe(2);
     expect(summary.failed.map((f) => [f.assetKey, f.failure?.reason])).toEqual([['image:1', 'network']]);
     expect(await readFile(join(root, 'C1_image-1.png'))).toEqual(png);
     expect(existsSync(join(root, 'C1_image-2.png'))).toBe(false);
@@ -363,17 +364,21 @@ describe('downloads against the emulator', () => {
     expect((await walk(root)).filter((f) => f.endsWith('.png'))).toHaveLength(4);
   });
 
-  it('a download folder deleted while the engine runs is made again on the next download', async () => {
-    const engine = await engineWith({ template: '{provider}/{jobId}_{kind}-{index}.{ext}' });
-    const a = jobFor([`${emu.url}/assets/r/1.png`], { id: 'R1' });
-    expect((await download(engine, items(a))).summary.done).toBe(1);
-    await engine.stop();
-    await rm(root, { recursive: true });
-    const b = jobFor([`${emu.url}/assets/r/2.png`], { id: 'R2' });
-    const again = await engineWith({ template: '{provider}/{jobId}_{kind}-{index}.{ext}' });
-    await rm(root, { recursive: true });
-    expect((await download(again, items(b))).summary.done).toBe(1);
-    expect(existsSync(join(root, 'apiframe', 'R2_image-1.png'))).toBe(true);
+  it('a download folder deleted while the engine runs is made again by the next download, into the same folders as before', async () => {
+    for (const template of ['{provider}/{jobId}_{kind}-{index}.{ext}', '{jobId}/{kind}-{index}.{ext}']) {
+      const engine = await engineWith({ template });
+      const a = jobFor([`${emu.url}/assets/r/1.png`], { id: 'R1' });
+      expect((await download(engine, items(a))).summary.done).toBe(1);
+      await rm(root, { recursive: true });
+      // The same engine (the app keeps one per folder), with its folder checks and ledger handle from before.
+      const b = jobFor([`${emu.url}/assets/r/2.png`], { id: 'R1' }, { index: 1 });
+      const { summary } = await download(engine, items(b));
+      expect(summary.done, template).toBe(1);
+      const ledger = await readFile(join(root, '.genwatch', 'ledger.jsonl'), 'utf8');
+      expect(ledger).toContain('"assetKey":"image:1"');
+      await engine.stop();
+      await rm(root, { recursive: true });
+    }
   });
 
   it('two overlapping requests for the same files (an auto-download and a click) fetch each file once', async () => {
@@ -426,6 +431,28 @@ describe('downloads against the emulator', () => {
     expect((await walk(root)).filter((f) => f.endsWith('.png'))).toEqual(['F1_image-1 (2).png', 'F1_image-1.png']);
     const lines = (await readFile(join(root, '.genwatch', 'ledger.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { path: string; size: number });
     expect(lines.at(-1)).toMatchObject({ path: 'F1_image-1.png', size: good.length });
+  });
+
+  it('a forced re-download cut short and forced again resumes and still replaces the file in place', async () => {
+    const body = binaryBytes(1_000_000, 4);
+    let cutAfter: number | null = null;
+    const server = await startLocalServer(async (req, res) => {
+      if (cutAfter === null) return sendSlowly(req, res, body, { etag: '"f"', delayMs: 1 });
+      res.writeHead(200, { 'content-length': body.length, etag: '"f"' });
+      res.write(body.subarray(0, cutAfter));
+      setTimeout(() => res.destroy(), 20);
+    });
+    closers.push(() => server.close());
+    const engine = await engineWith({ maxAttempts: 1 });
+    const job = jobFor([`${server.url}/f.bin`], { id: 'F2' }, { kind: 'other' });
+    expect((await download(engine, items(job))).summary.done).toBe(1);
+    cutAfter = 300_000;
+    expect((await download(engine, items(job), true)).summary.failed).toHaveLength(1);
+    expect(existsSync(join(root, 'F2_other-1.bin.part.json'))).toBe(true);
+    cutAfter = null;
+    expect((await download(engine, items(job), true)).summary.done).toBe(1);
+    expect((await walk(root)).filter((f) => f.endsWith('.bin'))).toEqual(['F2_other-1.bin']);
+    expect(sha(await readFile(join(root, 'F2_other-1.bin')))).toBe(sha(body));
   });
 
   it('a file a power cut left empty (the ledger recorded its bytes) is downloaded again in its place; one the user deleted is not', async () => {

@@ -812,6 +812,7 @@ export class DownloadEngine {
       onBytes: (bytes, total) => this.progress(task, bytes, total),
       onRestart: (why) => this.logRestart(task, why),
       now: () => this.deps.clock.now(),
+      remakeFolder: () => this.ensureFolder(parentOf(task.finalPath ?? ''), true),
     };
   }
 
@@ -949,20 +950,14 @@ export class DownloadEngine {
       this.reserved.add(lower);
       const dir = parentOf(path);
       try {
-        if (!this.checkedDirs.has(dir)) {
-          // A symlinked folder inside the root could point anywhere: check where it really is, first the part
-          // that exists already (creating the rest through a link would make folders outside), then the whole.
-          let existing = dir;
-          while (existing.length > this.settings.root.length && (await fs.stat(existing)) === null) existing = parentOf(existing);
-          // Down to the root (the user's own choice, recreated when it was deleted): nothing to check yet.
-          if (existing.length > this.settings.root.length && !isInsideRoot(this.rootReal, await fs.realpath(existing))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
-          await fs.mkdirp(dir);
-          if (!isInsideRoot(this.rootReal, await fs.realpath(dir))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
-          this.checkedDirs.add(dir);
-        }
+        await this.ensureFolder(dir);
         // One round trip: the three lookups run together.
         const [meta, file, part] = await Promise.all([readPartMeta(fs, `${path}.part.json`), fs.stat(path), fs.stat(`${path}.part`)]);
-        if (meta !== null && meta.key === key) return path; // our own unfinished download: resume it
+        if (meta !== null && meta.key === key) {
+          // Our own unfinished download: resume it (a forced one still replaces the ledger's file at the end).
+          if (adoptFor?.replaces?.toLowerCase() === lower && file !== null && file.isFile) adoptFor.replacing = path;
+          return path;
+        }
         // Forced again: the ledger's own file for this asset is downloaded into its place (replaced at the end).
         if (adoptFor?.replaces?.toLowerCase() === lower && file !== null && file.isFile && meta === null) {
           adoptFor.fresh = part === null;
@@ -994,6 +989,28 @@ export class DownloadEngine {
       this.reserved.delete(lower);
     }
     throw new TransferError(failure('name-refused', 'Too many files already have this name.'));
+  }
+
+  /**
+   * Makes `dir` (inside the root) if missing. A symlinked folder inside the
+   * root could point anywhere: where it really is gets checked, first the
+   * part that exists already (making the rest through a link would create
+   * folders outside), then the whole. Checked once per folder and run;
+   * `again` checks anew (the folder vanished meanwhile).
+   */
+  private async ensureFolder(dir: string, again = false): Promise<void> {
+    if (again) this.checkedDirs.delete(dir);
+    if (this.checkedDirs.has(dir)) return;
+    const fs = this.deps.fs;
+    const rootLength = this.settings.root.length;
+    let existing = dir;
+    while (existing.length > rootLength && (await fs.stat(existing)) === null) existing = parentOf(existing);
+    // Down to the root: checked too while it exists (it may have become a link); deleted, it is simply made again.
+    const check = existing.length > rootLength || (await fs.stat(existing)) !== null;
+    if (check && !isInsideRoot(this.rootReal, await fs.realpath(existing))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
+    await fs.mkdirp(dir);
+    if (!isInsideRoot(this.rootReal, await fs.realpath(dir))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
+    this.checkedDirs.add(dir);
   }
 
   private async claimPath(relative: string, key: string, job: Job): Promise<string> {
@@ -1274,7 +1291,7 @@ export class DownloadEngine {
       value = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     } catch {
       // Torn (starts like our JSON, or zeros where a power cut lost the data): ours, rewritten.
-      return { value: null, foreign: bytes[0] !== 0x7b && bytes[0] !== 0 };
+      return { value: null, foreign: bytes[0] !== 0x7b && !bytes.every((b) => b === 0) };
     }
     const ours = typeof value === 'object' && value !== null && typeof (value as { genwatch?: unknown }).genwatch === 'number';
     return ours ? { value, foreign: false } : { value: null, foreign: true };

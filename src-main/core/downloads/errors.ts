@@ -53,7 +53,7 @@ export class TransferError extends Error {
   }
 }
 
-function codeOf(e: unknown): string | undefined {
+export function codeOf(e: unknown): string | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const code = (e as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;

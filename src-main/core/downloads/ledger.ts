@@ -6,6 +6,7 @@
  */
 import type { Asset, Job } from '../../../src-shared/job';
 import type { FileSystemPort, WritableFile } from './ports';
+import { codeOf } from './errors';
 
 export const LEDGER_DIR = '.genwatch';
 export const LEDGER_FILE = 'ledger.jsonl';
@@ -215,14 +216,20 @@ export class DownloadLedger {
       this.waiters = [];
       this.syncNext = false;
       try {
-        if (!this.dirReady) await this.fs.mkdirp(this.path.slice(0, this.path.lastIndexOf('/')));
+        const dir = this.path.slice(0, this.path.lastIndexOf('/'));
+        if (!this.dirReady) await this.fs.mkdirp(dir);
         this.dirReady = true;
         if (this.file === null) {
           // Whoever wrote last (this engine, or another process on the same folder: the CLI and the app) may
           // have been cut off mid-line: look at the file's last byte whenever it is opened.
           const stat = await this.fs.stat(this.path);
           if (stat !== null && stat.size > 0 && (await this.fs.readAt(this.path, stat.size - 1, 1))[0] !== 0x0a) this.tornTail = true;
-          this.file = await this.fs.open(this.path, 'append');
+          this.file = await this.fs.open(this.path, 'append').catch(async (e: unknown) => {
+            // The folder (with .genwatch in it) was deleted while the engine ran: made again, once.
+            if (codeOf(e) !== 'ENOENT') throw e;
+            await this.fs.mkdirp(dir);
+            return this.fs.open(this.path, 'append');
+          });
         }
         await this.file.write(this.tornTail ? [NEWLINE, ...lines] : lines);
         this.tornTail = false;

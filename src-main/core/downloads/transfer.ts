@@ -24,11 +24,11 @@
  * describes bytes from another response.
  */
 import type { DownloadFailure } from './errors';
-import { diskFailure, failure, networkFailure, TransferError } from './errors';
+import { codeOf, diskFailure, failure, networkFailure, TransferError } from './errors';
 import type { DownloadHttpPort, DownloadResponse, FileSystemPort, HasherFactory, WritableFile } from './ports';
 import type { Expected } from './sniff';
 import { checkBody, SNIFF_BYTES } from './sniff';
-import { endsWithIend, isPng } from './png-metadata';
+import { IEND_CHUNK, isPng } from './png-metadata';
 import type { AssetRequest, AssetSource } from './sources';
 import { requestsFor } from './sources';
 import { isAllowedDownloadUrl, MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget, sameOrigin } from './url-safety';
@@ -36,6 +36,14 @@ import { isAllowedDownloadUrl, MAX_REDIRECTS, REDIRECT_STATUSES, redirectTarget,
 /** Received bytes are written in batches of about this size: the most a killed process can lose. */
 export const WRITE_BATCH_BYTES = 256 * 1024;
 const MAX_RESTARTS = 3;
+/** A PNG's IEND is looked for this far from its end (some encoders append bytes after it). */
+const PNG_TAIL_BYTES = 4096;
+
+function hasIendNearEnd(tail: Uint8Array): boolean {
+  for (let i = tail.length - IEND_CHUNK.length; i >= 0; i--) if (IEND_CHUNK.every((b, j) => tail[i + j] === b)) return true;
+  return false;
+}
+
 /** Content codings that change the bytes (junk values some servers send with plain bytes are ignored). */
 const COMPRESSED = /(^|[\s,])(x-)?(gzip|deflate|br|zstd|compress)($|[\s,;])/;
 /** The `.part.json` of a download is written once this many bytes arrived… */
@@ -70,6 +78,8 @@ export interface TransferDeps {
   now?(): number;
   /** The bandwidth cap: after `bytes` arrived, a promise to wait for, or null to read on at once. */
   throttle?(bytes: number): Promise<void> | null;
+  /** Makes the .part's folder again (checked like a new one) when it vanished: the user deleted it meanwhile. */
+  remakeFolder?(): Promise<void>;
 }
 
 export interface TransferTarget {
@@ -275,7 +285,15 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
   // The validator still to write (null once written, or when resuming: it is already there).
   let metaToWrite = lazyMeta;
   const startedAt = deps.now?.() ?? 0;
-  const file = await onDisk(() => deps.fs.open(target.partPath, offset > 0 ? 'append' : 'truncate'));
+  const openPart = (): Promise<WritableFile> => deps.fs.open(target.partPath, offset > 0 ? 'append' : 'truncate');
+  const file = await onDisk(() =>
+    openPart().catch(async (e: unknown) => {
+      // A new .part whose folder is gone (deleted while the engine ran): the folder is made again, once.
+      if (offset > 0 || codeOf(e) !== 'ENOENT' || deps.remakeFolder === undefined) throw e;
+      await deps.remakeFolder();
+      return openPart();
+    }),
+  );
   const writeMetaNow = async (): Promise<void> => {
     if (metaToWrite === null) return;
     const meta = metaToWrite;
@@ -302,11 +320,11 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     sync?.written(size);
     deps.onBytes(bytes, total);
   };
-  // The last bytes received (at least 12 once that many came): a body without a size ends with its connection,
-  // so a cut there only shows in the format (a PNG's IEND).
+  // The last bytes received (at least PNG_TAIL_BYTES once that many came): a body without a size may end
+  // with its connection, so a cut there only shows in the format (a PNG's IEND).
   let tail: Uint8Array = new Uint8Array(0);
   const take = (chunk: Uint8Array): void => {
-    tail = chunk.length >= 12 ? chunk : concatBytes([tail.subarray(-12), chunk]).subarray(-12);
+    tail = chunk.length >= PNG_TAIL_BYTES ? chunk : concatBytes([tail.subarray(-PNG_TAIL_BYTES), chunk]).subarray(-PNG_TAIL_BYTES);
     hasher.update(chunk);
     pending.push(chunk);
     pendingBytes += chunk.length;
@@ -354,7 +372,7 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     if (total !== null && bytes !== total) {
       throw new TransferError(failure('network', `The download was cut short (${bytes} of ${total} bytes).`, { retryable: true }));
     }
-    if (total === null && offset === 0 && first !== undefined && isPng(first) && !endsWithIend(tail)) {
+    if (total === null && offset === 0 && first !== undefined && isPng(first) && !hasIendNearEnd(tail.subarray(-PNG_TAIL_BYTES))) {
       throw new TransferError(failure('network', 'The download was cut short (the server gave no size, and the image ends before its last part).', { retryable: true }));
     }
     // The data must be on disk before the engine renames the .part (crash safety): background syncs only make this one short.
