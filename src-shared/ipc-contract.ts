@@ -8,7 +8,7 @@ import type { EventName, InvokeMethod } from './channel-names';
 import { JobSchema, ProviderIdSchema } from './job';
 import { AccountIdSchema, AccountRefSchema, AccountsStateSchema, HEALTH_STATES, SaveAccountSchema } from './accounts';
 import { DownloadsStateSchema } from './downloads';
-import { SettingsPatchSchema, SettingsSchema } from './settings';
+import { SettingsSchema, WindowSettingsPatchSchema } from './settings';
 
 const Empty = z.object({}).strict();
 
@@ -70,7 +70,7 @@ export const invokeContract = {
   /** The page saw the network come back (`online` event): accounts in backoff are retried at once. */
   networkOnline: { request: z.object({}).strict(), response: z.null() },
   getSettings: { request: Empty, response: SettingsSchema },
-  updateSettings: { request: SettingsPatchSchema, response: SettingsSchema },
+  updateSettings: { request: WindowSettingsPatchSchema, response: SettingsSchema },
   listAccounts: { request: Empty, response: AccountsStateSchema },
   saveAccount: { request: SaveAccountSchema, response: AccountsStateSchema },
   removeAccount: {

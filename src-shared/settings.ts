@@ -81,6 +81,16 @@ export const SettingsPatchSchema = z
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
+/**
+ * What the window may change (the updateSettings request): everything but
+ * the download folder, which only main's folder picker sets. "Open" and
+ * "show in folder" are confined to that folder, so a page that could move
+ * it could open any file on the disk.
+ */
+export const WindowSettingsPatchSchema = SettingsPatchSchema.extend({
+  downloads: DownloadSettingsSchema.omit({ root: true }).partial().strict().optional(),
+}).strict();
+
 export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
   stalledAfterMinutes: STALLED_MINUTES.default,

@@ -279,7 +279,7 @@ export class DownloadService {
   }
 
   async reveal(relative: string): Promise<Result<null>> {
-    const path = this.resolveInside(relative);
+    const path = await this.existingFileInside(relative);
     if (!path.ok) return path;
     if (!this.deps.reveal) return err('internal', 'Showing files is not available here.');
     this.deps.reveal(path.value);
@@ -287,11 +287,27 @@ export class DownloadService {
   }
 
   async open(relative: string): Promise<Result<null>> {
-    const path = this.resolveInside(relative);
+    const path = await this.existingFileInside(relative);
     if (!path.ok) return path;
     if (!this.deps.open) return err('internal', 'Opening files is not available here.');
     await this.deps.open(path.value);
     return ok(null);
+  }
+
+  /**
+   * resolveInside, then where the file really is: a link inside the folder
+   * pointing elsewhere is refused (the shell would open whatever it points
+   * at), and a file that is gone is said to be gone.
+   */
+  private async existingFileInside(relative: string): Promise<Result<string>> {
+    const path = this.resolveInside(relative);
+    if (!path.ok || this.root === null) return path;
+    const fs = this.deps.engine.fs;
+    const real = await fs.realpath(path.value).catch(() => null);
+    if (real === null) return err('not-found', 'That file is no longer in the download folder.');
+    const rootReal = await fs.realpath(this.root).catch(() => this.root ?? '');
+    if (!isInsideRoot(rootReal, real)) return err('forbidden', 'That file leads outside the download folder, so it was not opened.');
+    return path;
   }
 
   state(): DownloadsState {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, SettingsPatchSchema } from '../../src-shared/settings';
+import { DEFAULT_SETTINGS, SettingsPatchSchema, WindowSettingsPatchSchema } from '../../src-shared/settings';
 import { memoryStore } from './memory-store';
 import { silentLogger } from './ports';
 import { loadSettings, saveSettings } from './settings-store';
@@ -61,5 +61,13 @@ describe('a stored plain-http base URL to another machine (taken by earlier vers
     const loaded = loadSettings(kv, silentLogger);
     expect(loaded.theme).toBe('dark');
     expect(loaded.providers.apiframe.baseUrl).toBe('http://192.0.2.2/apiframe');
+  });
+});
+
+describe('what the window may change', () => {
+  it('everything but the download folder, which only the folder picker in main sets', () => {
+    expect(WindowSettingsPatchSchema.safeParse({ downloads: { template: '{jobId}.{ext}' } }).success).toBe(true);
+    expect(WindowSettingsPatchSchema.safeParse({ downloads: { root: '/tmp' } }).success).toBe(false);
+    expect(SettingsPatchSchema.safeParse({ downloads: { root: '/tmp' } }).success).toBe(true); // main's own use
   });
 });

@@ -4,7 +4,7 @@
  * completion plus explicit bulk download with ledger dedupe.
  */
 import { rm } from 'node:fs/promises';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -251,7 +251,16 @@ describe('downloads through the core (real HTTP, real folder)', () => {
       if (resolved.ok) expect(resolved.value.startsWith(`${root}/`), hostile).toBe(true);
       else expect(resolved.error.kind, hostile).toMatch(/forbidden|invalid-input/);
     }
+    // A file that is gone is said to be gone; a link inside the folder to a file elsewhere is never opened.
+    expect(await downloads.open('gone.png')).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+    mkdirSync(root, { recursive: true });
+    const outside = join(tmpdir(), `genwatch-outside-${process.pid}.txt`);
+    writeFileSync(outside, 'secret');
+    symlinkSync(outside, join(root, 'link.png'));
+    expect(await downloads.open('link.png')).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
+    rmSync(outside);
     // Without a desktop shell there is nothing to reveal with: a clear error, not a throw.
+    writeFileSync(join(root, 'x.png'), 'x');
     const reveal = await downloads.reveal('x.png');
     expect(reveal).toMatchObject({ ok: false, error: { kind: 'internal' } });
   });
