@@ -146,11 +146,19 @@ export class RemoteEngine implements DownloadEngineApi {
   }
 
   /** As DownloadEngine.retryFailed (its failed items queued again), from the mirror: it also works for a batch whose worker died. */
-  retryFailed(batchId: string, options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
+  async retryFailed(batchId: string, options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
     const failed = new Set<string>();
-    for (const f of this.files.values()) if (f.batchId === batchId && f.state === 'failed') failed.add(`${f.jobKey}|${f.assetKey}`);
+    const failedIds: string[] = [];
+    for (const f of this.files.values()) {
+      if (f.batchId !== batchId || f.state !== 'failed') continue;
+      failed.add(`${f.jobKey}|${f.assetKey}`);
+      failedIds.push(f.id);
+    }
     const items = (this.itemsOf.get(batchId) ?? []).filter((item) => failed.has(`${item.job.key}|${assetKeyOf(item.asset)}`));
-    return this.enqueue(items, options);
+    const batch = await this.enqueue(items, { ...options, retryOf: batchId });
+    // The worker drops the failed rows it has ('removed'); a dead worker's are only here.
+    if (batch.ok) this.dropFiles(failedIds);
+    return batch;
   }
 
   batchCounts(limit = 20): BatchCounts[] {
@@ -169,11 +177,10 @@ export class RemoteEngine implements DownloadEngineApi {
     const applied = this.call('clearFinished', [], null).then((gone) => {
       // No answer (the worker died meanwhile): nothing was cleared, and what just failed must stay to be retried.
       if (gone === null) return;
-      for (const id of [...gone, ...this.orphans]) this.files.delete(id);
-      // The worker's fresh totals came before this answer, with the dead workers' files added: take them out.
-      if (this.orphans.size > 0) this.progress = { ...this.progress, files: withCounts(this.progress.files, this.orphanTotals, -1) };
-      this.orphans.clear();
-      this.orphanTotals = { ...EMPTY_AGGREGATE.files };
+      for (const id of gone) this.files.delete(id);
+      // A dead worker's files are cleared like the others (out of the totals too), except the failed ones:
+      // they stay for their retry, as in the engine.
+      this.dropFiles([...this.orphans].filter((id) => this.files.get(id)?.state !== 'failed'));
       const live = new Set([...this.files.values()].map((f) => f.batchId));
       for (const batchId of this.itemsOf.keys()) if (!live.has(batchId)) this.itemsOf.delete(batchId);
       // Tell listeners the list changed (the download service pushes its state on any event).
@@ -362,6 +369,7 @@ export class RemoteEngine implements DownloadEngineApi {
 
   private mirror(event: DownloadEvent): void {
     if (event.type === 'file') this.setFile(event.file);
+    else if (event.type === 'removed') this.dropFiles(event.ids);
     else if (event.type === 'aggregate') this.progress = { ...event.progress, files: withCounts(event.progress.files, this.orphanTotals, 1) };
     else if (event.type === 'ledger') {
       if (event.downloaded) this.downloaded.add(event.key);
@@ -374,6 +382,24 @@ export class RemoteEngine implements DownloadEngineApi {
         batch.resolve(event.summary);
       }
     }
+  }
+
+  /** Takes files off the mirror; a dead worker's ones also leave the totals they were kept in. */
+  private dropFiles(ids: readonly string[]): void {
+    let orphansGone = false;
+    for (const id of ids) {
+      const file = this.files.get(id);
+      if (file === undefined) continue;
+      if (!isFinished(file.state)) this.unfinished--;
+      this.files.delete(id);
+      if (!this.orphans.delete(id)) continue;
+      const one = { ...EMPTY_AGGREGATE.files };
+      countFile(one, file.state);
+      this.orphanTotals = withCounts(this.orphanTotals, one, -1);
+      this.progress = { ...this.progress, files: withCounts(this.progress.files, one, -1) };
+      orphansGone = true;
+    }
+    if (orphansGone) this.emit({ type: 'aggregate', progress: this.progress });
   }
 
   /** Mirrors a file, counting the unfinished ones (the worker is kept while there are any). */

@@ -228,10 +228,9 @@ export class DownloadService {
   async control(action: 'pause' | 'resume' | 'cancel' | 'clear', id?: string): Promise<DownloadsState> {
     const engine = this.engine;
     if (engine) {
-      if (action === 'clear') {
-        engine.clearFinished();
-        this.failedBatches.clear();
-      } else if (id) engine[action](id);
+      // Failed files stay on a clear (with their request's retry) until a retry replaces them.
+      if (action === 'clear') engine.clearFinished();
+      else if (id) engine[action](id);
       else if (action === 'pause') engine.pauseAll();
       else if (action === 'resume') engine.resumeAll();
       else engine.cancelAll();

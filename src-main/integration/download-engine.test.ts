@@ -381,6 +381,48 @@ describe('downloads against the emulator', () => {
     }
   });
 
+  it('a clear keeps failed files with their retry; the retry replaces them (one row per file); totals and bytes follow', async () => {
+    const engine = await engineWith({ maxAttempts: 1 });
+    const stop = emu.faults.add({ route: 'asset', times: 2, fault: { kind: 'status', status: 500 } });
+    const job = jobFor([1, 2, 3].map((i) => `${emu.url}/assets/k/${i}.png`), { id: 'K1' });
+    const first = await download(engine, items(job));
+    expect(first.summary.failed).toHaveLength(2);
+    engine.clearFinished();
+    expect(engine.snapshot().map((f) => f.state)).toEqual(['failed', 'failed']);
+    expect(engine.aggregate().files).toMatchObject({ total: 2, failed: 2, done: 0 });
+    stop();
+    const retry = await engine.retryFailed(first.handle.batchId);
+    if (!retry.ok) throw new Error(retry.error.message);
+    expect((await retry.value.done).done).toBe(2);
+    expect(engine.snapshot().map((f) => f.state)).toEqual(['done', 'done']);
+    expect(engine.aggregate().files).toMatchObject({ total: 2, failed: 0, done: 2 });
+    engine.clearFinished();
+    expect(engine.snapshot()).toEqual([]);
+    // Bytes of cleared files leave the totals too: a next request starts from zero, not near 100 %.
+    expect(engine.aggregate()).toMatchObject({ bytes: 0, totalBytes: 0 });
+  });
+
+  it('no ETA while a file of unknown size is coming (it would say "done in a moment" with bytes still to come)', async () => {
+    const server = await startLocalServer(async (_req, res) => {
+      res.writeHead(200); // chunked: no size
+      for (let i = 0; i < 20 && !res.destroyed; i++) {
+        res.write(binaryBytes(32 * 1024, i));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      res.end();
+    });
+    closers.push(() => server.close());
+    const engine = await engineWith();
+    const job = jobFor([`${server.url}/u.bin`], { id: 'U1' }, { kind: 'other' });
+    const etas: Array<number | null> = [];
+    engine.onEvent((e) => {
+      if (e.type === 'file' && e.file.state === 'active' && e.file.bytes > 0) etas.push(engine.aggregate().etaMs);
+    });
+    expect((await download(engine, items(job))).summary.done).toBe(1);
+    expect(etas.length).toBeGreaterThan(0);
+    expect(etas.every((eta) => eta === null)).toBe(true);
+  });
+
   it('two overlapping requests for the same files (an auto-download and a click) fetch each file once', async () => {
     let hits = 0;
     const server = await startLocalServer((_req, res) => {

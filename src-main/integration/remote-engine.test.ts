@@ -273,11 +273,12 @@ describe('the download engine in its worker thread', () => {
     expect((await readdir(root)).filter((n) => n.includes('.part'))).toEqual([]);
     // The new worker's ids do not collide with the dead one's.
     expect(new Set(engine.snapshot().map((f) => f.id)).size).toBe(engine.snapshot().length);
-    // The totals and counts keep the dead worker's files (the new one does not know them); clearing drops the files and totals.
-    const failedFirst = first.summary.failed.length;
+    // The retried files replaced the dead worker's failed rows (the new worker does not know them): one row
+    // per file, and totals over both workers without the failures that were made good.
     // (The mirror's totals follow the engine's throttled aggregate events: up to a progress interval behind.)
-    await until(() => engine.aggregate().files.total === 3 + failedFirst && engine.aggregate().files.done === 3, 'totals over both workers');
-    expect(engine.aggregate().files).toMatchObject({ done: 3, failed: failedFirst, queued: 0, active: 0 });
+    await until(() => engine.aggregate().files.total === 3 && engine.aggregate().files.done === 3, 'totals over both workers');
+    expect(engine.aggregate().files).toMatchObject({ done: 3, failed: 0, queued: 0, active: 0 });
+    expect(engine.snapshot().map((f) => f.state)).toEqual(['done', 'done', 'done']);
     expect(engine.batchCounts().map((c) => c.batchId)).toEqual([first.handle.batchId, retried.value.batchId]);
     engine.clearFinished();
     await until(() => engine.snapshot().length === 0 && engine.aggregate().files.total === 0, 'everything cleared');

@@ -397,6 +397,15 @@ export class DownloadEngine {
       const mb = (n: number): string => `${Math.ceil(n / (1024 * 1024))} MB`;
       return err('invalid-input', `Not enough free space in the download folder: ${mb(neededBytes + this.settings.reserveBytes)} needed, ${mb(free)} free.`);
     }
+    if (options.retryOf !== undefined) {
+      // The failed rows of the request being retried make way for the new ones (one row per file).
+      const again = new Set(tasks.map((t) => ledgerKeyFor(t.item.job, t.item.asset)));
+      const replaced = new Set((this.batches.get(options.retryOf)?.tasks ?? []).filter((t) => t.snap.state === 'failed' && again.has(ledgerKeyFor(t.item.job, t.item.asset))));
+      if (replaced.size > 0) {
+        this.dropTasks(replaced);
+        this.emit({ type: 'removed', ids: [...replaced].map((t) => t.snap.id) });
+      }
+    }
     let resolve: (s: BatchSummary) => void = () => undefined;
     const done = new Promise<BatchSummary>((r) => (resolve = r));
     const batch: Batch = { id: batchId, tasks, resolve, settled: false, finishedUpTo: 0 };
@@ -429,20 +438,31 @@ export class DownloadEngine {
   }
 
   retryFailed(batchId: string, options: EnqueueOptions = {}): Promise<Result<BatchHandle>> {
-    return this.enqueue(this.failures(batchId), options);
+    return this.enqueue(this.failures(batchId), { ...options, retryOf: batchId });
   }
 
   snapshot(): FileSnapshot[] {
     return this.tasks.map((t) => ({ ...t.snap }));
   }
 
-  /** Drops finished files from `snapshot()` (the ledger keeps the record). */
+  /**
+   * Drops done, skipped and cancelled files of settled requests from
+   * `snapshot()` (the ledger keeps the record). Failed ones stay, with their
+   * retry, until a retry replaces them.
+   */
   clearFinished(): void {
+    const gone = new Set(this.tasks.filter((t) => isFinished(t.snap.state) && t.snap.state !== 'failed' && this.batches.get(t.snap.batchId)?.settled === true));
+    for (const t of gone) if (t.snap.state === 'done') this.finishedBytes -= t.snap.bytes;
+    this.dropTasks(gone);
+  }
+
+  /** Takes tasks off the list (and out of the totals). */
+  private dropTasks(gone: ReadonlySet<Task>): void {
+    if (gone.size === 0) return;
     this.pumpFrom = 0;
-    const gone = (t: Task): boolean => isFinished(t.snap.state) && this.batches.get(t.snap.batchId)?.settled === true;
-    this.tasks = this.tasks.filter((t) => !gone(t));
+    this.tasks = this.tasks.filter((t) => !gone.has(t));
     for (const [key, ofJob] of this.tasksByJob) {
-      const kept = ofJob.filter((t) => !gone(t));
+      const kept = ofJob.filter((t) => !gone.has(t));
       if (kept.length === 0) this.tasksByJob.delete(key);
       else if (kept.length !== ofJob.length) this.tasksByJob.set(key, kept);
     }
@@ -516,16 +536,20 @@ export class DownloadEngine {
     const files = { ...EMPTY_AGGREGATE.files };
     let bytes = this.finishedBytes;
     let totalBytes = this.finishedBytes;
+    // What is still to come, for the ETA: unknown while a coming file's size is, and paused files wait for the user.
+    let remaining: number | null = 0;
     for (const t of this.tasks) {
       const s = t.snap.state;
       countFile(files, s);
       if (isFinished(s)) continue;
       bytes += t.snap.bytes;
       totalBytes += t.snap.total ?? t.snap.bytes;
+      if (s === 'paused' || remaining === null) continue;
+      remaining = t.snap.total === null ? null : remaining + Math.max(0, t.snap.total - t.snap.bytes);
     }
     const now = this.deps.clock.now();
     const speed = this.aggregateMeter.speed(now);
-    return { files, bytes, totalBytes, speed, etaMs: etaMs(totalBytes - bytes, speed), hold: this.lowSpace ? 'low-space' : null };
+    return { files, bytes, totalBytes, speed, etaMs: remaining === null ? null : etaMs(remaining, speed), hold: this.lowSpace ? 'low-space' : null };
   }
 
   // ── internals ────────────────────────────────────────────────────────────

@@ -11,6 +11,8 @@ export interface DownloadItem {
 export interface EnqueueOptions {
   /** Fetch even when the ledger says this asset was already downloaded (deleted files come back). */
   force?: boolean;
+  /** A retry of this request's failed files: their failed rows make way for the new ones (one row per file). */
+  retryOf?: string;
 }
 
 export type FileState = 'queued' | 'active' | 'retrying' | 'paused' | 'done' | 'skipped' | 'failed' | 'cancelled';
@@ -71,7 +73,9 @@ export type DownloadEvent =
   | { type: 'batch-done'; summary: BatchSummary }
   | { type: 'space'; state: 'low' | 'ok'; freeBytes: number | null }
   /** The ledger recorded an asset (`downloaded`) or took one out: what isDownloaded() answers for its key changed. */
-  | { type: 'ledger'; key: string; downloaded: boolean };
+  | { type: 'ledger'; key: string; downloaded: boolean }
+  /** Files taken off the list: failed ones a retry replaced. */
+  | { type: 'removed'; ids: string[] };
 
 export interface BatchHandle {
   batchId: string;
