@@ -198,3 +198,18 @@ test('a download that fails says why in plain words, and Retry works once the se
   expect(statSync(join(root, path)).size).toBeGreaterThan(0);
   expect(startsWithPng(join(root, path))).toBe(true);
 });
+
+test('a naming template being edited survives a change of another download setting', async ({ page }) => {
+  await start(page);
+  await page.getByTestId('nav-settings').click();
+  const section = page.getByTestId('settings-downloads');
+  const template = section.getByTestId('template-input');
+  await template.fill('{provider}/X_{jobId}_{index}.{ext}');
+  // Another setting saved meanwhile replaces the downloads settings object the field follows.
+  const sidecar = section.getByText('Save a .json file next to each result');
+  await sidecar.click();
+  await expect(section.getByTestId('download-sidecar')).not.toBeChecked();
+  await sidecar.click();
+  await expect(section.getByTestId('download-sidecar')).toBeChecked();
+  await expect(template).toHaveValue('{provider}/X_{jobId}_{index}.{ext}');
+});
