@@ -42,7 +42,8 @@ export interface DownloadServiceDeps {
   kv?: KeyValueStore;
   /** Desktop only: reveal / open a file (absolute path). */
   reveal?(path: string): void;
-  open?(path: string): Promise<void>;
+  /** Resolves with why the system could not open it (no app for the type…), or null. */
+  open?(path: string): Promise<string | null>;
 }
 
 export interface DownloadRequestResult {
@@ -289,8 +290,8 @@ export class DownloadService {
     const path = await this.existingFileInside(relative);
     if (!path.ok) return path;
     if (!this.deps.open) return err('internal', 'Opening files is not available here.');
-    await this.deps.open(path.value);
-    return ok(null);
+    const problem = await this.deps.open(path.value);
+    return problem === null ? ok(null) : err('internal', `The system could not open that file: ${problem}`);
   }
 
   /**

@@ -113,7 +113,7 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     ...over,
   });
 
-  async function setup(jobs: ApiframeJobScript[], reuse?: { root: string; kv: KeyValueStore }): Promise<{ root: string; clock: ManualClock; kv: KeyValueStore }> {
+  async function setup(jobs: ApiframeJobScript[], reuse?: { root: string; kv: KeyValueStore }, shell: { open?(path: string): Promise<string | null> } = {}): Promise<{ root: string; clock: ManualClock; kv: KeyValueStore }> {
     const clock = new ManualClock(T0);
     emulator ??= await startEmulator({ clock, scenario: { apiframe: { apiKeys: [KEY], jobs } } });
     const http = createUndiciHttp();
@@ -133,7 +133,7 @@ describe('downloads through the core (real HTTP, real folder)', () => {
       version: 'test',
       platform: process.platform,
       intervalScale: 0.01,
-      downloads: { engine: { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random } },
+      downloads: { engine: { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random }, ...shell },
     });
     const saved = await core.updateSettings({ downloads: { root } });
     expect(saved.ok).toBe(true);
@@ -240,6 +240,16 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     if (!restarted) throw new Error('no core');
     await until(() => restarted.downloads?.state().aggregate.files.done === 4, 'four files after the restart');
     expect(filesUnder(first.root).filter((f) => f.endsWith('.png'))).toHaveLength(4);
+  });
+
+  it('a file the system cannot open is said so, in plain words', async () => {
+    const opened: string[] = [];
+    const { root } = await setup([], undefined, { open: (path) => (opened.push(path), Promise.resolve('No application knows how to open this file.')) });
+    const downloads = core?.downloads;
+    if (!downloads) throw new Error('no downloads');
+    writeFileSync(join(root, 'x.weird'), 'x');
+    expect(await downloads.open('x.weird')).toMatchObject({ ok: false, error: { kind: 'internal', message: 'The system could not open that file: No application knows how to open this file.' } });
+    expect(opened).toEqual([join(root, 'x.weird')]);
   });
 
   it('a file path from the renderer always resolves inside the download folder, or is refused', async () => {

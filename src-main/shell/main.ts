@@ -155,6 +155,7 @@ async function start(): Promise<void> {
       open: async (path) => {
         const failure = await shell.openPath(path);
         if (failure) consoleLogger.warn('could not open file', { failure });
+        return failure || null;
       },
     },
   });
