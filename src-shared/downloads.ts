@@ -3,6 +3,7 @@
  * last batch's failures, and jobs whose results may soon vanish at the provider.
  */
 import { z } from 'zod';
+import { boundedRecord } from './bounded';
 import { AssetKindSchema } from './job';
 
 export const DOWNLOAD_FILE_STATES = ['queued', 'active', 'retrying', 'paused', 'done', 'skipped', 'failed', 'cancelled'] as const;
@@ -88,7 +89,7 @@ export const DownloadSettingsSchema = z.object({
   auto: z.boolean(),
   autoModalities: z.object({ image: z.boolean(), video: z.boolean(), music: z.boolean() }),
   /** Per-account override of `auto` (`${provider}:${accountId}` → on/off). */
-  autoPerAccount: z.record(z.string().max(100), z.boolean()),
+  autoPerAccount: boundedRecord(z.string().max(100), z.boolean()),
   /** Midjourney-style results: the grid, the individual images, or both. */
   images: z.enum(['all', 'grid', 'individual']),
   /** Leave source URLs out of sidecars and embedded metadata. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedRecord } from './bounded';
 import { DEFAULT_DOWNLOAD_SETTINGS, DownloadSettingsSchema } from './downloads';
 import { isSafeApiBase, UNSAFE_API_BASE } from './loopback';
 
@@ -36,9 +37,9 @@ export const NotificationSettingsSchema = z.object({
   /** No popups while the genwatch window has focus (the list already shows it). */
   quietWhenFocused: z.boolean(),
   /** Per-account overrides of onCompleted/onFailed. */
-  perAccount: z.record(AccountRefKey, z.object({ onCompleted: z.boolean(), onFailed: z.boolean() })),
+  perAccount: boundedRecord(AccountRefKey, z.object({ onCompleted: z.boolean(), onFailed: z.boolean() })),
   /** Accounts muted until an ISO time ("for an hour", "until tomorrow"). */
-  mutedUntil: z.record(AccountRefKey, z.string()),
+  mutedUntil: boundedRecord(AccountRefKey, z.string().max(64)),
 });
 export type NotificationSettings = z.infer<typeof NotificationSettingsSchema>;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_ACCOUNT_ENTRIES } from '../../src-shared/bounded';
 import { DEFAULT_SETTINGS, SettingsPatchSchema, WindowSettingsPatchSchema } from '../../src-shared/settings';
 import { memoryStore } from './memory-store';
 import { silentLogger } from './ports';
@@ -69,5 +70,14 @@ describe('what the window may change', () => {
     expect(WindowSettingsPatchSchema.safeParse({ downloads: { template: '{jobId}.{ext}' } }).success).toBe(true);
     expect(WindowSettingsPatchSchema.safeParse({ downloads: { root: '/tmp' } }).success).toBe(false);
     expect(SettingsPatchSchema.safeParse({ downloads: { root: '/tmp' } }).success).toBe(true); // main's own use
+  });
+});
+
+describe('per-account maps in settings', () => {
+  it('are bounded (the window cannot make the stored settings grow without limit)', () => {
+    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`apiframe:a${i}`, true]));
+    expect(WindowSettingsPatchSchema.safeParse({ downloads: { autoPerAccount: many(MAX_ACCOUNT_ENTRIES) } }).success).toBe(true);
+    expect(WindowSettingsPatchSchema.safeParse({ downloads: { autoPerAccount: many(MAX_ACCOUNT_ENTRIES + 1) } }).success).toBe(false);
+    expect(WindowSettingsPatchSchema.safeParse({ notifications: { mutedUntil: { 'apiframe:a': 'x'.repeat(65) } } }).success).toBe(false);
   });
 });
