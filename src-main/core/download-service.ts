@@ -64,14 +64,18 @@ export function assetsToDownload(job: Job, images: DownloadSettings['images']): 
 
 /** Completed jobs within the warning window of the provider's retention limit. */
 export function jobsAtRisk(jobs: readonly Job[], isOnDisk: (job: Job) => boolean, nowMs: number): Job[] {
-  return jobs.filter((job) => {
-    if (job.status !== 'completed' || job.assets.length === 0 || job.accountId === 'demo') return false;
-    const finished = Date.parse(job.completedAt ?? job.createdAt ?? '');
-    if (Number.isNaN(finished)) return false;
-    const limit = RETENTION_DAYS[job.provider] * DAY_MS;
-    const age = nowMs - finished;
-    return age < limit && age >= limit - RETENTION_WARNING_DAYS * DAY_MS && !isOnDisk(job);
-  });
+  const finishedAt = (job: Job): number => Date.parse(job.completedAt ?? job.createdAt ?? '');
+  const deletedAt = (job: Job): number => finishedAt(job) + RETENTION_DAYS[job.provider] * DAY_MS;
+  return jobs
+    .filter((job) => {
+      if (job.status !== 'completed' || job.assets.length === 0 || job.accountId === 'demo') return false;
+      const finished = finishedAt(job);
+      if (Number.isNaN(finished)) return false;
+      const limit = RETENTION_DAYS[job.provider] * DAY_MS;
+      const age = nowMs - finished;
+      return age < limit && age >= limit - RETENTION_WARNING_DAYS * DAY_MS && !isOnDisk(job);
+    })
+    .sort((a, b) => deletedAt(a) - deletedAt(b)); // the most urgent first: the window sends at most 1,000 at a time
 }
 
 function toFile(snapshot: FileSnapshot): DownloadFile {

@@ -75,9 +75,9 @@ describe('jobsAtRisk', () => {
   const now = T0 + 100 * DAY;
   const at = (days: number, over: Partial<Job> = {}) => job({ key: `k${days}${over.provider ?? ''}`, completedAt: new Date(now - days * DAY).toISOString(), ...over });
 
-  it('flags completed jobs within 7 days of the provider limit (useapi 62 days, Apiframe 90) that are not on disk', () => {
-    const flagged = jobsAtRisk([at(50), at(84), at(89), at(91), at(56, { provider: 'useapi' }), at(40, { provider: 'useapi' })], () => false, now);
-    expect(flagged.map((j) => j.key)).toEqual(['k84', 'k89', 'k56useapi']);
+  it('flags completed jobs within 7 days of the provider limit (useapi 62 days, Apiframe 90) that are not on disk, the soonest deleted first', () => {
+    const flagged = jobsAtRisk([at(50), at(84), at(89), at(91), at(57, { provider: 'useapi' }), at(40, { provider: 'useapi' })], () => false, now);
+    expect(flagged.map((j) => j.key)).toEqual(['k89', 'k57useapi', 'k84']);
   });
 
   it('never flags jobs already on disk, failed jobs, jobs without results or demo jobs', () => {
