@@ -161,8 +161,9 @@ export class RemoteEngine implements DownloadEngineApi {
     return batch;
   }
 
-  batchCounts(limit = 20): BatchCounts[] {
-    return this.counts.slice(-limit);
+  /** As the worker's engine last counted them (with its default limit: the newest, plus running and just-settled requests). */
+  batchCounts(): BatchCounts[] {
+    return [...this.counts];
   }
 
   snapshot(): FileSnapshot[] {

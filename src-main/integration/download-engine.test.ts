@@ -423,6 +423,22 @@ describe('downloads against the emulator', () => {
     expect(etas.every((eta) => eta === null)).toBe(true);
   });
 
+  it('a request still running, or just finished, stays in the counts when 20 newer ones come (automatic downloads make one per job)', async () => {
+    const server = await startLocalServer(async (req, res) => sendSlowly(req, res, binaryBytes(400_000, 8), { etag: '"b"', delayMs: 10 }));
+    closers.push(() => server.close());
+    const engine = await engineWith({ concurrency: 4 });
+    const slow = jobFor([`${server.url}/slow.bin`], { id: 'B0' }, { kind: 'other' });
+    const first = await engine.enqueue(items(slow));
+    if (!first.ok) throw new Error(first.error.message);
+    for (let i = 1; i <= 21; i++) {
+      const quick = jobFor([`${emu.url}/assets/b/${i}.png`], { id: `B${i}` });
+      await (await download(engine, items(quick))).handle.done;
+    }
+    expect(engine.batchCounts().map((c) => c.batchId)).toContain(first.value.batchId);
+    await first.value.done;
+    expect(engine.batchCounts().find((c) => c.batchId === first.value.batchId)).toMatchObject({ done: 1, pending: 0 });
+  });
+
   it('two overlapping requests for the same files (an auto-download and a click) fetch each file once', async () => {
     let hits = 0;
     const server = await startLocalServer((_req, res) => {

@@ -165,9 +165,16 @@ interface Batch {
   tasks: Task[];
   resolve(summary: BatchSummary): void;
   settled: boolean;
+  /** When it settled (engine clock), for batchCounts. */
+  settledAt: number | null;
   /** tasks[0 … finishedUpTo) are all finished (see checkBatch). */
   finishedUpTo: number;
 }
+
+/** A settled request stays in batchCounts this long even when newer ones push it out (its final counts reach the window). */
+const RECENTLY_SETTLED_MS = 60_000;
+/** …but never more than this many requests per state push. */
+const MAX_COUNTED_REQUESTS = 100;
 
 /** Why a failure keeps its .part: a later retry resumes it (network trouble, a full disk). */
 function keepsPart(f: DownloadFailure): boolean {
@@ -408,7 +415,7 @@ export class DownloadEngine {
     }
     let resolve: (s: BatchSummary) => void = () => undefined;
     const done = new Promise<BatchSummary>((r) => (resolve = r));
-    const batch: Batch = { id: batchId, tasks, resolve, settled: false, finishedUpTo: 0 };
+    const batch: Batch = { id: batchId, tasks, resolve, settled: false, settledAt: null, finishedUpTo: 0 };
     this.batches.set(batchId, batch);
     for (const task of tasks) {
       if (task.snap.state === 'queued' && this.allPaused) task.snap.state = 'paused';
@@ -427,9 +434,19 @@ export class DownloadEngine {
     return ok({ batchId, files: tasks.map((t) => ({ ...t.snap })), done });
   }
 
-  /** Per request, its files by outcome, newest last (at most `limit` requests). */
+  /**
+   * Per request, its files by outcome, newest last: the newest `limit`
+   * requests, and older ones still running or settled within the last
+   * minute (automatic downloads make a request per job; a bulk run the
+   * window follows must not drop out of the counts before it ends).
+   */
   batchCounts(limit = 20): BatchCounts[] {
-    return [...this.batches.values()].slice(-limit).map((batch) => tallyBatch(batch.id, batch.tasks.map((t) => t.snap.state)));
+    const now = this.deps.clock.now();
+    const all = [...this.batches.values()];
+    return all
+      .filter((b, i) => i >= all.length - limit || !b.settled || now - (b.settledAt ?? 0) < RECENTLY_SETTLED_MS)
+      .slice(-MAX_COUNTED_REQUESTS)
+      .map((batch) => tallyBatch(batch.id, batch.tasks.map((t) => t.snap.state)));
   }
 
   /** The failed items of a batch, for "retry failed". */
@@ -654,6 +671,7 @@ export class DownloadEngine {
     while (batch.finishedUpTo < batch.tasks.length && isFinished((batch.tasks[batch.finishedUpTo] as Task).snap.state)) batch.finishedUpTo++;
     if (batch.finishedUpTo < batch.tasks.length) return;
     batch.settled = true;
+    batch.settledAt = this.deps.clock.now();
     const summary = summariseBatch(batch.id, batch.tasks.map((t) => t.snap));
     // Every sidecar entry held back for this batch's jobs is written before anyone hears it is over.
     void this.flushSidecars().then(() => {

@@ -37,6 +37,23 @@ function setup(root: string | null = '/tmp/dl') {
 }
 
 describe('DownloadsState', () => {
+  it("keeps its request's last counts when main no longer sends them (many newer requests)", async () => {
+    const { double, state, jobs } = setup();
+    const stop = state.start();
+    await tick();
+    const result = await state.download(jobs.map((j) => j.key));
+    const batchId = result?.batchId ?? '';
+    for (let i = 0; i < 25; i++) double.tickDownloads(1000);
+    expect(state.lastBatchCounts).toMatchObject({ batchId, done: 5, pending: 0 });
+    const snapshot = await double.api.getDownloads({});
+    if (!snapshot.ok) throw new Error('no state');
+    double.emit('downloads', { ...snapshot.value, batches: [] });
+    await tick();
+    expect(state.batches).toEqual([]);
+    expect(state.lastBatchCounts).toMatchObject({ batchId, done: 5, pending: 0 });
+    stop();
+  });
+
   it('loads, follows pushed states and reports the batch of "Download N jobs"', async () => {
     const { double, state, jobs } = setup();
     const stop = state.start();

@@ -6,7 +6,7 @@
  * main's answer.
  */
 import type { GenwatchApi } from '../../../src-shared/bridge';
-import type { DownloadFile, DownloadsState as DownloadsSnapshot } from '../../../src-shared/downloads';
+import type { BatchCounts, DownloadFile, DownloadsState as DownloadsSnapshot } from '../../../src-shared/downloads';
 import {
   aggregatePercent,
   applyControl,
@@ -59,6 +59,18 @@ export class DownloadsState {
   readonly failedBatches = $derived(this.snapshot?.failedBatches ?? []);
   /** Main's per-request counts (newest last). */
   readonly batches = $derived(this.snapshot?.batches ?? []);
+  #lastCountsSeen: BatchCounts | undefined;
+  /**
+   * The counts of `lastBatch`'s request: the last ones main sent, kept once
+   * main no longer sends them (many newer requests), so its line never
+   * freezes on "Downloading…".
+   */
+  readonly lastBatchCounts: BatchCounts | undefined = $derived.by(() => {
+    const id = this.lastBatch?.result.batchId;
+    const now = id === undefined ? undefined : this.batches.find((b) => b.batchId === id);
+    if (now !== undefined) this.#lastCountsSeen = now;
+    return id !== undefined && this.#lastCountsSeen?.batchId === id ? this.#lastCountsSeen : undefined;
+  });
   readonly atRisk = $derived(this.snapshot?.atRisk ?? { count: 0, keys: [] });
 
   /** Job keys with at least one file on disk (from the shown rows). */
