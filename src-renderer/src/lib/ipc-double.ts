@@ -270,12 +270,16 @@ export class IpcDouble {
       this.#answer('retryFailedDownloads', r, () => {
         const failed = this.downloadFiles.filter((f) => f.batchId === r.batchId && f.state === 'failed');
         if (failed.length === 0) throw new Refusal({ kind: 'not-found', message: 'Nothing in that batch failed.' });
+        // As main does: a new request whose rows replace the failed ones.
+        const batchId = `batch-${++this.#batch}`;
         this.downloadFiles = this.downloadFiles.map((f) =>
-          f.batchId === r.batchId && f.state === 'failed' ? { ...f, state: 'queued', bytes: 0, error: null, attempts: f.attempts + 1 } : f,
+          f.batchId === r.batchId && f.state === 'failed'
+            ? { ...f, id: `${batchId}-${f.id}`, batchId, state: 'queued', bytes: 0, error: null, attempts: 0 }
+            : f,
         );
         for (const f of failed) this.failFiles.delete(f.id);
         this.emitDownloads();
-        return { batchId: r.batchId, files: failed.length, skipped: 0, failed: 0 };
+        return { batchId, files: failed.length, skipped: 0, failed: 0 };
       }),
     revealFile: (r) => this.#answer('revealFile', r, () => this.#onDisk(r.path)),
     openFile: (r) => this.#answer('openFile', r, () => this.#onDisk(r.path)),
