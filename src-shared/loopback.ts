@@ -21,11 +21,11 @@ export function isLoopbackUrl(url: string): boolean {
 }
 
 /**
- * Where an API key may go: https anywhere, plain http only to this computer
- * (elsewhere the key would cross the network in clear text), and no
- * user:password in the URL.
+ * https anywhere, plain http only to this computer, and no user:password in
+ * the URL: where an API key may go (elsewhere over http it would cross the
+ * network in clear text), and what the downloads may fetch (url-safety.ts).
  */
-export function isSafeApiBase(url: string): boolean {
+export function isHttpsOrLoopbackUrl(url: string): boolean {
   let parsed: URL;
   try {
     parsed = new URL(url);

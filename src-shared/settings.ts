@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { boundedRecord } from './bounded';
 import { DEFAULT_DOWNLOAD_SETTINGS, DownloadSettingsSchema } from './downloads';
-import { isSafeApiBase, UNSAFE_API_BASE } from './loopback';
+import { isHttpsOrLoopbackUrl, UNSAFE_API_BASE } from './loopback';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 
 /** As the user sets it: https, or plain http only to this computer (the key goes with every request). */
-const BaseUrlSchema = z.string().max(2048).refine(isSafeApiBase, UNSAFE_API_BASE).nullable();
+const BaseUrlSchema = z.string().max(2048).refine(isHttpsOrLoopbackUrl, UNSAFE_API_BASE).nullable();
 /**
  * As stored: any http(s) URL. Earlier versions took plain http anywhere, and
  * one refused value would reset every setting; such a URL is refused where

@@ -16,7 +16,7 @@ import { PROVIDER_IDS, ProviderIdSchema } from '../../src-shared/job';
 import type { ProviderId } from '../../src-shared/job';
 import { createKeytarSecrets } from '../adapters/keytar-secrets';
 import { keychainAccount } from '../core/keys';
-import { isLoopbackUrl, isSafeApiBase, UNSAFE_API_BASE } from '../../src-shared/loopback';
+import { isLoopbackUrl, isHttpsOrLoopbackUrl, UNSAFE_API_BASE } from '../../src-shared/loopback';
 import { PROVIDERS } from '../core/providers/registry';
 import { ScaledClock, startEmulator } from '../emulator';
 import { systemClock } from '../adapters/system-clock';
@@ -129,7 +129,6 @@ async function cmdEmulator(values: Record<string, string | boolean | undefined>)
   return EXIT.ok;
 }
 
-/** The process environment with --<provider>-url flags applied as base-URL overrides. */
 /** The environment with --<provider>-url flags applied; the base URL of `provider` (the one the command talks to) must be safe. */
 function environmentWithFlags(values: Record<string, string | boolean | undefined>, provider: ProviderId): Record<string, string | undefined> {
   const environment: Record<string, string | undefined> = { ...process.env };
@@ -137,7 +136,7 @@ function environmentWithFlags(values: Record<string, string | boolean | undefine
     const flag = values[`${adapter.id}-url`];
     if (typeof flag === 'string') environment[adapter.env.baseUrl] = flag;
     const base = environment[adapter.env.baseUrl];
-    if (adapter.id === provider && base !== undefined && base !== '' && !isSafeApiBase(base)) throw new UsageError(`${typeof flag === 'string' ? `--${adapter.id}-url` : adapter.env.baseUrl} ${UNSAFE_API_BASE}.`);
+    if (adapter.id === provider && base !== undefined && base !== '' && !isHttpsOrLoopbackUrl(base)) throw new UsageError(`${typeof flag === 'string' ? `--${adapter.id}-url` : adapter.env.baseUrl} ${UNSAFE_API_BASE}.`);
   }
   return environment;
 }

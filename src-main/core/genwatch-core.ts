@@ -8,7 +8,7 @@ import { JobSchema, isTerminalStatus, jobKey, PROVIDER_IDS } from '../../src-sha
 import type { Job, ProviderId } from '../../src-shared/job';
 import type { AccountHealth, AddJobsResult, AppStatus, JobsDelta } from '../../src-shared/ipc-contract';
 import type { Settings, SettingsPatch } from '../../src-shared/settings';
-import { isSafeApiBase, UNSAFE_API_BASE } from '../../src-shared/loopback';
+import { isHttpsOrLoopbackUrl, UNSAFE_API_BASE } from '../../src-shared/loopback';
 import { err, ok } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
 import { AccountBook, ref } from './account-book';
@@ -529,7 +529,7 @@ export class GenwatchCore {
     const baseUrl = this.baseUrlOf(adapter);
     // Never send the key in clear text across the network (settings refuse such a URL now; older settings
     // and the environment are checked here, and credentialsProblem says why).
-    if (!isSafeApiBase(baseUrl)) return null;
+    if (!isHttpsOrLoopbackUrl(baseUrl)) return null;
     return { baseUrl, apiKey: key.key };
   }
 
@@ -538,7 +538,7 @@ export class GenwatchCore {
     const adapter = this.providers.get(provider);
     if (!adapter || accountId === DEMO_ACCOUNT || !this.keys.resolve(provider, accountId)) return null;
     const baseUrl = this.baseUrlOf(adapter);
-    if (isSafeApiBase(baseUrl)) return null;
+    if (isHttpsOrLoopbackUrl(baseUrl)) return null;
     const where = this.deps.environment[adapter.env.baseUrl] ? adapter.env.baseUrl : `the ${adapter.label} base URL in Settings`;
     return `${where} (${baseUrl}) ${UNSAFE_API_BASE}: change it to use this account.`;
   }

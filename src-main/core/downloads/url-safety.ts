@@ -5,7 +5,7 @@
  * the URL — is refused before any request, and so is every redirect hop.
  */
 
-import { isLoopbackHost } from '../../../src-shared/loopback';
+import { isHttpsOrLoopbackUrl } from '../../../src-shared/loopback';
 
 const MAX_URL_LENGTH = 8192;
 
@@ -18,15 +18,9 @@ function parse(url: string): URL | null {
   }
 }
 
-/** Pure: true only for URLs the engine is allowed to request. */
+/** Pure: true only for URLs the engine is allowed to request (user:pass@host would be sent as Basic auth to whoever the host is). */
 export function isAllowedDownloadUrl(url: string): boolean {
-  const parsed = parse(url);
-  if (parsed === null) return false;
-  // user:pass@host would be sent as Basic auth to whoever the host is.
-  if (parsed.username !== '' || parsed.password !== '') return false;
-  if (parsed.protocol === 'https:') return parsed.hostname.length > 0;
-  if (parsed.protocol === 'http:') return isLoopbackHost(parsed.hostname);
-  return false;
+  return url.length > 0 && url.length <= MAX_URL_LENGTH && isHttpsOrLoopbackUrl(url);
 }
 
 /** The next hop of a redirect, or null when it is missing or not allowed. */

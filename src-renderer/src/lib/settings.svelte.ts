@@ -5,7 +5,7 @@
  */
 import type { GenwatchApi } from '../../../src-shared/bridge';
 import type { ProviderId } from '../../../src-shared/job';
-import { isSafeApiBase, UNSAFE_API_BASE } from '../../../src-shared/loopback';
+import { isHttpsOrLoopbackUrl, UNSAFE_API_BASE } from '../../../src-shared/loopback';
 import type { DownloadSettings } from '../../../src-shared/downloads';
 import type { DesktopSettings, NotificationSettings, Settings, SettingsPatch } from '../../../src-shared/settings';
 import { errorMessage, settle } from './ipc';
@@ -88,7 +88,7 @@ export class SettingsState {
   async saveBaseUrl(provider: ProviderId, value: string): Promise<boolean> {
     const baseUrl = value.trim() === '' ? null : value.trim();
     // Said here in plain words (main refuses it too): a key must not cross the network in clear text.
-    if (baseUrl !== null && !isSafeApiBase(baseUrl)) {
+    if (baseUrl !== null && !isHttpsOrLoopbackUrl(baseUrl)) {
       this.baseUrlNotice[provider] = { tone: 'error', text: `The address ${UNSAFE_API_BASE}.` };
       return false;
     }
