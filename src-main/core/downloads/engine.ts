@@ -360,11 +360,9 @@ export class DownloadEngine {
       if (seen.has(key) || live.has(key)) continue; // already queued: one download per asset
       seen.add(key);
       const task = this.newTask(batchId, item, force);
-      let entry = force ? undefined : this.ledger.get(key);
-      if (force) {
-        const recorded = this.ledger.get(key);
-        if (recorded !== undefined) task.replaces = await this.ledgerPathInside(recorded.path);
-      }
+      const recorded = this.ledger.get(key);
+      let entry = force ? undefined : recorded;
+      if (force && recorded !== undefined) task.replaces = await this.ledgerPathInside(recorded.path);
       const onDisk = entry === undefined ? null : await this.deps.fs.stat(`${this.rootDir()}/${entry.path}`).catch(() => null);
       if (entry !== undefined && onDisk !== null && onDisk.isFile && onDisk.size === 0 && entry.size > 0) {
         // Empty where the ledger recorded bytes: what a power cut does to a file whose data never
@@ -405,9 +403,8 @@ export class DownloadEngine {
       return err('invalid-input', `Not enough free space in the download folder: ${mb(neededBytes + this.settings.reserveBytes)} needed, ${mb(free)} free.`);
     }
     if (options.retryOf !== undefined) {
-      // The failed rows of the request being retried make way for the new ones (one row per file).
-      const again = new Set(tasks.map((t) => ledgerKeyFor(t.item.job, t.item.asset)));
-      const replaced = new Set((this.batches.get(options.retryOf)?.tasks ?? []).filter((t) => t.snap.state === 'failed' && again.has(ledgerKeyFor(t.item.job, t.item.asset))));
+      // The failed rows of the request being retried make way for the new ones (one row per file; `seen` holds their keys).
+      const replaced = new Set((this.batches.get(options.retryOf)?.tasks ?? []).filter((t) => t.snap.state === 'failed' && seen.has(ledgerKeyFor(t.item.job, t.item.asset))));
       if (replaced.size > 0) {
         this.dropTasks(replaced);
         this.emit({ type: 'removed', ids: [...replaced].map((t) => t.snap.id) });
@@ -986,22 +983,23 @@ export class DownloadEngine {
       const path = joined.value.path;
       const lower = path.toLowerCase();
       if (this.reserved.has(lower)) continue;
+      const dir = parentOf(path);
       // The job's sidecar goes by this name ({jobId}.{ext} for a .json asset): the file takes the next one.
-      if (sidecarPathOf(parentOf(path), job).toLowerCase() === lower) continue;
+      if (sidecarPathOf(dir, job).toLowerCase() === lower) continue;
       // Reserved before the first await, so concurrent tasks never pick the same name.
       this.reserved.add(lower);
-      const dir = parentOf(path);
       try {
         await this.ensureFolder(dir);
         // One round trip: the three lookups run together.
         const [meta, file, part] = await Promise.all([readPartMeta(fs, `${path}.part.json`), fs.stat(path), fs.stat(`${path}.part`)]);
+        // A forced re-download of the ledger's own file for this asset, which is there: it takes its place at the end.
+        const replacesHere = adoptFor !== null && adoptFor.replaces?.toLowerCase() === lower && file?.isFile === true;
         if (meta !== null && meta.key === key) {
-          // Our own unfinished download: resume it (a forced one still replaces the ledger's file at the end).
-          if (adoptFor?.replaces?.toLowerCase() === lower && file !== null && file.isFile) adoptFor.replacing = path;
+          // Our own unfinished download: resume it.
+          if (replacesHere) adoptFor.replacing = path;
           return path;
         }
-        // Forced again: the ledger's own file for this asset is downloaded into its place (replaced at the end).
-        if (adoptFor?.replaces?.toLowerCase() === lower && file !== null && file.isFile && meta === null) {
+        if (replacesHere && meta === null) {
           adoptFor.fresh = part === null;
           adoptFor.replacing = path;
           return path;
