@@ -7,12 +7,11 @@ import { createHash } from 'node:crypto';
 import { constants as fsConstants, createReadStream } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, mkdir, open, readFile, realpath, rename, stat, statfs, unlink, utimes, appendFile } from 'node:fs/promises';
+import { codeOf } from '../core/downloads/errors';
 import type { FileStat, FileSystemPort, HasherFactory, WritableFile } from '../core/downloads/ports';
 
-/** The Node-style error code (ENOENT, EEXIST, …) of a thrown error, if any. */
-export function errorCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
-}
+/** The Node-style error code (ENOENT, EEXIST, …) of a thrown error, if any: the core's own reading of it. */
+export const errorCode = codeOf;
 
 /** Nothing there (the port's lookups answer null for it rather than throwing). */
 export function isMissing(e: unknown): boolean {
