@@ -1,14 +1,15 @@
 /** The layer checker itself: it must fail on a planted violation, not only pass on the repo. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 const SCRIPT = resolve(import.meta.dirname, 'check-layers.mjs');
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'genwatch-layers-'));
+  onTestFinished(() => rmSync(root, { recursive: true, force: true }));
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Conf from 'conf';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../core/ports';
 import { openConfStore } from './conf-store';
 import type { ConfLike } from './conf-store';
@@ -10,15 +10,21 @@ import type { ConfLike } from './conf-store';
 const openIn = (cwd: string) =>
   openConfStore(() => new Conf({ cwd, configName: 'genwatch', projectName: 'genwatch-test' }) as unknown as ConfLike, { cwd, logger: silentLogger });
 
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'genwatch-conf-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 describe('conf-backed KeyValueStore (real files)', () => {
   it('persists values across instances', () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'genwatch-conf-'));
+    const cwd = tempDir();
     openIn(cwd).store.set('settings', { theme: 'dark' });
     expect(openIn(cwd).store.get('settings')).toEqual({ theme: 'dark' });
   });
 
   it('moves a corrupt file aside with a warning and starts fresh instead of crashing', () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'genwatch-conf-'));
+    const cwd = tempDir();
     writeFileSync(join(cwd, 'genwatch.json'), '{"settings": {"theme": "da');
     const opened = openIn(cwd);
     expect(opened.recovered).toMatch(/could not be read and was moved to .*genwatch\.json\.corrupt-/);

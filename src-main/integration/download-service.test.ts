@@ -120,6 +120,7 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     const downloadHttp = createUndiciDownload();
     closers.push(() => http.close(), () => downloadHttp.close());
     const root = reuse?.root ?? mkdtempSync(join(tmpdir(), 'genwatch-dl-'));
+    if (reuse === undefined) closers.push(() => rm(root, { recursive: true, force: true, maxRetries: 3 }));
     const kv = reuse?.kv ?? memoryStore();
     core = await GenwatchCore.create({
       http,

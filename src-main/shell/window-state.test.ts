@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadWindowState, parseWindowState, restoreBounds, saveWindowState, windowStatePath } from './window-state';
 
 const MAIN = { x: 0, y: 0, width: 1920, height: 1040 };
@@ -36,6 +36,7 @@ describe('restoreBounds', () => {
 describe('window-state.json', () => {
   it('round-trips and tolerates garbage', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genwatch-ws-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     expect(loadWindowState(dir)).toBeNull();
     saveWindowState(dir, { bounds: { x: 1, y: 2, width: 900, height: 600 }, maximized: true });
     expect(loadWindowState(dir)).toEqual({ bounds: { x: 1, y: 2, width: 900, height: 600 }, maximized: true });
