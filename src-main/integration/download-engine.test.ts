@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -299,6 +299,48 @@ describe('downloads against the emulator', () => {
     expect(await readFile(join(outside, 'victim.txt'), 'utf8')).toBe('victim');
     for (const name of ['J1_image-1.png', 'J2_image-1.png', 'J2.json']) expect((await lstat(join(root, name))).isFile()).toBe(true);
     expect((await stat(join(root, 'J1_image-1.png'))).size).toBeGreaterThan(1000);
+  });
+
+  it('a folder swapped for a link to elsewhere during a run is not written through: not by the next file, not by the one still coming', async () => {
+    const outside = join(base, 'outside');
+    const engine = await engineWith({ template: '{model}/{jobId}_{kind}-{index}.{ext}', embedPngText: false });
+    const first = jobFor([`${emu.url}/assets/s/1.png`], { id: 'S1', model: 'sub' });
+    expect((await download(engine, items(first))).summary.done).toBe(1);
+    // The folder the engine made and checked is moved away and a link to it takes its place.
+    const swap = async (): Promise<void> => {
+      await rename(join(root, 'sub'), outside);
+      await symlink(outside, join(root, 'sub'));
+    };
+    await swap();
+    const second = jobFor([`${emu.url}/assets/s/2.png`], { id: 'S2', model: 'sub' });
+    expect((await download(engine, items(second))).summary.failed.map((f) => f.failure?.reason)).toEqual(['name-refused']);
+    expect((await readdir(outside)).sort()).toEqual(['S1.json', 'S1_image-1.png']);
+    // Swapped while a file is on its way: its bytes went where the link leads, but no finished file appears there.
+    await rm(join(root, 'sub'));
+    await rename(outside, join(root, 'sub'));
+    let release = (): void => undefined;
+    const halfway = new Promise<void>((r) => (release = r));
+    let sentHalf = (): void => undefined;
+    const half = new Promise<void>((r) => (sentHalf = r));
+    const body = binaryBytes(400_000, 3);
+    const server = await startLocalServer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      res.write(body.subarray(0, 200_000));
+      sentHalf();
+      await halfway;
+      res.end(body.subarray(200_000));
+    });
+    closers.push(() => server.close());
+    const third = jobFor([`${server.url}/3.bin`], { id: 'S3', model: 'sub' }, { kind: 'other' });
+    const batch = await engine.enqueue(items(third));
+    if (!batch.ok) throw new Error(batch.error.message);
+    await half;
+    await new Promise((r) => setTimeout(r, 50));
+    await swap();
+    release();
+    const summary = await batch.value.done;
+    expect(summary.failed.map((f) => f.failure?.reason)).toEqual(['name-refused']);
+    expect((await readdir(outside)).sort()).toEqual(['S1.json', 'S1_image-1.png']);
   });
 
   it('a ledger ending in a torn line (a crash mid-write, here of another process) does not swallow the next record: a file deleted afterwards stays deleted', async () => {

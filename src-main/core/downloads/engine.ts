@@ -1035,13 +1035,17 @@ export class DownloadEngine {
    * Makes `dir` (inside the root) if missing. A symlinked folder inside the
    * root could point anywhere: where it really is gets checked, first the
    * part that exists already (making the rest through a link would create
-   * folders outside), then the whole. Checked once per folder and run;
-   * `again` checks anew (the folder vanished meanwhile).
+   * folders outside), then the whole. A folder made or checked earlier in
+   * the run costs one lookup: where it really is now (it may have been
+   * swapped for a link, or deleted, since); `again` checks it in full.
    */
   private async ensureFolder(dir: string, again = false): Promise<void> {
-    if (again) this.checkedDirs.delete(dir);
-    if (this.checkedDirs.has(dir)) return;
     const fs = this.deps.fs;
+    if (!again && this.checkedDirs.has(dir)) {
+      const real = await fs.realpath(dir).catch(() => null);
+      if (real !== null && isInsideRoot(this.rootReal, real)) return;
+    }
+    this.checkedDirs.delete(dir);
     const rootLength = this.settings.root.length;
     let existing = dir;
     while (existing.length > rootLength && (await fs.stat(existing)) === null) existing = parentOf(existing);
@@ -1181,6 +1185,8 @@ export class DownloadEngine {
       this.release(task);
       finalPath = await this.claimPath(relative, `${ledgerKeyFor(job, asset)}:final`, job);
     }
+    // The folder may have been swapped for a link to elsewhere while the bytes came: no file is finished there.
+    if (!isInsideRoot(this.rootReal, await fs.realpath(parentOf(finalPath)))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
     // Never overwrite: if something appeared under our name meanwhile, take the next free one. The one
     // exception is a forced re-download of the ledger's own file for this asset, which takes its place.
     for (let n = 2; ; n++) {
