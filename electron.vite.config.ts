@@ -6,14 +6,15 @@ import { contentSecurityPolicy } from './src-shared/csp';
 
 /**
  * The page's CSP comes from src-shared/csp.ts: injected as a <meta> into the
- * built index.html; in `dev` main sends it (plus HMR needs) as a header instead.
+ * built index.html, first in <head> (a meta policy covers only what follows it);
+ * in `dev` main sends it (plus HMR needs) as a header instead.
  */
 function cspMeta(): Plugin {
   return {
     name: 'genwatch-csp-meta',
     apply: 'build',
     transformIndexHtml: () => [
-      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ asMeta: true }) }, injectTo: 'head' },
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ asMeta: true }) }, injectTo: 'head-prepend' },
     ],
   };
 }

@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RENDERER_DIR, startHarness } from './harness/app-harness';
 import type { Harness } from './harness/app-harness';
@@ -36,9 +36,10 @@ test.beforeAll(() => {
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) throw new Error('Build the app first: npm run build (npm run test:e2e does).');
 });
 
-let harness: Harness;
+let harness: Harness | undefined;
 test.afterEach(async () => {
-  await harness.close();
+  await harness?.close();
+  harness = undefined;
 });
 
 async function addJob(page: Page, id: string): Promise<void> {
@@ -140,11 +141,26 @@ test('a key entered in settings goes to the keychain; the page only learns its l
   await expect(page.getByTestId('demo-banner')).toHaveCount(0);
 });
 
+test('the built page states its CSP before any script or stylesheet (a meta policy covers only what follows it), without inline script or eval', () => {
+  const html = readFileSync(join(RENDERER_DIR, 'index.html'), 'utf8');
+  const csp = html.search(/<meta http-equiv="Content-Security-Policy"/);
+  expect(csp).toBeGreaterThan(-1);
+  const firstResource = html.search(/<script|<link/);
+  expect(firstResource).toBeGreaterThan(-1);
+  expect(csp).toBeLessThan(firstResource);
+  const policy = (/<meta http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1] ?? '').replaceAll('&#39;', "'");
+  // The charset must still be declared within the first 1024 bytes.
+  expect(Buffer.byteLength(html.slice(0, html.search(/<meta charset/i)))).toBeLessThan(1024 - 30);
+  expect(policy).toMatch(/script-src 'self'/);
+  expect(policy).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
+});
+
 test('IPC from a page of another origin is refused', async ({ page }) => {
-  harness = await startHarness({ scenario: scenario(), mode: 'key' });
+  const h = await startHarness({ scenario: scenario(), mode: 'key' });
+  harness = h;
   const other = await serveDirectory(RENDERER_DIR);
   try {
-    await page.exposeBinding('__probe', (source, channel: string) => harness.router.dispatch(channel, { url: source.frame.url() }, {}));
+    await page.exposeBinding('__probe', (source, channel: string) => h.router.dispatch(channel, { url: source.frame.url(), mainFrame: source.frame.parentFrame() === null }, {}));
     await page.goto(`${other.url}index.html`);
     const answer = await page.evaluate(() => (globalThis as unknown as { __probe(c: string): Promise<{ ok: boolean; error?: { kind: string } }> }).__probe('genwatch:invoke:listJobs'));
     expect(answer).toMatchObject({ ok: false, error: { kind: 'forbidden' } });

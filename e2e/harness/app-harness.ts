@@ -169,7 +169,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     secrets,
     async open(page) {
       await page.exposeBinding('__genwatchInvoke', (source, channel: unknown, payload: unknown) =>
-        router.dispatch(String(channel), { url: source.frame.url() }, payload),
+        router.dispatch(String(channel), { url: source.frame.url(), mainFrame: source.frame.parentFrame() === null }, payload),
       );
       await page.addInitScript({ content: preloadInitScript(preloadSource) });
       pages.add(page);

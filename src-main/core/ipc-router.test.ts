@@ -11,8 +11,8 @@ import type { InvokeMethod } from '../../src-shared/channel-names';
 import { RecordingLogger } from './testing/fakes';
 
 const APP_URL = 'file:///opt/genwatch/resources/app/out/renderer/index.html';
-const TRUSTED: IpcSender = { url: `${APP_URL}#/jobs` };
-const UNTRUSTED: IpcSender = { url: 'https://evil.example/index.html' };
+const TRUSTED: IpcSender = { url: `${APP_URL}#/jobs`, mainFrame: true };
+const UNTRUSTED: IpcSender = { url: 'https://evil.example/index.html', mainFrame: true };
 
 const DOWNLOADS: DownloadsState = {
   root: null,
@@ -180,12 +180,12 @@ describe('createIpcRouter', () => {
 
   it('refuses an untrusted sender as forbidden without calling the handler, and logs it', async () => {
     const { router: r, calls, logger } = router();
-    for (const sender of [UNTRUSTED, { url: null }, { url: 'file:///tmp/other.html' }, { url: 'not a url' }]) {
+    for (const sender of [UNTRUSTED, { url: null, mainFrame: true }, { url: 'file:///tmp/other.html', mainFrame: true }, { url: 'not a url', mainFrame: true }, { url: APP_URL, mainFrame: false }]) {
       const result = await r.dispatch(invokeChannel('saveAccount'), sender, { provider: 'apiframe', key: 'afk_12345678' });
       expect(result.ok ? null : result.error.kind).toBe('forbidden');
     }
     expect(calls).toEqual([]);
-    expect(logger.entries.filter((e) => e.level === 'warn')).toHaveLength(4);
+    expect(logger.entries.filter((e) => e.level === 'warn')).toHaveLength(5);
   });
 
   it('a handler that throws yields an internal envelope (and the message does not leak the exception)', async () => {
@@ -222,27 +222,41 @@ describe('createIpcRouter', () => {
 describe('makeSenderCheck', () => {
   it('file:// app: only the same file path is trusted (hash and query allowed)', () => {
     const check = makeSenderCheck(APP_URL);
-    expect(check({ url: APP_URL })).toBe(true);
-    expect(check({ url: `${APP_URL}?x=1#/settings` })).toBe(true);
-    expect(check({ url: 'file:///opt/genwatch/resources/app/out/renderer/other.html' })).toBe(false);
-    expect(check({ url: 'file:///tmp/index.html' })).toBe(false);
-    expect(check({ url: 'https://opt/genwatch/resources/app/out/renderer/index.html' })).toBe(false);
+    expect(check({ url: APP_URL, mainFrame: true })).toBe(true);
+    expect(check({ url: `${APP_URL}?x=1#/settings`, mainFrame: true })).toBe(true);
+    expect(check({ url: 'file:///opt/genwatch/resources/app/out/renderer/other.html', mainFrame: true })).toBe(false);
+    expect(check({ url: 'file:///tmp/index.html', mainFrame: true })).toBe(false);
+    expect(check({ url: 'https://opt/genwatch/resources/app/out/renderer/index.html', mainFrame: true })).toBe(false);
+    // The same path on another host (a Windows network share) is another file.
+    expect(check({ url: 'file://server/opt/genwatch/resources/app/out/renderer/index.html', mainFrame: true })).toBe(false);
+    // The app's page inside a frame of itself (or an iframe it was made to load) is not the app.
+    expect(check({ url: APP_URL, mainFrame: false })).toBe(false);
+  });
+
+  it('an install path with # or ? in it: the URL loadFile makes (escaped) is trusted', async () => {
+    const { pathToFileURL } = await import('node:url');
+    const page = '/home/bob#1/genwatch?/resources/app/out/renderer/index.html';
+    const url = pathToFileURL(page).href;
+    expect(url).toContain('%23');
+    const check = makeSenderCheck(url);
+    expect(check({ url: `${url}#/settings`, mainFrame: true })).toBe(true);
+    expect(check({ url: 'file:///home/bob', mainFrame: true })).toBe(false);
   });
 
   it('http dev-server app: same origin only (scheme, host and port)', () => {
     const check = makeSenderCheck('http://localhost:5173/');
-    expect(check({ url: 'http://localhost:5173/' })).toBe(true);
-    expect(check({ url: 'http://localhost:5173/deep/page?x=1' })).toBe(true);
-    expect(check({ url: 'http://localhost:5174/' })).toBe(false);
-    expect(check({ url: 'https://localhost:5173/' })).toBe(false);
-    expect(check({ url: 'http://127.0.0.1:5173/' })).toBe(false);
-    expect(check({ url: 'http://localhost.evil.example:5173/' })).toBe(false);
+    expect(check({ url: 'http://localhost:5173/', mainFrame: true })).toBe(true);
+    expect(check({ url: 'http://localhost:5173/deep/page?x=1', mainFrame: true })).toBe(true);
+    expect(check({ url: 'http://localhost:5174/', mainFrame: true })).toBe(false);
+    expect(check({ url: 'https://localhost:5173/', mainFrame: true })).toBe(false);
+    expect(check({ url: 'http://127.0.0.1:5173/', mainFrame: true })).toBe(false);
+    expect(check({ url: 'http://localhost.evil.example:5173/', mainFrame: true })).toBe(false);
   });
 
   it('no URL or an unparsable one is never trusted', () => {
     const check = makeSenderCheck('http://localhost:5173/');
-    expect(check({ url: null })).toBe(false);
-    expect(check({ url: '' })).toBe(false);
-    expect(check({ url: '::::' })).toBe(false);
+    expect(check({ url: null, mainFrame: true })).toBe(false);
+    expect(check({ url: '', mainFrame: true })).toBe(false);
+    expect(check({ url: '::::', mainFrame: true })).toBe(false);
   });
 });

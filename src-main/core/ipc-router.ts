@@ -20,6 +20,8 @@ export type IpcHandlers = {
 export interface IpcSender {
   /** URL of the frame that sent the message (Electron: event.senderFrame.url). */
   url: string | null;
+  /** Whether that frame is its window's top frame (Electron: senderFrame.parent === null): an embedded frame never is the app. */
+  mainFrame: boolean;
 }
 
 export interface IpcRouter {
@@ -35,22 +37,24 @@ function describeIssues(error: z.ZodError): string {
 }
 
 /**
- * Trust only the app's own page: same origin (and same file path for file://),
- * never a frame that navigated elsewhere or an embedded third-party frame.
+ * Whether `url` is the app's own page: for a file:// app the same file (host
+ * and path; query and hash are the page's own), otherwise the same origin.
+ * One rule for who may call main and where the window may go.
  */
-export function makeSenderCheck(appUrl: string): (sender: IpcSender) => boolean {
-  const expected = new URL(appUrl);
-  return (sender) => {
-    if (!sender.url) return false;
-    let actual: URL;
-    try {
-      actual = new URL(sender.url);
-    } catch {
-      return false;
-    }
-    if (expected.protocol === 'file:') return actual.protocol === 'file:' && actual.pathname === expected.pathname;
+export function isAppPage(appUrl: string, url: string): boolean {
+  try {
+    const expected = new URL(appUrl);
+    const actual = new URL(url);
+    if (expected.protocol === 'file:') return actual.protocol === 'file:' && actual.host === expected.host && actual.pathname === expected.pathname;
     return actual.origin === expected.origin;
-  };
+  } catch {
+    return false;
+  }
+}
+
+/** Trust only the app's own page in the window's top frame: never a frame that navigated elsewhere or an embedded one. */
+export function makeSenderCheck(appUrl: string): (sender: IpcSender) => boolean {
+  return (sender) => sender.mainFrame && sender.url !== null && isAppPage(appUrl, sender.url);
 }
 
 export function createIpcRouter(handlers: IpcHandlers, options: { isTrustedSender: (sender: IpcSender) => boolean; logger: Logger }): IpcRouter {

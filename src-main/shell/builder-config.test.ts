@@ -72,6 +72,17 @@ describe('electron-builder.yml', () => {
     expect(patterns.some((p) => matchesGlob('node_modules/zod/index.js', p))).toBe(false);
   });
 
+  it('the packaged binary cannot be made to run other code as genwatch (fuses: no run-as-node, NODE_OPTIONS, --inspect; the asar checked and the only app loaded)', () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      enableCookieEncryption: true,
+    });
+  });
+
   it('macOS: dmg for Intel and Apple silicon (or universal with keytar allowed as x64), hardened runtime, entitlements, notarisation', () => {
     const mac = config.mac;
     expect(mac).toBeTruthy();

@@ -8,7 +8,7 @@ import type { IpcRouter } from '../core/ipc-router';
 
 export function registerIpc(router: IpcRouter): void {
   for (const { channel } of router.routes) {
-    ipcMain.handle(channel, (event, payload: unknown) => router.dispatch(channel, { url: event.senderFrame?.url ?? null }, payload));
+    ipcMain.handle(channel, (event, payload: unknown) => router.dispatch(channel, { url: event.senderFrame?.url ?? null, mainFrame: event.senderFrame?.parent === null }, payload));
   }
 }
 

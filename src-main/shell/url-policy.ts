@@ -1,15 +1,9 @@
 /** Pure URL decisions for the shell, unit-tested without Electron. */
+import { isAppPage } from '../core/ipc-router';
 
 /** Only the app's own page may be (re)loaded in the window. */
 export function isAllowedNavigation(appUrl: string, target: string): boolean {
-  try {
-    const expected = new URL(appUrl);
-    const actual = new URL(target);
-    if (expected.protocol === 'file:') return actual.protocol === 'file:' && actual.pathname === expected.pathname;
-    return actual.origin === expected.origin;
-  } catch {
-    return false;
-  }
+  return isAppPage(appUrl, target);
 }
 
 /** shell.openExternal is only ever given https URLs. */

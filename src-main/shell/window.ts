@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { BrowserWindow, nativeTheme, screen, session } from 'electron';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, nativeTheme, screen, session } from 'electron';
 import { contentSecurityPolicy } from '../../src-shared/csp';
 import { loadWindowState, MIN_SIZE, restoreBounds, saveWindowState } from './window-state';
 
@@ -7,9 +8,18 @@ const PRELOAD = join(import.meta.dirname, '../preload/index.cjs');
 const RENDERER_HTML = join(import.meta.dirname, '../renderer/index.html');
 const SAVE_DELAY_MS = 500;
 
-/** The dev server URL electron-vite provides in `dev`; absent in builds. */
+/**
+ * electron-vite's dev server (`npm run dev`), never in a packaged app: there
+ * the variable would let anyone who sets the environment of a launch put
+ * their own page in the window, with the bridge and main's trust.
+ */
+function devServerUrl(): string | null {
+  return app.isPackaged ? null : (process.env['ELECTRON_RENDERER_URL'] ?? null);
+}
+
+/** The page the window shows: the dev server's, or the built file's URL exactly as loadFile makes it (# and ? in the install path escaped). */
 export function rendererUrl(): string {
-  return process.env['ELECTRON_RENDERER_URL'] ?? new URL(`file://${RENDERER_HTML}`).href;
+  return devServerUrl() ?? pathToFileURL(RENDERER_HTML).href;
 }
 
 let devCspInstalled = false;
@@ -24,7 +34,7 @@ export interface MainWindowOptions {
 }
 
 export function createMainWindow(options: MainWindowOptions): BrowserWindow {
-  const devUrl = process.env['ELECTRON_RENDERER_URL'] ?? null;
+  const devUrl = devServerUrl();
   if (devUrl && !devCspInstalled) {
     // The dev server sends no CSP of its own; apply the same policy (plus HMR) as a header.
     devCspInstalled = true;
