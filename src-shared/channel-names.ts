@@ -10,6 +10,7 @@ export const INVOKE_METHODS = [
   'cancelJob',
   'getSettings',
   'updateSettings',
+  'setProviderBaseUrl',
   'listAccounts',
   'saveAccount',
   'removeAccount',

@@ -8,7 +8,7 @@ import type { EventName, InvokeMethod } from './channel-names';
 import { JobSchema, ProviderIdSchema } from './job';
 import { AccountIdSchema, AccountRefSchema, AccountsStateSchema, HEALTH_STATES, SaveAccountSchema } from './accounts';
 import { DownloadsStateSchema } from './downloads';
-import { SettingsSchema, WindowSettingsPatchSchema } from './settings';
+import { BaseUrlSchema, SettingsSchema, WindowSettingsPatchSchema } from './settings';
 
 const Empty = z.object({}).strict();
 
@@ -71,6 +71,15 @@ export const invokeContract = {
   networkOnline: { request: z.object({}).strict(), response: z.null() },
   getSettings: { request: Empty, response: SettingsSchema },
   updateSettings: { request: WindowSettingsPatchSchema, response: SettingsSchema },
+  /**
+   * A provider's API address (null: its public API). Before an account's key goes to a server
+   * other than the provider's own or the one already set, main asks the user (a native dialog
+   * the page cannot answer); `changed: false` when they said no.
+   */
+  setProviderBaseUrl: {
+    request: z.object({ provider: ProviderIdSchema, baseUrl: BaseUrlSchema }).strict(),
+    response: z.object({ changed: z.boolean(), settings: SettingsSchema }),
+  },
   listAccounts: { request: Empty, response: AccountsStateSchema },
   saveAccount: { request: SaveAccountSchema, response: AccountsStateSchema },
   removeAccount: {

@@ -6,7 +6,7 @@ import { isHttpsOrLoopbackUrl, UNSAFE_API_BASE } from './loopback';
 export const THEMES = ['system', 'light', 'dark'] as const;
 
 /** As the user sets it: https, or plain http only to this computer (the key goes with every request). */
-const BaseUrlSchema = z.string().max(2048).refine(isHttpsOrLoopbackUrl, UNSAFE_API_BASE).nullable();
+export const BaseUrlSchema = z.string().max(2048).refine(isHttpsOrLoopbackUrl, UNSAFE_API_BASE).nullable();
 /**
  * As stored: any http(s) URL. Earlier versions took plain http anywhere, and
  * one refused value would reset every setting; such a URL is refused where
@@ -84,13 +84,17 @@ export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
 /**
  * What the window may change (the updateSettings request): everything but
- * the download folder, which only main's folder picker sets. "Open" and
+ * the download folder, which only main's folder picker sets ("open" and
  * "show in folder" are confined to that folder, so a page that could move
- * it could open any file on the disk.
+ * it could open any file on the disk), and the providers' addresses, which
+ * go through setProviderBaseUrl (main asks the user before a key goes to a
+ * new server: a page that could set them could send the keys anywhere).
  */
 export const WindowSettingsPatchSchema = SettingsPatchSchema.extend({
   downloads: DownloadSettingsSchema.omit({ root: true }).partial().strict().optional(),
-}).strict();
+})
+  .omit({ providers: true })
+  .strict();
 
 export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',

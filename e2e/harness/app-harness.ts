@@ -90,6 +90,8 @@ export interface HarnessOptions {
   intervalScale?: number;
   /** A real folder downloads go to; the folder picker "chooses" it. */
   downloadRoot?: string;
+  /** The user's answer to main's questions (a new API address for a key); yes unless said. */
+  confirm?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -121,6 +123,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     version: '0.0.0-e2e',
     platform: process.platform,
     intervalScale: options.intervalScale ?? 0.04,
+    confirm: () => Promise.resolve(options.confirm ?? true),
     downloads: {
       // As the app runs it: the engine in its worker thread (the built out/main/engine-host.js).
       engine: fallback,

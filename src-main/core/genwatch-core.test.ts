@@ -444,6 +444,40 @@ describe('GenwatchCore settings and persistence', () => {
     expect(http.requests[0]?.url).toBe(`http://127.0.0.1:4010/apiframe/v2/jobs/${A}`);
   });
 
+  it('a key goes to a new server only when the user says yes in main: asked once per new server, not for the provider\'s own address, not without a key', async () => {
+    const questions: string[] = [];
+    let answer = false;
+    const { core, clock, http } = await setup({ confirm: (q) => (questions.push(q.message), Promise.resolve(answer)) });
+    // No key yet: nothing to protect, nothing asked.
+    expect(await core.setProviderBaseUrl('apiframe', 'https://first.example/api')).toMatchObject({ ok: true, value: { changed: true } });
+    expect(questions).toEqual([]);
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    // Another path on the server already set, or back to the provider's own: no question.
+    expect(await core.setProviderBaseUrl('apiframe', 'https://first.example/other')).toMatchObject({ ok: true, value: { changed: true } });
+    expect(await core.setProviderBaseUrl('apiframe', null)).toMatchObject({ ok: true, value: { changed: true } });
+    expect(questions).toEqual([]);
+    // A new server with a key stored: asked; declined, nothing changes and nothing is sent there.
+    const declined = await core.setProviderBaseUrl('apiframe', 'https://evil.example/api');
+    expect(declined).toMatchObject({ ok: true, value: { changed: false } });
+    expect(questions).toEqual(['Send your Apiframe API key to evil.example?']);
+    expect(core.getSettings().providers.apiframe.baseUrl).toBeNull();
+    core.addJobs('apiframe', A);
+    await clock.advanceAndSettle(0);
+    expect(http.requests.some((r) => r.url.includes('evil.example'))).toBe(false);
+    answer = true;
+    expect(await core.setProviderBaseUrl('apiframe', 'https://proxy.example:8443/api')).toMatchObject({ ok: true, value: { changed: true } });
+    expect(questions.at(-1)).toBe('Send your Apiframe API key to proxy.example:8443?');
+    expect(core.getSettings().providers.apiframe.baseUrl).toBe('https://proxy.example:8443/api');
+  });
+
+  it('without a way to ask the user (no confirm port), a key never goes to a new server', async () => {
+    const { core } = await setup();
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    const refused = await core.setProviderBaseUrl('apiframe', 'https://evil.example/api');
+    expect(refused.ok ? null : refused.error).toEqual({ kind: 'forbidden', message: 'A new address for the API can only be confirmed in the desktop app.' });
+    expect(core.getSettings().providers.apiframe.baseUrl).toBeNull();
+  });
+
   it('unreadable stored settings fall back to the defaults', async () => {
     const kv = new RecordingKv();
     kv.set('settings', { theme: 'neon', providers: 42 });

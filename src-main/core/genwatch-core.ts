@@ -37,6 +37,15 @@ export interface DemoConfig {
   providers: Partial<Record<ProviderId, AccountCredentials>>;
 }
 
+export interface Confirmation {
+  /** One sentence: what happens if the user says yes. */
+  message: string;
+  /** Why it matters, in a sentence or two. */
+  detail: string;
+  /** The button that says yes (the other one cancels). */
+  confirmLabel: string;
+}
+
 export interface CoreDeps {
   http: HttpPort;
   clock: Clock;
@@ -55,6 +64,11 @@ export interface CoreDeps {
   /** Notices to show the user from start-up (e.g. a store that was moved aside). */
   warnings?: string[];
   onCycle?: (provider: ProviderId, accountId: string, requests: number) => void;
+  /**
+   * Asks the user a yes/no question outside the page (the desktop: a native dialog), for
+   * decisions a compromised page must not be able to take alone. Absent: such changes are refused.
+   */
+  confirm?: (question: Confirmation) => Promise<boolean>;
   /** Downloads: the engine's ports and the desktop's folder picker / reveal / open. */
   downloads?: Pick<DownloadServiceDeps, 'engine' | 'openEngine' | 'reveal' | 'open'> & { pickFolder?(): Promise<string | null> };
 }
@@ -323,6 +337,30 @@ export class GenwatchCore {
       for (const record of this.accounts.list()) if (record.provider === provider && record.id !== DEMO_ACCOUNT) this.poller.resumeAccount(provider, record.id);
     }
     return ok(this.settings);
+  }
+
+  /**
+   * Points a provider at another API address (null: its public API). A key never goes to a new
+   * server on the page's word alone: when an account of this provider has a key and the address
+   * moves to another server than the provider's own or the one already set, the user is asked.
+   */
+  async setProviderBaseUrl(provider: ProviderId, baseUrl: string | null): Promise<Result<{ changed: boolean; settings: Settings }>> {
+    const adapter = this.providers.get(provider);
+    if (!adapter) return err('invalid-input', `Unknown provider ${provider}.`);
+    const target = originOf(baseUrl ?? adapter.defaultBaseUrl);
+    if (target === null) return err('invalid-input', 'That address is not a valid URL.');
+    const known = [originOf(adapter.defaultBaseUrl), originOf(this.settings.providers[provider].baseUrl ?? adapter.defaultBaseUrl)];
+    if (!known.includes(target) && this.hasUserKey(provider)) {
+      if (!this.deps.confirm) return err('forbidden', 'A new address for the API can only be confirmed in the desktop app.');
+      const yes = await this.deps.confirm({
+        message: `Send your ${adapter.label} API key to ${new URL(target).host}?`,
+        detail: `genwatch will send the key of every ${adapter.label} account to this server with each request. Only continue if you run or trust it (a proxy of yours, a local test server).`,
+        confirmLabel: 'Use this server',
+      });
+      if (!yes) return ok({ changed: false, settings: this.settings });
+    }
+    const saved = await this.updateSettings({ providers: { [provider]: { baseUrl } } });
+    return saved.ok ? ok({ changed: true, settings: saved.value }) : saved;
   }
 
   // ---- downloads -----------------------------------------------------------
@@ -676,5 +714,14 @@ export class GenwatchCore {
     // Demo jobs live on a throwaway emulator: never persisted.
     const jobs = this.store.all().filter((job) => job.accountId !== DEMO_ACCOUNT);
     this.jobsKv.set(JOBS_KEY, jobs);
+  }
+}
+
+/** scheme://host:port of a URL, or null when it is not one. */
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
   }
 }

@@ -18,6 +18,7 @@ export function coreHandlers(core: GenwatchCore, info: { version: string; platfo
     networkOnline: () => ok(core.networkOnline()),
     getSettings: () => ok(core.getSettings()),
     updateSettings: (patch) => core.updateSettings(patch),
+    setProviderBaseUrl: ({ provider, baseUrl }) => core.setProviderBaseUrl(provider, baseUrl),
     listAccounts: () => ok(core.accountsState()),
     saveAccount: (request) => core.saveAccount(request),
     removeAccount: ({ provider, accountId, forgetJobs }) => core.removeAccount(provider, accountId, forgetJobs),

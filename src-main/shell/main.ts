@@ -15,6 +15,7 @@ import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
 import { createUndiciDownload } from '../adapters/undici-download';
 import { openEngineInWorker } from '../adapters/remote-engine';
 import { demoConfig, demoJobs } from '../composition/demo-mode';
+import { desktopEnvironment } from '../composition/desktop-environment';
 import { ok } from '../../src-shared/result';
 import { GenwatchCore } from '../core/genwatch-core';
 import { coreHandlers } from '../core/ipc-handlers';
@@ -137,10 +138,15 @@ async function start(): Promise<void> {
     warnings,
     logger: consoleLogger,
     providers: PROVIDERS,
-    environment: process.env,
+    environment: desktopEnvironment(process.env, app.isPackaged, PROVIDERS),
     version: app.getVersion(),
     platform: process.platform,
     openExternal: (url) => shell.openExternal(url),
+    confirm: async ({ message, detail, confirmLabel }) => {
+      const options = { type: 'warning' as const, message, detail, buttons: ['Cancel', confirmLabel], defaultId: 0, cancelId: 0, noLink: true };
+      const answer = mainWindow ? await dialog.showMessageBox(mainWindow, options) : await dialog.showMessageBox(options);
+      return answer.response === 1;
+    },
     downloads: {
       // The download engine runs in a worker thread (adapters/engine-host.ts): this thread answers the
       // window and the tray. `engine` is what it runs on here should that thread fail to start.

@@ -153,6 +153,8 @@ export class IpcDouble {
   lowSpace = false;
   atRiskKeys: string[];
   folderChoice: string | null;
+  /** The user's answer when main asks before a key goes to a new API address. */
+  confirmAddress = true;
   downloadSpeed: number;
   /** Files whose id is listed here fail half-way with this sentence (retry clears it). */
   readonly failFiles = new Map<string, string>();
@@ -192,12 +194,16 @@ export class IpcDouble {
           notifications: { ...this.settings.notifications, ...r.notifications },
           desktop: { ...this.settings.desktop, ...r.desktop },
           downloads: { ...this.settings.downloads, ...r.downloads },
-          providers: {
-            apiframe: r.providers?.apiframe ?? this.settings.providers.apiframe,
-            useapi: r.providers?.useapi ?? this.settings.providers.useapi,
-          },
+          providers: this.settings.providers,
         };
         return this.settings;
+      }),
+    /** `confirmAddress` plays the user's answer to main's question. */
+    setProviderBaseUrl: (r) =>
+      this.#answer('setProviderBaseUrl', r, () => {
+        if (!this.confirmAddress) return { changed: false, settings: this.settings };
+        this.settings = { ...this.settings, providers: { ...this.settings.providers, [r.provider]: { baseUrl: r.baseUrl } } };
+        return { changed: true, settings: this.settings };
       }),
     listAccounts: (r) => this.#answer('listAccounts', r, () => this.accountsState),
     saveAccount: (r) => this.#answer('saveAccount', r, () => this.#save(r)),

@@ -38,7 +38,17 @@ describe('SettingsState', () => {
     expect(state.baseUrl('useapi')).toBe('http://127.0.0.1:4010');
     await state.saveBaseUrl('useapi', '   ');
     expect(state.baseUrl('useapi')).toBeNull();
-    expect(double.calls.at(-1)).toEqual({ method: 'updateSettings', request: { providers: { useapi: { baseUrl: null } } } });
+    expect(double.calls.at(-1)).toEqual({ method: 'setProviderBaseUrl', request: { provider: 'useapi', baseUrl: null } });
+  });
+
+  it('a new address the user declines in main stays unsaved, and says so', async () => {
+    const double = createIpcDouble();
+    double.confirmAddress = false;
+    const state = new SettingsState(double.api);
+    await state.load();
+    expect(await state.saveBaseUrl('apiframe', 'https://proxy.example.com/apiframe')).toBe(false);
+    expect(state.baseUrl('apiframe')).toBeNull();
+    expect(state.baseUrlNotice.apiframe).toEqual({ tone: 'error', text: 'Not changed: the key stays with the address it had.' });
   });
 
   it('refuses, in plain words and without asking main, a base URL that would send the key over plain http to another machine', async () => {

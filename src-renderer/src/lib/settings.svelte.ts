@@ -95,11 +95,17 @@ export class SettingsState {
     this.baseUrlBusy[provider] = true;
     this.baseUrlNotice[provider] = null;
     try {
-      const result = await this.updateSettings({ providers: { [provider]: { baseUrl } } });
-      this.baseUrlNotice[provider] = result.ok
-        ? { tone: 'ok', text: baseUrl === null ? 'Using the default address.' : 'Address saved.' }
-        : { tone: 'error', text: result.message };
-      return result.ok;
+      // Main asks the user (a dialog this page cannot answer) before a key goes to a new server.
+      const result = await settle(() => this.#bridge.setProviderBaseUrl({ provider, baseUrl }));
+      if (!result.ok) {
+        this.baseUrlNotice[provider] = { tone: 'error', text: errorMessage(result.error) };
+        return false;
+      }
+      this.settings = result.value.settings;
+      this.baseUrlNotice[provider] = !result.value.changed
+        ? { tone: 'error', text: 'Not changed: the key stays with the address it had.' }
+        : { tone: 'ok', text: baseUrl === null ? 'Using the default address.' : 'Address saved.' };
+      return result.value.changed;
     } finally {
       this.baseUrlBusy[provider] = false;
     }
