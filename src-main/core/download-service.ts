@@ -10,7 +10,7 @@ import type { DownloadSettings } from '../../src-shared/downloads';
 import type { Asset, Job } from '../../src-shared/job';
 import { err, ok } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
-import { DownloadEngine, EMPTY_AGGREGATE, isInsideRoot, joinInsideRoot, midjourneyCdnSource, previewName } from './downloads';
+import { baseNameOf, DownloadEngine, EMPTY_AGGREGATE, isInsideRoot, joinInsideRoot, midjourneyCdnSource, normalisePath, previewName } from './downloads';
 import type { AssetSource, BatchHandle, DownloadDeps, DownloadEngineApi, DownloadItem, EngineSettings, FileSnapshot } from './downloads';
 import type { Clock, KeyValueStore, TimerHandle } from './ports';
 
@@ -290,12 +290,29 @@ export class DownloadService {
     return ok(null);
   }
 
+  /**
+   * Opens a downloaded file with its app, when it is a result's kind of file (image, video, audio,
+   * text, 3D model); anything else (an archive, an unknown type, a program someone put in the
+   * folder) is shown in its folder instead: "Open" never runs a program.
+   */
   async open(relative: string): Promise<Result<null>> {
     const path = await this.existingFileInside(relative);
     if (!path.ok) return path;
+    if (!isOpenableFile(path.value)) {
+      if (!this.deps.reveal) return err('forbidden', 'genwatch opens only images, videos, audio and text files.');
+      this.deps.reveal(path.value);
+      return ok(null);
+    }
     if (!this.deps.open) return err('internal', 'Opening files is not available here.');
     const problem = await this.deps.open(path.value);
     return problem === null ? ok(null) : err('internal', `The system could not open that file: ${problem}`);
+  }
+
+  /** reveal() and open() for a path given whole (a notification's file): the same checks. */
+  async revealOrOpenPath(path: string, action: 'reveal' | 'open'): Promise<Result<null>> {
+    if (this.root === null || !isInsideRoot(this.root, path)) return err('forbidden', 'That file is outside the download folder.');
+    const relative = normalisePath(path).slice(normalisePath(this.root).replace(/\/+$/, '').length + 1);
+    return action === 'open' ? this.open(relative) : this.reveal(relative);
   }
 
   /**
@@ -406,4 +423,13 @@ export class DownloadService {
       for (const listener of this.listeners) listener(state);
     }, PUSH_INTERVAL_MS);
   }
+}
+
+/** What "Open" hands to the system: results' own kinds of file, never a program, script, link or archive. */
+const OPENABLE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'heic', 'bmp', 'tif', 'tiff', 'mp4', 'webm', 'mov', 'm4v', 'mkv', 'mp3', 'wav', 'm4a', 'aac', 'ogg', 'oga', 'opus', 'flac', 'json', 'txt', 'glb', 'gltf']);
+
+export function isOpenableFile(path: string): boolean {
+  const name = baseNameOf(path);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && OPENABLE_EXTENSIONS.has(name.slice(dot + 1).toLowerCase());
 }

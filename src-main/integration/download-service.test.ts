@@ -113,7 +113,7 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     ...over,
   });
 
-  async function setup(jobs: ApiframeJobScript[], reuse?: { root: string; kv: KeyValueStore }, shell: { open?(path: string): Promise<string | null> } = {}): Promise<{ root: string; clock: ManualClock; kv: KeyValueStore }> {
+  async function setup(jobs: ApiframeJobScript[], reuse?: { root: string; kv: KeyValueStore }, shell: { open?(path: string): Promise<string | null>; reveal?(path: string): void } = {}): Promise<{ root: string; clock: ManualClock; kv: KeyValueStore }> {
     const clock = new ManualClock(T0);
     emulator ??= await startEmulator({ clock, scenario: { apiframe: { apiKeys: [KEY], jobs } } });
     const http = createUndiciHttp();
@@ -248,9 +248,27 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     const { root } = await setup([], undefined, { open: (path) => (opened.push(path), Promise.resolve('No application knows how to open this file.')) });
     const downloads = core?.downloads;
     if (!downloads) throw new Error('no downloads');
-    writeFileSync(join(root, 'x.weird'), 'x');
-    expect(await downloads.open('x.weird')).toMatchObject({ ok: false, error: { kind: 'internal', message: 'The system could not open that file: No application knows how to open this file.' } });
-    expect(opened).toEqual([join(root, 'x.weird')]);
+    writeFileSync(join(root, 'x.webm'), 'x');
+    expect(await downloads.open('x.webm')).toMatchObject({ ok: false, error: { kind: 'internal', message: 'The system could not open that file: No application knows how to open this file.' } });
+    expect(opened).toEqual([join(root, 'x.webm')]);
+  });
+
+  it('"Open" never runs a program: anything but a result\'s kind of file is shown in its folder instead (from the window and from a notification)', async () => {
+    const opened: string[] = [];
+    const revealed: string[] = [];
+    const { root } = await setup([], undefined, { open: (path) => (opened.push(path), Promise.resolve(null)), reveal: (path) => void revealed.push(path) });
+    const downloads = core?.downloads;
+    if (!downloads) throw new Error('no downloads');
+    for (const name of ['setup.exe', 'run.sh', 'evil.desktop', 'a.png.lnk', 'archive.zip', 'noext', 'photo.PNG']) writeFileSync(join(root, name), 'x');
+    for (const name of ['setup.exe', 'run.sh', 'evil.desktop', 'a.png.lnk', 'archive.zip', 'noext']) expect(await downloads.open(name), name).toEqual({ ok: true, value: null });
+    expect(opened).toEqual([]);
+    expect(revealed).toHaveLength(6);
+    expect(await downloads.revealOrOpenPath(join(root, 'photo.PNG'), 'open')).toEqual({ ok: true, value: null });
+    expect(await downloads.revealOrOpenPath(join(root, 'setup.exe'), 'open')).toEqual({ ok: true, value: null });
+    expect(opened).toEqual([join(root, 'photo.PNG')]);
+    expect(revealed.at(-1)).toBe(join(root, 'setup.exe'));
+    // A notification's path outside the folder is refused, as from the window.
+    expect(await downloads.revealOrOpenPath(join(tmpdir(), 'x.png'), 'open')).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
   });
 
   it('a file path from the renderer always resolves inside the download folder, or is refused', async () => {

@@ -5,10 +5,17 @@
  */
 import { HIDDEN_FLAG, PRODUCT_NAME } from './app-identity';
 
-/** Quotes one Exec argument per the Desktop Entry spec. */
+/**
+ * One Exec argument as the Desktop Entry spec reads it back: `%` doubled
+ * (field codes), reserved characters quoted with `"`, `"` `\`` `$` `\\`
+ * escaped inside the quotes, and then every backslash doubled, because the
+ * file's string escapes are undone before the Exec quoting (a literal
+ * backslash is four; GLib refuses a key with an unknown escape like `\$`).
+ */
 export function quoteExecArg(arg: string): string {
-  if (!/[\s"'\\`$<>|&;*?#()]/.test(arg)) return arg;
-  return `"${arg.replace(/(["`$\\])/g, '\\$1')}"`;
+  const fields = arg.replace(/%/g, '%%');
+  const quoted = /[\s"'\\`$<>|&;*?#()~]/.test(fields) ? `"${fields.replace(/(["`$\\])/g, '\\$1')}"` : fields;
+  return quoted.replace(/\\/g, '\\\\');
 }
 
 /**

@@ -61,6 +61,12 @@ export class Desktop {
       platform: deps.platform,
       appIconPath: appIconFile(deps.roots),
       onClick: (model) => this.openNotification(model),
+      fileAction: async (action, path) => {
+        const downloads = deps.core.downloads;
+        if (downloads === null) return 'downloads are not available';
+        const done = await downloads.revealOrOpenPath(path, action);
+        return done.ok ? null : done.error.message;
+      },
       log: deps.log,
     });
     this.presenter = new DesktopPresenter({

@@ -4,7 +4,7 @@
  * delivers its click. `failed` (unsigned macOS builds, no notification daemon
  * on Linux, headless CI) is logged; the tray and taskbar still show the news.
  */
-import { Notification, shell } from 'electron';
+import { Notification } from 'electron';
 import type { NotificationAction, NotificationModel } from '../core/presenters/notification-batcher';
 
 const ACTION_LABELS: Record<NotificationAction, string> = { 'show-in-folder': 'Show in folder', open: 'Open' };
@@ -14,6 +14,8 @@ export interface NotificationDeps {
   /** The app icon (Linux shows it; macOS and Windows use the app's own). */
   appIconPath: string | null;
   onClick: (model: NotificationModel) => void;
+  /** "Show in folder" / "Open" on a finished file: through the same checks as the window's (inside the folder, no links out, only results' kinds of file opened). */
+  fileAction: (action: 'reveal' | 'open', path: string) => Promise<string | null>;
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -71,11 +73,9 @@ export class NotificationCenter {
   }
 
   private perform(action: NotificationAction, filePath: string): void {
-    if (action === 'show-in-folder') shell.showItemInFolder(filePath);
-    else
-      void shell.openPath(filePath).then((error) => {
-        if (error) this.deps.log('could not open file', { filePath, error });
-      });
+    void this.deps.fileAction(action === 'show-in-folder' ? 'reveal' : 'open', filePath).then((problem) => {
+      if (problem !== null) this.deps.log('notification file action refused', { action, problem });
+    });
   }
 
   closeAll(): void {

@@ -72,7 +72,7 @@ export { browserLikeSource, midjourneyCdnSource, isMidjourneyCdn, BROWSER_HEADER
 export { isAllowedDownloadUrl } from './url-safety';
 export { DEFAULT_TEMPLATE, TEMPLATE_VARIABLES, TEMPLATE_VARIABLE_DESCRIPTIONS, groupIdOf, parentJobIdOf, previewName, renderName, validateTemplate, inferExtension, promptSlug, sampleJob } from './naming';
 export type { TemplateVariable } from './naming';
-export { sanitiseSegment, sanitiseRelativePath, joinInsideRoot, isInsideRoot } from './sanitise';
+export { sanitiseSegment, sanitiseRelativePath, joinInsideRoot, isInsideRoot, normalisePath, baseNameOf } from './sanitise';
 export type { LedgerEntry } from './ledger';
 export { assetKeyOf, LEDGER_DIR, LEDGER_FILE } from './ledger';
 export type { Sidecar, SidecarFile } from './sidecar';

@@ -90,6 +90,11 @@ describe('naming', () => {
     expect(validateTemplate('{nope}.{ext}').ok).toBe(false);
     expect(validateTemplate('{jobId.{ext}').ok).toBe(false);
     expect(validateTemplate('').ok).toBe(false);
+    // The last extension is always the downloaded type's: "Open" must never run a file a template renamed.
+    for (const t of ['{jobId}.{ext}.exe', '{jobId}.desktop', '{jobId}_{ext}', '{jobId}.{ext} ', '{jobId}']) {
+      const checked = validateTemplate(t);
+      expect(checked.ok ? t : checked.error.message).toBe(t.trim().endsWith('.{ext}') ? t : 'The naming template must end with .{ext}, so every file keeps the type it was downloaded as.');
+    }
   });
 
   it('variables never create folders or escape the root', () => {

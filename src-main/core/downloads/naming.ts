@@ -189,6 +189,9 @@ function checkTemplate(template: string): Result<string> {
     if (!(TEMPLATE_VARIABLES as readonly string[]).includes(name)) return err('invalid-input', `The naming template uses an unknown variable {${name}}.`);
   }
   if (/[{}]/.test(trimmed.replace(PLACEHOLDER, ''))) return err('invalid-input', 'The naming template has an unmatched brace.');
+  // The file's type is the one it was downloaded as: a template adding its own (".exe", ".desktop")
+  // would make "Open" run a downloaded file instead of showing it.
+  if (!trimmed.endsWith('.{ext}')) return err('invalid-input', 'The naming template must end with .{ext}, so every file keeps the type it was downloaded as.');
   return ok(trimmed);
 }
 
