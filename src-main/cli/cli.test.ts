@@ -154,6 +154,34 @@ describe('genwatch watch', () => {
     expect(result.stderr).toMatch(/loopback/);
   });
 
+  it('a server asking for a pause longer than Node\'s timers take (Retry-After of 35 days, or a date in 2099) gets a pause, not a storm', async () => {
+    const { createServer } = await import('node:http');
+    for (const retryAfter of ['3000000', 'Wed, 21 Oct 2099 07:28:00 GMT']) {
+      let requests = 0;
+      const server = createServer((_req, res) => {
+        requests++;
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': retryAfter });
+        res.end('{"error":"slow down"}');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address() as { port: number };
+      const child = start(['watch', 'apiframe', COMPLETING_ID, '--apiframe-url', `http://127.0.0.1:${port}`], watchEnv('afk_any_key_1234'));
+      const exited = collect(child);
+      await new Promise((r) => setTimeout(r, 1_500));
+      child.kill('SIGTERM');
+      const result = await exited;
+      await new Promise<void>((r) => server.close(() => r()));
+      expect(requests, retryAfter).toBe(1);
+      expect(result.stderr).not.toContain('TimeoutOverflowWarning');
+    }
+  });
+
+  it('refuses a --poll-scale so large it would stop polling for weeks (exit 2)', async () => {
+    const result = await run(['watch', 'apiframe', COMPLETING_ID, '--apiframe-url', 'https://api.apiframe.ai', '--poll-scale', '1000000'], watchEnv('afk_any_key_1234'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--poll-scale must be a number from 0.001 to 100.');
+  });
+
   it('an unknown command or provider is a usage error (exit 2)', async () => {
     expect((await run(['frobnicate'])).code).toBe(2);
     const badProvider = await run(['watch', 'dalle', COMPLETING_ID]);

@@ -93,10 +93,10 @@ function providerArg(value: string | undefined): ProviderId {
   return parsed.data;
 }
 
-function numberArg(name: string, value: string | undefined, fallback: number, min: number): number {
+function numberArg(name: string, value: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number ≥ ${min}.`);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(max === Number.MAX_SAFE_INTEGER ? `--${name} must be a number ≥ ${min}.` : `--${name} must be a number from ${min} to ${max}.`);
   return n;
 }
 
@@ -252,7 +252,7 @@ async function cmdWatch(values: Record<string, string | boolean | undefined>, po
   const environment = environmentWithFlags(values, provider);
   const adapter = adapterFor(provider);
   const baseUrl = environment[adapter.env.baseUrl] ?? adapter.defaultBaseUrl;
-  const pollScale = numberArg('poll-scale', values['poll-scale'] as string | undefined, 1, 0.001);
+  const pollScale = numberArg('poll-scale', values['poll-scale'] as string | undefined, 1, 0.001, 100);
   if (pollScale < 1 && !isLoopbackUrl(baseUrl)) {
     throw new UsageError('--poll-scale below 1 is only allowed against a loopback URL (the emulator), never a real API.');
   }

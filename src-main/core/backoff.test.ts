@@ -41,3 +41,17 @@ describe('backoffDelay', () => {
     expect(backoffDelay(1_000, 3, fixedRandom(0), null)).toBe(4_000);
   });
 });
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds and HTTP dates, and caps what it honours at an hour (asked again after that)', async () => {
+    const { MAX_RETRY_AFTER_MS, parseRetryAfter } = await import('./http-errors');
+    const now = Date.parse('2026-03-15T10:00:00Z');
+    expect(parseRetryAfter('45', now)).toBe(45_000);
+    expect(parseRetryAfter('Sun, 15 Mar 2026 10:01:00 GMT', now)).toBe(60_000);
+    expect(parseRetryAfter('Sun, 15 Mar 2026 09:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('3000000', now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(parseRetryAfter('Wed, 21 Oct 2099 07:28:00 GMT', now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(parseRetryAfter('soon', now)).toBeNull();
+    expect(parseRetryAfter(undefined, now)).toBeNull();
+  });
+});

@@ -5,14 +5,16 @@
 import type { AppError, ErrorKind } from '../../src-shared/result';
 import type { HttpResponse } from './ports';
 
-/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+/** The longest server-requested pause honoured as given: asked for more (a day, a date in 2099), genwatch asks again after this. */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3); at most MAX_RETRY_AFTER_MS. */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | null {
   if (value === undefined) return null;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return null;
-  return Math.max(0, date - nowMs);
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - nowMs;
+  if (Number.isNaN(ms)) return null;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 const DEFAULT_MESSAGES: Partial<Record<number, [ErrorKind, string]>> = {
