@@ -115,6 +115,20 @@ describe('apiframe normalisation of the seed examples', () => {
     expect(job).toMatchObject({ status: 'queued', model: null, progress: 0, cost: null, createdAt: null, modality: 'unknown' });
   });
 
+  it('odd types in optional fields keep the job readable (a failed job is still reported failed): numbers as strings, an error object, epoch times', () => {
+    const job = normalize({ ...SEED_FAILED, progress: '65', creditCost: '10', createdAt: 1_773_568_800, completedAt: 1_773_568_805_000, error: { code: 'E_POLICY', message: 'content policy violation' }, webhookStatus: 3 });
+    expectValidJob(job);
+    expect(job).toMatchObject({ status: 'failed', error: { message: 'content policy violation' }, createdAt: '2026-03-15T10:00:00.000Z', completedAt: '2026-03-15T10:00:05.000Z', webhookStatus: '3' });
+    expect(normalize({ ...SEED_PROCESSING, progress: '65', creditCost: 'n/a' })).toMatchObject({ status: 'running', progress: 65, cost: null });
+    expect(normalize({ ...SEED_FAILED, error: { detail: 'x' } }).error?.message).toBe('{"detail":"x"}');
+  });
+
+  it('an id answered in upper case is the job that was asked for (UUIDs ignore case), not a second one', () => {
+    const job = normalize({ ...SEED_COMPLETED, id: SEED_JOB_ID.toUpperCase() });
+    expect(job.id).toBe(SEED_JOB_ID);
+    expect(job.key).toBe(normalize(SEED_COMPLETED).key);
+  });
+
   it('accepts a payload with only id and status (every other field missing)', async () => {
     const http = new ScriptedHttp().enqueue(jsonResponse(200, { id: SEED_JOB_ID, status: 'PROCESSING', progress: 10 }));
     const result = await apiframe.getJob(context(http), SEED_JOB_ID);

@@ -11,6 +11,7 @@ import { httpError, malformedError, networkError, providerErrorText } from '../h
 import { walkPages } from '../paging';
 import type { ListPage, ListQuery, ParsedId, ProviderAdapter, ProviderContext, ProviderJob, RunningSnapshot } from './provider';
 import { USER_AGENT } from './provider';
+import { lenientNumber, lenientText, lenientTime } from './lenient-wire';
 
 const LABEL = 'Apiframe';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,14 +31,14 @@ const STATUS_MAP: Record<string, JobStatus> = {
 export const ApiframeJobWire = z.looseObject({
   id: z.string(),
   status: z.string(),
-  model: z.string().nullish(),
-  progress: z.number().nullish(),
+  model: lenientText,
+  progress: lenientNumber,
   result: z.unknown().optional(),
-  error: z.string().nullish(),
-  creditCost: z.number().nullish(),
-  webhookStatus: z.string().nullish(),
-  createdAt: z.string().nullish(),
-  completedAt: z.string().nullish(),
+  error: lenientText,
+  creditCost: lenientNumber,
+  webhookStatus: lenientText,
+  createdAt: lenientTime,
+  completedAt: lenientTime,
 });
 export type ApiframeJobWire = z.infer<typeof ApiframeJobWire>;
 
@@ -111,11 +112,13 @@ export function normalizeApiframeJob(wire: ApiframeJobWire, accountId: string): 
   const status = STATUS_MAP[wire.status.toUpperCase()] ?? 'running';
   const modality = modalityFor(wire.model, wire.result);
   const credits = wire.creditCost ?? null;
+  // UUIDs are case-insensitive and ids are kept in lower case (parseId): an answer in upper case is the same job.
+  const id = UUID.test(wire.id) ? wire.id.toLowerCase() : wire.id;
   return {
-    key: jobKey('apiframe', accountId, wire.id),
+    key: jobKey('apiframe', accountId, id),
     provider: 'apiframe',
     accountId,
-    id: wire.id,
+    id,
     status,
     rawStatus: wire.status,
     modality,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { jobKey } from '../../../src-shared/job';
 import type { Asset, JobError, JobStatus, Modality } from '../../../src-shared/job';
 import type { ProviderJob, RunningSnapshot } from './provider';
+import { lenientNumber, lenientText, lenientTime } from './lenient-wire';
 
 const STATUS_MAP: Record<string, JobStatus> = {
   created: 'queued',
@@ -24,41 +25,43 @@ const STATUS_MAP: Record<string, JobStatus> = {
 export const LISTED_RAW_STATUS = 'running (listed)';
 
 const ResponseWire = z.looseObject({
-  content: z.string().nullish(),
-  progress_percent: z.number().nullish(),
-  imageUx: z.array(z.unknown()).nullish(),
-  videoUx: z.array(z.unknown()).nullish(),
-  attachments: z.array(z.unknown()).nullish(),
-  embeds: z.array(z.unknown()).nullish(),
+  content: lenientText,
+  progress_percent: lenientNumber,
+  imageUx: z.array(z.unknown()).nullish().catch(null),
+  videoUx: z.array(z.unknown()).nullish().catch(null),
+  attachments: z.array(z.unknown()).nullish().catch(null),
+  embeds: z.array(z.unknown()).nullish().catch(null),
 });
 
 export const UseapiJobWire = z.looseObject({
   jobid: z.string(),
-  verb: z.string().nullish(),
-  jobType: z.string().nullish(),
+  verb: lenientText,
+  jobType: lenientText,
   status: z.string(),
-  created: z.string().nullish(),
-  updated: z.string().nullish(),
-  error: z.string().nullish(),
-  errorDetails: z.string().nullish(),
-  code: z.union([z.number(), z.string()]).nullish(),
+  created: lenientTime,
+  updated: lenientTime,
+  error: lenientText,
+  errorDetails: lenientText,
+  code: z.union([z.number(), z.string()]).nullish().catch(null),
   request: z
-    .looseObject({ prompt: z.string().nullish(), button: z.string().nullish(), jobId: z.string().nullish(), channel: z.string().nullish() })
-    .nullish(),
-  response: ResponseWire.nullish(),
+    .looseObject({ prompt: lenientText, button: lenientText, jobId: lenientText, channel: lenientText })
+    .nullish()
+    .catch(null),
+  response: ResponseWire.nullish().catch(null),
 });
 export type UseapiJobWire = z.infer<typeof UseapiJobWire>;
 
-const UxWire = z.looseObject({ id: z.number().nullish(), url: z.string() });
+// Only the URL is required: odd metadata must never cost a finished job its file.
+const UxWire = z.looseObject({ id: lenientNumber, url: z.string() });
 const AttachmentWire = z.looseObject({
-  id: z.string().nullish(),
+  id: lenientText,
   url: z.string(),
-  proxy_url: z.string().nullish(),
-  filename: z.string().nullish(),
-  size: z.number().nullish(),
-  width: z.number().nullish(),
-  height: z.number().nullish(),
-  content_type: z.string().nullish(),
+  proxy_url: lenientText,
+  filename: lenientText,
+  size: lenientNumber,
+  width: lenientNumber,
+  height: lenientNumber,
+  content_type: lenientText,
 });
 const EmbedWire = z.looseObject({ title: z.string().nullish(), description: z.string().nullish() });
 

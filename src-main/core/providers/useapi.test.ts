@@ -236,6 +236,24 @@ describe('useapi statuses', () => {
   });
 });
 
+describe('useapi odd field types (tolerant parsing)', () => {
+  it('a finished job keeps its files whatever the metadata looks like (ids, sizes, widths as strings)', () => {
+    const job = normalize(seedWith({ response: { imageUx: [{ id: '1', url: 'https://cdn.midjourney.com/a/0_0.jpeg' }], attachments: [{ id: 7, url: 'https://cdn.discordapp.com/a/grid.png', size: '123', width: '1024', height: null }] } }));
+    expectValidJob(job);
+    expect(job.status).toBe('completed');
+    expect(job.assets.map((a) => a.url)).toEqual(['https://cdn.midjourney.com/a/0_0.jpeg', 'https://cdn.discordapp.com/a/grid.png']);
+    expect(job.assets[0]?.index).toBe(0);
+    expect(job.assets[1]).toMatchObject({ size: 123, width: 1024 });
+  });
+
+  it('a failed job with an error object, a prompt list or a percentage as text is still read, and reported failed', () => {
+    const job = normalize({ jobid: SEED_ID, status: 'failed', error: 'Job failed', errorDetails: { reason: 'banned prompt' }, request: { prompt: ['a', 'cat'] }, response: { progress_percent: '65' } });
+    expectValidJob(job);
+    expect(job).toMatchObject({ status: 'failed', error: { message: 'Job failed', details: '{"reason":"banned prompt"}' } });
+    expect(normalize({ jobid: SEED_ID, status: 'progress', response: { progress_percent: '65%', imageUx: { not: 'a list' } } })).toMatchObject({ status: 'running', progress: 65, assets: [] });
+  });
+});
+
 describe('useapi job shapes', () => {
   it('video: jobType video and videoUx cells become video assets', () => {
     const id = 'j1023141520123456789v-u12345-c1234567890123456789-bot:midjourney';
