@@ -55,7 +55,13 @@ export const SaveAccountSchema = z
     accountId: AccountIdSchema.optional(),
     label: z.string().trim().min(1).max(80).optional(),
     /** A new key; omit to keep the current one. */
-    key: z.string().trim().min(8).max(512).optional(),
+    key: z
+      .string()
+      .trim()
+      .min(8)
+      .max(512)
+      .regex(/^[\x21-\x7e]+$/, 'The key contains a character that cannot be sent (a space, a line break or a non-ASCII character copied with it).')
+      .optional(),
     scope: z.enum(SCOPES).optional(),
     discover: z.boolean().optional(),
   })

@@ -55,3 +55,19 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined, now)).toBeNull();
   });
 });
+
+describe('httpError for statuses without their own sentence', () => {
+  it('a 4xx that refuses the request itself (413, 414, 422, 431, 418) is not retried; 408 and 425 are', async () => {
+    const { httpError } = await import('./http-errors');
+    const { isRetryable } = await import('../../src-shared/result');
+    const answer = (status: number, body = '') => httpError({ status, headers: {}, body }, 0, 'useapi.net');
+    for (const status of [405, 413, 414, 418, 422, 431]) {
+      const e = answer(status, '{"error":"too large"}');
+      expect(e.kind, String(status)).toBe('invalid-input');
+      expect(isRetryable(e.kind)).toBe(false);
+      expect(e.message).toBe(`useapi.net refused the request (HTTP ${status}: too large).`);
+    }
+    for (const status of [408, 425]) expect(isRetryable(answer(status).kind), String(status)).toBe(true);
+    expect(answer(503).kind).toBe('transient');
+  });
+});

@@ -57,9 +57,14 @@ export function httpError(response: HttpResponse, nowMs: number, providerLabel: 
     };
   }
   const text = providerErrorText(response.body);
+  // 408 and 425 say "try again"; any other 4xx refuses the request itself (413, 414, 422, 431 …):
+  // asking again changes nothing, so it is not retried.
+  const passing = response.status === 408 || response.status === 425 || response.status < 400;
   return {
-    kind: 'transient',
-    message: `${providerLabel} answered HTTP ${response.status}${text ? `: ${text}` : ''}.`,
+    kind: passing ? 'transient' : 'invalid-input',
+    message: passing
+      ? `${providerLabel} answered HTTP ${response.status}${text ? `: ${text}` : ''}; genwatch will retry.`
+      : `${providerLabel} refused the request (HTTP ${response.status}${text ? `: ${text}` : ''}).`,
     status: response.status,
     retryAfterMs,
   };

@@ -146,6 +146,8 @@ describe('createIpcRouter', () => {
     ['saveAccount', { provider: 'apiframe', accountId: 'Not A Slug', key: 'afk_12345678' }],
     ['saveAccount', { provider: 'apiframe', key: 'afk_12345678', apiKey: 'extra' }],
     ['saveAccount', { provider: 'apiframe', scope: 'everyone' }],
+    ['saveAccount', { provider: 'apiframe', key: 'afk_1234\u200b5678' }],
+    ['saveAccount', { provider: 'apiframe', key: 'afk_1234 5678' }],
     ['addJobs', { provider: 'apiframe', accountId: '../etc', input: 'x' }],
     ['removeAccount', { provider: 'apiframe', accountId: 'default' }],
     ['importHistory', { provider: 'apiframe' }],

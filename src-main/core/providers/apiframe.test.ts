@@ -129,6 +129,15 @@ describe('apiframe normalisation of the seed examples', () => {
     expect(job.key).toBe(normalize(SEED_COMPLETED).key);
   });
 
+  it('a key that cannot go in a header (a CR from a CRLF .env, a zero-width space, €) is a key problem in one sentence, not a network outage retried forever', async () => {
+    for (const apiKey of ['afk_secret_1234\r', 'afk_secret\u200b1234', 'afk_€_secret']) {
+      const http = new ScriptedHttp();
+      const result = await apiframe.getJob({ ...context(http), apiKey }, SEED_JOB_ID);
+      expect(result.ok ? null : result.error).toEqual({ kind: 'auth', message: 'The Apiframe key contains a character that cannot be sent (a line break, a space or a non-ASCII character copied with it): enter it again.' });
+      expect(http.requests).toEqual([]);
+    }
+  });
+
   it('accepts a payload with only id and status (every other field missing)', async () => {
     const http = new ScriptedHttp().enqueue(jsonResponse(200, { id: SEED_JOB_ID, status: 'PROCESSING', progress: 10 }));
     const result = await apiframe.getJob(context(http), SEED_JOB_ID);

@@ -10,7 +10,7 @@ import type { Result } from '../../../src-shared/result';
 import { httpError, malformedError, networkError, providerErrorText } from '../http-errors';
 import { walkPages } from '../paging';
 import type { ListPage, ListQuery, ParsedId, ProviderAdapter, ProviderContext, ProviderJob, RunningSnapshot } from './provider';
-import { USER_AGENT } from './provider';
+import { unsendableKeyProblem, USER_AGENT } from './provider';
 import { lenientNumber, lenientText, lenientTime } from './lenient-wire';
 
 const LABEL = 'Apiframe';
@@ -147,6 +147,8 @@ function parseId(token: string): ParsedId {
 /** GET a path of the Apiframe API; HTTP and JSON failures become typed errors. */
 async function apiframeGet(context: ProviderContext, path: string, notFound: string): Promise<Result<unknown>> {
   const base = context.baseUrl.replace(/\/+$/, '');
+  const keyProblem = unsendableKeyProblem(context.apiKey, LABEL);
+  if (keyProblem !== null) return err('auth', keyProblem);
   let response;
   try {
     response = await context.http.request({

@@ -84,3 +84,13 @@ export interface ProviderAdapter {
 }
 
 export const USER_AGENT = 'genwatch/0.1 (+desktop job monitor)';
+
+/**
+ * Why this key cannot be sent in a request header, in one sentence, or null.
+ * Keys are visible ASCII; a line break (a CRLF .env file), a zero-width space
+ * or a non-ASCII character pasted with it would otherwise fail every request
+ * as if the network were down, retried forever.
+ */
+export function unsendableKeyProblem(key: string, label: string): string | null {
+  return /^[\x21-\x7e]+$/.test(key) ? null : `The ${label} key contains a character that cannot be sent (a line break, a space or a non-ASCII character copied with it): enter it again.`;
+}

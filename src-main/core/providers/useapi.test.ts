@@ -336,6 +336,9 @@ describe('useapi parseId', () => {
 
   it('is tolerant of digit counts and lower-cases', () => {
     expect(parseUseapiId('j1i-u1-c1-bot:midjourney')).toEqual({ ok: true, id: 'j1i-u1-c1-bot:midjourney' });
+    // A wall of digits is no id: it would make a request URL no server takes (HTTP 431, forever).
+    expect(parseUseapiId(`j${'1'.repeat(20_000)}i-u1-c1-bot:midjourney`).ok).toBe(false);
+    expect(parseUseapiId(`j${'1'.repeat(40)}i-u1-c1-bot:midjourney`).ok).toBe(true);
     expect(parseUseapiId('J10231415201234567890123V-U1-C12-BOT:MIDJOURNEY')).toEqual({ ok: true, id: 'j10231415201234567890123v-u1-c12-bot:midjourney' });
   });
 

@@ -9,7 +9,7 @@ import type { AppError, Result } from '../../../src-shared/result';
 import { httpError, malformedError, networkError, providerErrorText } from '../http-errors';
 import type { HttpRequest, HttpResponse } from '../ports';
 import type { ParsedId, ProviderAdapter, ProviderContext, ProviderJob, RunningSnapshot } from './provider';
-import { USER_AGENT } from './provider';
+import { unsendableKeyProblem, USER_AGENT } from './provider';
 import { normalizeRunningList, normalizeUseapiJob, RunningListWire, UseapiJobWire } from './useapi-wire';
 
 const LABEL = 'useapi.net';
@@ -18,10 +18,11 @@ export const USEAPI_INTERVAL_MS = 5_000;
 /** useapi.net's "pending moderation message" status (moderation notice or CAPTCHA to acknowledge). */
 const ACCOUNT_HOLD_STATUS = 596;
 
-// Digit counts vary between accounts and over time: any run of digits is accepted.
-const JOB_ID = /^j\d+[iv]-u\d+-c\d+-bot:midjourney$/;
-const JOB_ID_INSIDE = /(?<![0-9a-z])j\d+[iv]-u\d+-c\d+-bot:midjourney(?![0-9a-z])/gi;
-const WITHOUT_SUFFIX = /^j\d+[iv]-u\d+-c\d+$/;
+// Digit counts vary between accounts and over time: any run of digits is accepted, up to a bound
+// well above today's (19) that keeps a pasted wall of digits from becoming a request URL no server takes.
+const JOB_ID = /^j\d{1,40}[iv]-u\d{1,40}-c\d{1,40}-bot:midjourney$/;
+const JOB_ID_INSIDE = /(?<![0-9a-z])j\d{1,40}[iv]-u\d{1,40}-c\d{1,40}-bot:midjourney(?![0-9a-z])/gi;
+const WITHOUT_SUFFIX = /^j\d{1,40}[iv]-u\d{1,40}-c\d{1,40}$/;
 const EXAMPLE_ID = 'j1023141520123456789i-u12345-c1234567890123456789-bot:midjourney';
 
 /** A pasted id may be percent-encoded (copied from a request URL): `%3A` is the ':' before midjourney. */
@@ -90,6 +91,8 @@ export function useapiError(response: HttpResponse, nowMs: number, notFound: str
 /** One request to the useapi.net API; transport failures become typed errors. */
 async function send(context: ProviderContext, method: HttpRequest['method'], path: string): Promise<Result<HttpResponse>> {
   const base = context.baseUrl.replace(/\/+$/, '');
+  const keyProblem = unsendableKeyProblem(context.apiKey, LABEL);
+  if (keyProblem !== null) return err('auth', keyProblem);
   try {
     return ok(
       await context.http.request({
