@@ -371,8 +371,32 @@ describe('Poller batched errors and health', () => {
     // The QUEUED page goes through, the PROCESSING one fails.
     h.api.failNext('list', jsonResponse(503, { error: 'down' }), 1, (q) => q['status'] === 'PROCESSING');
     await h.nextCycle();
-    expect(h.api.log.length - before).toBe(2);
+    // Two list pages, then as many jobs by id as a cycle without the list would ask.
+    expect(h.api.log.length - before).toBe(2 + BATCH_THRESHOLD);
     expect(h.cycles.at(-1)).toBe(h.api.log.length - before);
+  });
+
+  it('a running list that keeps failing does not stop the jobs from being checked: a few by id each (backed-off) cycle, the longest unchecked first', async () => {
+    const h = harness();
+    startRunning(h, ids(5));
+    await h.nextCycle();
+    for (const id of ids(5)) h.api.put(id, { status: 'COMPLETED', progress: 100, model: 'midjourney', result: { images: ['https://cdn.example/x.png'] } });
+    h.api.failNext('list', jsonResponse(200, { unexpected: 'shape' }), 1_000);
+    for (let i = 0; i < 10 && ids(5).some((id) => h.job(id).status !== 'completed'); i++) await h.nextCycle();
+    expect(ids(5).map((id) => h.job(id).status)).toEqual(Array(5).fill('completed'));
+  });
+
+  it('a job added while the server asked for a pause (429 + Retry-After) waits for it with the others', async () => {
+    const h = harness();
+    startRunning(h, ids(1));
+    await h.nextCycle();
+    h.api.failNext('get', jsonResponse(429, { error: 'slow down' }, { 'retry-after': '120' }));
+    await h.nextCycle();
+    const before = h.api.log.length;
+    h.api.put(uuidFor(9), { status: 'PROCESSING', progress: 10, model: 'midjourney' });
+    h.add(uuidFor(9));
+    await h.clock.advanceAndSettle(10_000);
+    expect(h.api.log.length).toBe(before);
   });
 });
 

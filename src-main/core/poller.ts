@@ -108,6 +108,8 @@ export class Poller {
       return;
     }
     if (loop.inFlight) return; // the cycle in flight re-arms and will include it
+    // The server asked for a pause (429, Retry-After): the new job waits for it with the others.
+    if (loop.serverAskedToWait && loop.timer !== null) return;
     if (loop.timer === null || loop.dueAt > this.deps.clock.now()) this.arm(loop, 0);
   }
 
@@ -303,19 +305,27 @@ export class Poller {
     const running = [...loop.tracked];
     const batched = provider.listRunning !== undefined && (options.discover || running.length > byIdLimit(provider, this.progressOnScreen()));
     let byId = running;
+    // A running list that fails for another reason than the account: the cycle still checks a few jobs by id
+    // (the longest unchecked first, as many as a cycle without the list would), then backs off as failed.
+    let listError: AppError | null = null;
     if (batched && provider.listRunning) {
       const snapshot = await provider.listRunning(context, { scope: options.scope });
-      if (!snapshot.ok) return { kind: 'error', error: snapshot.error };
-      // Reported even when empty: a channel with nothing running drops out of the list.
-      if (snapshot.value.channels) this.deps.onChannels?.(loop.provider, loop.accountId, snapshot.value.channels);
-      const listed = new Set<string>();
-      for (const job of snapshot.value.jobs) {
-        listed.add(job.key);
-        if (loop.tracked.has(job.key) || (options.discover && !this.deps.store.get(job.key))) this.apply(loop, job);
+      if (!snapshot.ok && isAccountLevel(snapshot.error)) return { kind: 'error', error: snapshot.error };
+      if (!snapshot.ok) {
+        listError = snapshot.error;
+        byId = this.longestUnchecked(running, byIdLimit(provider, this.progressOnScreen()));
+      } else {
+        // Reported even when empty: a channel with nothing running drops out of the list.
+        if (snapshot.value.channels) this.deps.onChannels?.(loop.provider, loop.accountId, snapshot.value.channels);
+        const listed = new Set<string>();
+        for (const job of snapshot.value.jobs) {
+          listed.add(job.key);
+          if (loop.tracked.has(job.key) || (options.discover && !this.deps.store.get(job.key))) this.apply(loop, job);
+        }
+        // Tracked jobs no longer in the running list have finished (or are not listable): ask once by id.
+        byId = running.filter((key) => !listed.has(key) && loop.tracked.has(key));
+        byId.push(...this.progressRefreshes(provider, [...listed].filter((key) => loop.tracked.has(key))));
       }
-      // Tracked jobs no longer in the running list have finished (or are not listable): ask once by id.
-      byId = running.filter((key) => !listed.has(key) && loop.tracked.has(key));
-      byId.push(...this.progressRefreshes(provider, [...listed].filter((key) => loop.tracked.has(key))));
     }
     // Different jobs are fetched side by side (a few at a time, never two for one job), so a
     // cycle in which many jobs finished does not delay the next look at the others.
@@ -334,6 +344,7 @@ export class Poller {
     };
     await Promise.all(Array.from({ length: Math.min(BY_ID_CONCURRENCY, queue.length) }, worker));
     if (accountError) return { kind: 'error', error: accountError };
+    if (listError) return { kind: 'error', error: listError };
     if (options.discover && provider.listRecent) {
       const recent = await provider.listRecent(context, { scope: options.scope });
       if (!recent.ok) return { kind: 'error', error: recent.error };
@@ -348,14 +359,18 @@ export class Poller {
    * request per cycle (the list) plus one per finished job, nothing more.
    */
   private progressRefreshes(provider: ProviderAdapter, listed: string[]): string[] {
-    const count = refreshesPerCycle(provider, this.progressOnScreen());
-    if (count <= 0 || listed.length === 0) return [];
+    return this.longestUnchecked(listed, refreshesPerCycle(provider, this.progressOnScreen()));
+  }
+
+  /** Up to `count` of these jobs: never fetched first, then the longest unchecked. */
+  private longestUnchecked(keys: string[], count: number): string[] {
+    if (count <= 0 || keys.length === 0) return [];
     const age = (key: string): number => {
       const job = this.deps.store.get(key);
       if (!job || job.rawStatus === 'UNKNOWN' || !job.watch.lastCheckedAt) return Number.NEGATIVE_INFINITY;
       return Date.parse(job.watch.lastCheckedAt);
     };
-    return listed
+    return keys
       .map((key) => ({ key, at: age(key) }))
       .sort((a, b) => a.at - b.at)
       .slice(0, count)
@@ -518,4 +533,9 @@ function changed(a: Job, b: Job): boolean {
     a.model !== b.model ||
     a.prompt !== b.prompt
   );
+}
+
+/** Errors about the account itself (its key, credits, a hold): nothing else can be asked until the user acts. */
+function isAccountLevel(error: AppError): boolean {
+  return error.kind === 'auth' || error.kind === 'payment' || error.kind === 'account-hold';
 }
