@@ -4,6 +4,7 @@
  * wrappers around one instance of this.
  */
 import type { Account, AccountsState, SaveAccount } from '../../src-shared/accounts';
+import { DismissedJobs } from './dismissed-jobs';
 import { JobSchema, isTerminalStatus, jobKey, PROVIDER_IDS } from '../../src-shared/job';
 import type { Job, ProviderId } from '../../src-shared/job';
 import type { AccountHealth, AddJobsResult, AppStatus, JobsDelta } from '../../src-shared/ipc-contract';
@@ -78,6 +79,7 @@ export class GenwatchCore {
   readonly poller: Poller;
   readonly keys: KeyRing;
   readonly accounts: AccountBook;
+  private readonly dismissed: DismissedJobs;
   readonly downloads: DownloadService | null;
   private readonly autoQueue: Job[] = [];
   private readonly providers: ReadonlyMap<ProviderId, ProviderAdapter>;
@@ -106,6 +108,7 @@ export class GenwatchCore {
     }
     this.keys = new KeyRing(deps.secrets, envKeys);
     this.accounts = new AccountBook(deps.kv);
+    this.dismissed = new DismissedJobs(deps.kv);
     for (const p of deps.providers) if (envKeys[p.id]) this.accounts.ensure(p.id, DEFAULT_ACCOUNT);
     this.settings = loadSettings(deps.kv, deps.logger);
     this.store = new JobStore(deps.clock);
@@ -131,6 +134,7 @@ export class GenwatchCore {
       },
       stalledAfterMs: () => this.settings.stalledAfterMinutes * 60_000,
       progressWatched: () => this.progressWatchers.size > 0,
+      isDismissed: (key) => this.dismissed.has(key),
       ...(deps.onCycle ? { onCycle: deps.onCycle } : {}),
       ...(deps.intervalScale === undefined ? {} : { intervalScale: deps.intervalScale }),
     });
@@ -283,12 +287,13 @@ export class GenwatchCore {
   }
 
   removeJobs(keys: readonly string[]): number {
-    let removed = 0;
+    const removed: string[] = [];
     for (const key of keys) {
       this.poller.unwatch(key);
-      if (this.store.remove(key)) removed++;
+      if (this.store.remove(key)) removed.push(key);
     }
-    return removed;
+    this.dismissed.add(removed);
+    return removed.length;
   }
 
   /**

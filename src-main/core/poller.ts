@@ -51,6 +51,8 @@ export interface PollerDeps {
   stalledAfterMs?(): number;
   /** Whether live progress is on screen; listed jobs get progress refreshes only then (default: no). */
   progressWatched?(): boolean;
+  /** Jobs the user removed: discovery does not bring them back. */
+  isDismissed?(key: string): boolean;
   /** Multiplies every provider interval (benchmarks and tests on the emulator). */
   intervalScale?: number;
 }
@@ -320,7 +322,7 @@ export class Poller {
         const listed = new Set<string>();
         for (const job of snapshot.value.jobs) {
           listed.add(job.key);
-          if (loop.tracked.has(job.key) || (options.discover && !this.deps.store.get(job.key))) this.apply(loop, job);
+          if (loop.tracked.has(job.key) || (options.discover && this.isNew(job.key))) this.apply(loop, job);
         }
         // Tracked jobs no longer in the running list have finished (or are not listable): ask once by id.
         byId = running.filter((key) => !listed.has(key) && loop.tracked.has(key));
@@ -348,7 +350,7 @@ export class Poller {
     if (options.discover && provider.listRecent) {
       const recent = await provider.listRecent(context, { scope: options.scope });
       if (!recent.ok) return { kind: 'error', error: recent.error };
-      for (const job of recent.value) if (!this.deps.store.get(job.key)) this.apply(loop, job);
+      for (const job of recent.value) if (this.isNew(job.key)) this.apply(loop, job);
     }
     return { kind: 'ok' };
   }
@@ -375,6 +377,11 @@ export class Poller {
       .sort((a, b) => a.at - b.at)
       .slice(0, count)
       .map((entry) => entry.key);
+  }
+
+  /** A discovered job genwatch has never shown, or the user has not removed. */
+  private isNew(key: string): boolean {
+    return !this.deps.store.get(key) && this.deps.isDismissed?.(key) !== true;
   }
 
   private progressOnScreen(): boolean {
