@@ -652,7 +652,24 @@ describe('GenwatchCore stores: jobsKv, migration and warnings', () => {
     kv.set('schemaVersion', 2);
     kv.set('jobs', [{ key: 'garbage' }, 42]);
     const { core } = await setup({ kv, warnings: ['The store was moved aside.'] });
-    expect(core.status().warnings).toEqual(['The store was moved aside.', '2 saved jobs could not be read and were skipped.']);
+    expect(core.status().warnings).toEqual(['The store was moved aside.', '2 saved jobs are not shown: written by a newer genwatch or damaged; they stay in the jobs file.']);
+  });
+
+  it('saved jobs this version cannot read (a newer status value) are kept in the jobs file when the others are saved, not dropped', async () => {
+    const kv = new RecordingKv();
+    const { core: first, clock } = await setup({ kv });
+    first.addJobs('apiframe', A);
+    first.dispose();
+    const stored = kv.get('jobs') as Record<string, unknown>[];
+    const future = { ...stored[0], key: 'apiframe:default:b1b2c3d4-e5f6-7890-abcd-ef1234567890', id: 'b1b2c3d4-e5f6-7890-abcd-ef1234567890', status: 'archived' };
+    kv.set('jobs', [...stored, future]);
+    const { core } = await setup({ kv, clock });
+    expect(core.status().warnings).toEqual(['1 saved job is not shown: written by a newer genwatch or damaged; it stays in the jobs file.']);
+    core.addJobs('apiframe', B);
+    core.dispose();
+    const saved = kv.get('jobs') as { key: string }[];
+    expect(saved.map((j) => j.key)).toEqual(expect.arrayContaining([future.key, stored[0]?.['key']]));
+    expect(saved).toContainEqual(future);
   });
 });
 

@@ -80,6 +80,8 @@ export class GenwatchCore {
   readonly keys: KeyRing;
   readonly accounts: AccountBook;
   private readonly dismissed: DismissedJobs;
+  /** Stored jobs this version cannot read: never shown, never dropped. */
+  private readonly unreadableJobs: unknown[] = [];
   readonly downloads: DownloadService | null;
   private readonly autoQueue: Job[] = [];
   private readonly providers: ReadonlyMap<ProviderId, ProviderAdapter>;
@@ -693,6 +695,8 @@ export class GenwatchCore {
     for (const item of stored) {
       const parsed = JobSchema.safeParse(item);
       if (!parsed.success || !this.providers.has(parsed.data.provider)) {
+        // Kept as they are and saved again with the others (a newer version, or a provider this build lacks, can read them).
+        this.unreadableJobs.push(item);
         skipped++;
         continue;
       }
@@ -703,7 +707,7 @@ export class GenwatchCore {
     }
     if (skipped > 0) {
       this.deps.logger.warn('skipped unreadable stored jobs', { skipped });
-      this.warnings.push(`${skipped} saved job${skipped === 1 ? '' : 's'} could not be read and were skipped.`);
+      this.warnings.push(`${skipped} saved job${skipped === 1 ? ' is' : 's are'} not shown: written by a newer genwatch or damaged; ${skipped === 1 ? 'it stays' : 'they stay'} in the jobs file.`);
     }
   }
 
@@ -717,8 +721,8 @@ export class GenwatchCore {
 
   private persistJobs(): void {
     // Demo jobs live on a throwaway emulator: never persisted.
-    const jobs = this.store.all().filter((job) => job.accountId !== DEMO_ACCOUNT);
-    this.jobsKv.set(JOBS_KEY, jobs);
+    const jobs: unknown[] = this.store.all().filter((job) => job.accountId !== DEMO_ACCOUNT);
+    this.jobsKv.set(JOBS_KEY, this.unreadableJobs.length > 0 ? [...jobs, ...this.unreadableJobs] : jobs);
   }
 }
 
