@@ -234,6 +234,20 @@ describe('history import', () => {
     await w.clock.advanceAndSettle(60_000);
     expect(w.api.requests('list').length).toBeLessThanOrEqual(1);
     expect(w.core.accountsState().accounts).toEqual([]);
+    // The page that was on its way when the account (and its jobs) went is dropped, not added orphaned.
+    expect(w.core.listJobs()).toEqual([]);
+  });
+
+  it('a cancel during a retry wait ends the import at once, not when the wait is over', async () => {
+    const w = await world({ jobs: 250 });
+    w.api.failNext('list', jsonResponse(503, { error: 'down' }, { 'retry-after': '30' }));
+    w.core.importHistory('apiframe', 'default');
+    await w.clock.advanceAndSettle(100);
+    expect(account(w).history.state).toBe('running');
+    w.core.cancelImport('apiframe', 'default');
+    await w.clock.advanceAndSettle(0);
+    expect(account(w).history.state).toBe('cancelled');
+    expect(w.api.requests('list')).toHaveLength(1);
   });
 });
 

@@ -37,7 +37,20 @@ export function startHistoryImport(options: {
 }): ImportRun {
   let cancelled = false;
   const base = options.resumeFrom ?? { pages: 0, jobs: 0, cursor: null };
-  const sleep = (ms: number): Promise<void> => new Promise((resolve) => options.clock.setTimeout(resolve, ms));
+  // A backoff wait ends at once when the import is cancelled (it can be half a minute).
+  let wake: (() => void) | null = null;
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = options.clock.setTimeout(() => {
+        wake = null;
+        resolve();
+      }, ms);
+      wake = () => {
+        options.clock.clearTimeout(timer);
+        wake = null;
+        resolve();
+      };
+    });
 
   const fetchPage = async (cursor: string | undefined): Promise<Result<ListPage>> => {
     const listJobs = options.provider.listJobs;
@@ -46,6 +59,7 @@ export function startHistoryImport(options: {
       const page = await listJobs(options.context, { limit: IMPORT_PAGE_SIZE, scope: options.scope, ...(cursor ? { cursor } : {}) });
       if (page.ok || !isRetryable(page.error.kind) || attempt >= MAX_PAGE_RETRIES || cancelled) return page;
       await sleep(backoffDelay(1_000, attempt, options.random, page.error.retryAfterMs));
+      if (cancelled) return page;
     }
   };
 
@@ -54,6 +68,8 @@ export function startHistoryImport(options: {
       startCursor: base.cursor,
       isCancelled: () => cancelled,
       onPage: (page: ListPage, progress: PageWalk) => {
+        // A page that arrived after the cancel (the account may be gone, its jobs forgotten) is dropped.
+        if (cancelled) return;
         options.onJobs(page.jobs);
         options.onProgress({ pages: base.pages + progress.pages, jobs: base.jobs + progress.jobs, cursor: page.hasMore ? page.nextCursor : null });
       },
@@ -65,6 +81,7 @@ export function startHistoryImport(options: {
   return {
     cancel: () => {
       cancelled = true;
+      wake?.();
     },
     done,
   };
