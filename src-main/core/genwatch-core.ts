@@ -614,13 +614,14 @@ export class GenwatchCore {
     this.imports.set(key, run);
     void run.done.then((result) => {
       this.imports.delete(key);
-      if (!result.ok) {
+      // Cancelled while a page was failing: a cancel all the same (the progress so far is already stored).
+      if (!result.ok && !result.cancelled) {
         setHistory({ state: 'error', message: result.error.message });
         return;
       }
       setHistory({
         state: result.cancelled ? 'cancelled' : 'done',
-        ...result.value,
+        ...(result.ok ? result.value : {}),
         message: result.cancelled ? 'Import cancelled; it resumes where it stopped.' : null,
         finishedAt: result.cancelled ? null : new Date(this.deps.clock.now()).toISOString(),
       });
