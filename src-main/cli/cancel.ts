@@ -5,6 +5,7 @@
  * Exit 0: cancelled; 1: not cancelled (declined, not running, unknown job,
  * provider trouble); 2: usage or key problem.
  */
+import { withRetries } from './retries';
 import type { Job } from '../../src-shared/job';
 import type { ProviderAdapter, ProviderContext } from '../core/providers/provider';
 import { humanLine } from './job-events';
@@ -54,14 +55,14 @@ export async function cancelCommand(request: CancelRequest, io: CancelIo): Promi
       return EXIT.failed;
     }
   }
-  const result = await cancel(context, id);
+  const result = await withRetries(id, () => cancel(context, id), io);
   if (!result.ok) {
     io.err(result.error.message);
     return result.error.kind === 'auth' ? EXIT.usage : EXIT.failed;
   }
   io.err(`${adapter.label} cancelled ${id}.`);
   // Show where the job ended up; a failed look-up does not undo the cancel.
-  const after = await adapter.getJob(context, id);
+  const after = await withRetries(id, () => adapter.getJob(context, id), io);
   if (after.ok) {
     const job: Job = { ...after.value, watch: { state: 'done', message: null, lastCheckedAt: null, progressAt: null } };
     io.out(humanLine(job));

@@ -246,6 +246,15 @@ describe('genwatch list', () => {
     expect(result.stderr).toContain(`${HISTORY} jobs (3 pages).`);
   });
 
+  it('a page that fails for a passing reason (503) is asked for again: every job still listed, exit 0', async () => {
+    const emu = await historyEmulator();
+    emu.faults.add({ route: 'apiframe.listJobs', times: 1, fault: { kind: 'status', status: 503 } });
+    const result = await run(['list', 'apiframe', '--json', '--apiframe-url', emu.providers.apiframe.baseUrl], watchEnv(TEST_APIFRAME_KEY));
+    expect(result.code).toBe(0);
+    expect(parseJobs(result.stdout)).toHaveLength(HISTORY);
+    expect(result.stderr).toMatch(/the job list: .*HTTP 503.*trying again/);
+  });
+
   it('without --json prints one human line per job', async () => {
     const emu = await historyEmulator();
     const result = await run(['list', 'apiframe', '--apiframe-url', emu.providers.apiframe.baseUrl], watchEnv(TEST_APIFRAME_KEY));
@@ -305,14 +314,15 @@ describe('genwatch list', () => {
     expect(result.stderr).toMatch(/key was rejected/i);
   });
 
-  it('a server error on the list: exit 1 with the provider message on stderr', async () => {
+  it('a server error on the list that does not pass: exit 1 with the provider message on stderr, after 4 tries', async () => {
     const emu = await historyEmulator();
-    emu.faults.add({ route: 'apiframe.listJobs', times: 1, fault: { kind: 'status', status: 503 } });
+    emu.faults.add({ route: 'apiframe.listJobs', fault: { kind: 'status', status: 503 } });
     const result = await run(['list', 'apiframe', '--json', '--apiframe-url', emu.providers.apiframe.baseUrl], watchEnv(TEST_APIFRAME_KEY));
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/HTTP 503/);
-    expect(listCalls(emu)).toHaveLength(1);
+    expect(result.stderr).toMatch(/4 of 4/);
+    expect(listCalls(emu)).toHaveLength(4);
   });
 });
 

@@ -11,14 +11,14 @@
 import { isTerminalStatus } from '../../src-shared/job';
 import type { Job } from '../../src-shared/job';
 import type { Result } from '../../src-shared/result';
-import { err, isRetryable, ok } from '../../src-shared/result';
-import { backoffDelay } from '../core/backoff';
+import { err, ok } from '../../src-shared/result';
 import { DownloadEngine, midjourneyCdnSource } from '../core/downloads';
 import type { DownloadDeps, DownloadItem, FileSnapshot } from '../core/downloads';
 import { walkPages } from '../core/paging';
 import type { ProviderAdapter, ProviderContext, ProviderJob } from '../core/providers/provider';
 import { APIFRAME_MAX_LIMIT } from '../core/providers/apiframe';
 import { parseDateArg } from './list';
+import { withRetries } from './retries';
 import { EXIT } from './watch';
 import type { WatchIo } from './watch';
 
@@ -42,26 +42,6 @@ const asJob = (job: ProviderJob): Job => ({ ...job, watch: { state: 'done', mess
 
 /** A list item's result is one bare URL: the job itself has the full set. */
 const needsFullResult = (job: ProviderJob): boolean => job.assets.length === 0 || job.assets.some((a) => a.meta['fromList'] === true);
-
-/** Tries per API call while it fails for a passing reason (5xx, 429, the network, a garbled answer). */
-const API_ATTEMPTS = 4;
-const RETRY_BASE_MS = 500;
-/** A Retry-After longer than this is not waited out: the call counts as failed. */
-const RETRY_AFTER_CAP_MS = 60_000;
-
-const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
-
-/** `call`, again after a backoff (Retry-After when the provider gives one) while its failure is retryable. */
-async function withRetries<T>(what: string, call: () => Promise<Result<T>>, io: WatchIo): Promise<Result<T>> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await call();
-    if (result.ok || !isRetryable(result.error.kind) || attempt >= API_ATTEMPTS) return result;
-    const wait = backoffDelay(RETRY_BASE_MS, attempt - 1, Math.random, result.error.retryAfterMs);
-    if (wait > RETRY_AFTER_CAP_MS) return result;
-    io.err(`${what}: ${result.error.message} (trying again in ${(wait / 1000).toFixed(1)} s, ${attempt + 1} of ${API_ATTEMPTS})`);
-    await sleep(wait);
-  }
-}
 
 interface Collected {
   jobs: Job[];

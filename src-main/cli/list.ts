@@ -5,6 +5,7 @@
  */
 import type { Job } from '../../src-shared/job';
 import { walkPages } from '../core/paging';
+import { withRetries } from './retries';
 import type { ProviderAdapter, ProviderContext } from '../core/providers/provider';
 import { APIFRAME_MAX_LIMIT } from '../core/providers/apiframe';
 import { humanLine } from './job-events';
@@ -54,13 +55,18 @@ export async function listJobs(adapter: ProviderAdapter, context: ProviderContex
   let reachedSince = false;
   const walk = await walkPages(
     (cursor) =>
-      listPage(context, {
-        limit: APIFRAME_MAX_LIMIT,
-        ...(status ? { status } : {}),
-        ...(options.model ? { model: options.model } : {}),
-        ...(options.scope ? { scope: options.scope } : {}),
-        ...(cursor ? { cursor } : {}),
-      }),
+      withRetries(
+        'the job list',
+        () =>
+          listPage(context, {
+            limit: APIFRAME_MAX_LIMIT,
+            ...(status ? { status } : {}),
+            ...(options.model ? { model: options.model } : {}),
+            ...(options.scope ? { scope: options.scope } : {}),
+            ...(cursor ? { cursor } : {}),
+          }),
+        io,
+      ),
     {
       onPage: (page) => {
         for (const providerJob of page.jobs) {
