@@ -4,6 +4,7 @@ import {
   aggregateLine,
   aggregatePercent,
   applyControl,
+  assetIndexOf,
   batchSummary,
   liveBatchSummary,
   emptyDownloads,
@@ -90,9 +91,33 @@ describe('aggregate in words', () => {
   it('counts done and skipped as finished, cancelled not at all', () => {
     const s = stateOf([file('a', 'done'), file('b', 'skipped'), file('c', 'active'), file('d', 'cancelled')]);
     const a = { ...s.aggregate, bytes: 2500, totalBytes: 3000 };
-    expect(aggregateLine(a)).toBe('2 of 3 files · 2 KB of 3 KB');
-    expect(Math.round(aggregatePercent(a))).toBe(83);
-    expect(aggregatePercent(emptyDownloads().aggregate)).toBe(0);
+    expect(aggregateLine(a, s.files)).toBe('2 of 3 files · 2 KB of 3 KB');
+    expect(Math.round(aggregatePercent(a, s.files))).toBe(83);
+    expect(aggregatePercent(emptyDownloads().aggregate, [])).toBe(0);
+  });
+
+  it('goes by files, and shows no total, while files still wait with no known size', () => {
+    // Six files done, sixteen waiting: main's totalBytes sums only the sizes it knows.
+    const waiting = Array.from({ length: 16 }, (_, i) => file(`q${i}`, 'queued', { total: null }));
+    const s = stateOf([...Array.from({ length: 6 }, (_, i) => file(`d${i}`, 'done')), ...waiting]);
+    const a = { ...s.aggregate, bytes: 354_304, totalBytes: 354_304 };
+    expect(Math.round(aggregatePercent(a, s.files))).toBe(27); // 6 of 22, not 100
+    expect(aggregateLine(a, s.files)).toBe('6 of 22 files · 346 KB so far');
+  });
+
+  it('goes by files when the capped list does not show every pending file', () => {
+    const s = stateOf([file('d', 'done'), file('a', 'active', { bytes: 1000 })]);
+    // Main counts three more queued files the list left out.
+    const a = { ...s.aggregate, files: { ...s.aggregate.files, total: 5, queued: 3 }, bytes: 2000, totalBytes: 2000 };
+    expect(aggregatePercent(a, s.files)).toBe(20);
+    expect(aggregateLine(a, s.files)).toBe('1 of 5 files · 2 KB so far');
+  });
+
+  it('never reads 100 % while a file is pending, even when its bytes are all in', () => {
+    const s = stateOf([file('d', 'done'), file('a', 'active', { bytes: 1000 })]);
+    const a = { ...s.aggregate, bytes: 2000, totalBytes: 2000 };
+    expect(aggregatePercent(a, s.files)).toBe(99);
+    expect(aggregateLine(a, s.files)).toBe('1 of 2 files · 2 KB of 2 KB');
   });
 
   it('says how long is left in rounded words', () => {
@@ -136,6 +161,16 @@ describe('per file', () => {
     expect(filePercent({ ...f, total: null })).toBeNull();
     expect(filePercent({ ...f, state: 'skipped' })).toBe(100);
     expect(fileName({ path: null, jobId: 'abcdefghijklmnopqrstuvwxyz', kind: 'grid' })).toBe('grid of abcdefghijkl…');
+  });
+
+  it("tells a job's waiting files of one kind apart by their asset's number", () => {
+    const asset = (index: number) => ({ kind: 'video' as const, url: `https://cdn.example.com/v-${index}.mp4`, index, filename: null, contentType: null, size: null, width: null, height: null, meta: {} });
+    const job = { assets: [asset(0), asset(1)] };
+    const waiting = file('x', 'queued', { kind: 'video', jobId: '6b7c8d9e-0f1a-4b2c', path: null, url: 'https://cdn.example.com/v-1.mp4' });
+    expect(assetIndexOf(job, waiting)).toBe(1);
+    expect(fileName(waiting, assetIndexOf(job, waiting))).toBe('video 2 of 6b7c8d9e-0f1…');
+    expect(assetIndexOf(job, { ...waiting, url: 'https://cdn.example.com/other.mp4' })).toBeNull();
+    expect(assetIndexOf(undefined, waiting)).toBeNull();
   });
 
   it('knows which jobs are on disk', () => {

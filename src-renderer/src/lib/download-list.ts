@@ -5,6 +5,7 @@
  * arrives. Plain TypeScript so they are cheap to test.
  */
 import type { BatchCounts, DownloadAggregate, DownloadFile, DownloadsState } from '../../../src-shared/downloads';
+import type { Job } from '../../../src-shared/job';
 import { bytes } from './format';
 
 export type ControlAction = 'pause' | 'resume' | 'cancel' | 'clear';
@@ -40,13 +41,26 @@ export function pendingFiles(a: DownloadAggregate): number {
   return a.files.queued + a.files.active + a.files.paused;
 }
 
-/** 0–100: by bytes when every size is known, else by files. */
-export function aggregatePercent(a: DownloadAggregate): number {
+/**
+ * True when the byte total is the real total: every file still to come is in
+ * the (capped) list and has a known size. Main's `totalBytes` only sums the
+ * sizes it knows (a waiting file has none yet), so otherwise it is a partial
+ * total and bytes would read "done" while most files still wait.
+ */
+export function sizesKnown(a: DownloadAggregate, files: readonly Pick<DownloadFile, 'state' | 'total'>[]): boolean {
+  const pending = files.filter((f) => PENDING_STATES.has(f.state) || f.state === 'paused');
+  return pending.length === pendingFiles(a) && pending.every((f) => f.total !== null);
+}
+
+/** 0–100: by bytes when every size is known, else by files; below 100 while files are pending. */
+export function aggregatePercent(a: DownloadAggregate, files: readonly Pick<DownloadFile, 'state' | 'total'>[]): number {
   const counted = a.files.total - a.files.cancelled;
   if (counted <= 0) return 0;
   const byFiles = ((finishedFiles(a) + a.files.failed) / counted) * 100;
-  if (a.totalBytes > 0 && pendingFiles(a) > 0) return Math.max(0, Math.min(100, Math.max(byFiles, (a.bytes / a.totalBytes) * 100)));
-  return Math.max(0, Math.min(100, byFiles));
+  if (pendingFiles(a) === 0) return Math.max(0, Math.min(100, byFiles));
+  // Bytes can reach their total just before the last file counts as done: never claim completion early.
+  const byBytes = a.totalBytes > 0 && sizesKnown(a, files) ? Math.min(99, (a.bytes / a.totalBytes) * 100) : 0;
+  return Math.max(0, Math.min(99, Math.max(byFiles, byBytes)));
 }
 
 export function speedText(bytesPerSecond: number): string {
@@ -65,12 +79,12 @@ export function etaText(ms: number | null): string {
   return `about ${Math.round(min / 60)} hr left`;
 }
 
-/** "12 of 40 files · 120 MB of 300 MB" */
-export function aggregateLine(a: DownloadAggregate): string {
+/** "12 of 40 files · 120 MB of 300 MB", or "… · 120 MB so far" while some sizes are unknown. */
+export function aggregateLine(a: DownloadAggregate, files: readonly Pick<DownloadFile, 'state' | 'total'>[]): string {
   const counted = a.files.total - a.files.cancelled;
   const parts = [`${finishedFiles(a).toLocaleString('en-US')} of ${counted.toLocaleString('en-US')} ${counted === 1 ? 'file' : 'files'}`];
-  if (a.totalBytes > 0) parts.push(`${bytes(a.bytes)} of ${bytes(a.totalBytes)}`);
-  else if (a.bytes > 0) parts.push(bytes(a.bytes));
+  if (a.totalBytes > 0 && sizesKnown(a, files)) parts.push(`${bytes(a.bytes)} of ${bytes(a.totalBytes)}`);
+  else if (a.bytes > 0) parts.push(`${bytes(a.bytes)} so far`);
   return parts.join(' · ');
 }
 
@@ -116,10 +130,20 @@ export function liveBatchSummary(jobs: number, counts: BatchCounts | undefined):
   return { text, failed: counts.failed, finished: true, clean };
 }
 
-/** Last path segment of a file's relative path, or a description when it has none yet. */
-export function fileName(file: Pick<DownloadFile, 'path' | 'jobId' | 'kind'>): string {
+/**
+ * Last path segment of a file's relative path, or a description when it has
+ * none yet: "video 2 of 6b7c8d9e-0f1…". `assetIndex` (0-based, from the job's
+ * assets) tells a job's files of one kind apart while they wait.
+ */
+export function fileName(file: Pick<DownloadFile, 'path' | 'jobId' | 'kind'>, assetIndex: number | null = null): string {
   if (file.path) return file.path.slice(file.path.lastIndexOf('/') + 1);
-  return `${file.kind} of ${file.jobId.length > 14 ? `${file.jobId.slice(0, 12)}…` : file.jobId}`;
+  const number = assetIndex === null ? '' : ` ${assetIndex + 1}`;
+  return `${file.kind}${number} of ${file.jobId.length > 14 ? `${file.jobId.slice(0, 12)}…` : file.jobId}`;
+}
+
+/** The 0-based index of the job's asset a file downloads (matched by URL), or null when unknown. */
+export function assetIndexOf(job: Pick<Job, 'assets'> | undefined, file: Pick<DownloadFile, 'kind' | 'url'>): number | null {
+  return job?.assets.find((a) => a.kind === file.kind && a.url === file.url)?.index ?? null;
 }
 
 /** The folder part of a relative path ('' at the root). */

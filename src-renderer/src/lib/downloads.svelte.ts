@@ -52,7 +52,7 @@ export class DownloadsState {
   readonly root: string | null = $derived(this.snapshot?.root ?? null);
   readonly files: DownloadFile[] = $derived(this.snapshot?.files ?? []);
   readonly aggregate = $derived(this.snapshot?.aggregate ?? emptyAggregate());
-  readonly percent: number = $derived(aggregatePercent(this.aggregate));
+  readonly percent: number = $derived(aggregatePercent(this.aggregate, this.files));
   /** Files still to do (queued, downloading, paused): the nav shows progress while > 0. */
   readonly pending: number = $derived(pendingFiles(this.aggregate));
   readonly running: boolean = $derived(this.aggregate.files.active + this.aggregate.files.queued > 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addSummary, costLabel, isHttpsUrl, progressInt, relativeTime, shortId } from './format';
+import { addsDetail, addSummary, costLabel, isHttpsUrl, progressInt, relativeTime, shortId } from './format';
 
 describe('format', () => {
   const now = Date.parse('2025-11-25T12:00:00Z');
@@ -9,6 +9,18 @@ describe('format', () => {
     expect(relativeTime('2025-11-25T09:00:00Z', now)).toBe('3 hr ago');
     expect(relativeTime('2025-11-24T10:00:00Z', now)).toBe('yesterday');
     expect(relativeTime(null, now)).toBe('—');
+  });
+  it('calls a time slightly ahead of the clock "just now", not the future', () => {
+    // The shared clock ticks every 15 s, so something that just happened is often newer than its `now`.
+    expect(relativeTime('2025-11-25T12:00:10Z', now)).toBe('just now');
+    expect(relativeTime('2025-11-25T12:01:30Z', now)).toBe('just now'); // a provider's clock a little fast
+    expect(relativeTime('2025-11-25T12:10:00Z', now)).toBe('in 10 min');
+  });
+  it("leaves out a health message that only repeats the banner's headline", () => {
+    const rejected = 'Apiframe rejected the API key. Check or replace it in Settings.';
+    expect(addsDetail(rejected, 'Apiframe: The API key was rejected: check or replace it in Settings.')).toBe(false);
+    expect(addsDetail(rejected, null)).toBe(false);
+    expect(addsDetail("genwatch can't reach Apiframe right now. It keeps retrying on its own.", 'Apiframe: HTTP 503 Service Unavailable')).toBe(true);
   });
   it('costs', () => {
     expect(costLabel({ credits: 10, refunded: false })).toBe('10 credits');

@@ -19,14 +19,20 @@ export function parseTime(iso: string | null | undefined): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
+/**
+ * How far ahead a time may be and still have just happened: the shared clock
+ * ticks every 15 s (its `now` lags behind), and providers' clocks drift.
+ */
+const SKEW_SECONDS = 120;
+
 export function relativeTime(iso: string | null | undefined, now: number): string {
   const t = parseTime(iso);
   if (t === null) return '—';
   const diff = Math.round((now - t) / 1000);
+  if (diff < 45 && diff > -SKEW_SECONDS) return 'just now';
   const future = diff < 0;
   const s = Math.abs(diff);
   let text: string;
-  if (s < 45) return future ? 'in a moment' : 'just now';
   if (s < 90) text = '1 min';
   else if (s < 3600) text = `${Math.round(s / 60)} min`;
   else if (s < 5400) text = '1 hr';
@@ -110,6 +116,19 @@ export function int(n: number): string {
 /** Credits with at most 2 decimals, grouped: 1180.5 → "1,180.5" */
 export function credits(n: number): string {
   return Number.isInteger(n) ? INT.format(n) : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
+
+/**
+ * True when `detail` says something `headline` does not: some word of four
+ * letters or more in it is missing from the headline. Main's health messages
+ * often restate what the banner's headline already says ("Apiframe: The API
+ * key was rejected: check or replace it in Settings.").
+ */
+export function addsDetail(headline: string, detail: string | null): boolean {
+  if (!detail) return false;
+  const words = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}]{4,}/gu) ?? [];
+  const said = new Set(words(headline));
+  return words(detail).some((w) => !said.has(w));
 }
 
 /** A copy of `record` without `key` (settings records such as per-account overrides). */
