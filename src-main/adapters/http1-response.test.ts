@@ -1,0 +1,119 @@
+/** The HTTP/1.1 response reader on its own: framing, split input, and what it refuses. */
+import { describe, expect, it } from 'vitest';
+import { MAX_HEAD_BYTES, ResponseReader } from './http1-response';
+import type { ResponseHead } from './http1-response';
+
+function reader() {
+  const seen: { heads: ResponseHead[]; body: Buffer[]; ends: boolean[] } = { heads: [], body: [], ends: [] };
+  const r = new ResponseReader({ head: (h) => seen.heads.push(h), data: (c) => seen.body.push(Buffer.from(c)), end: (reusable) => seen.ends.push(reusable) });
+  return { r, seen, text: () => Buffer.concat(seen.body).toString('latin1') };
+}
+
+/** Feeds `input` in pieces of `size` bytes; returns the bytes used in all. */
+function feedIn(r: ResponseReader, input: string, size: number): number {
+  const bytes = Buffer.from(input, 'latin1');
+  let used = 0;
+  for (let at = 0; at < bytes.length; at += size) used += r.feed(bytes.subarray(at, at + size));
+  return used;
+}
+
+describe('ResponseReader', () => {
+  const CHUNKED = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nx-a: 2\r\n\r\n5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nTrailer: x\r\n\r\n';
+
+  it('reads a Content-Length body, headers lower-cased and repeats joined; the connection may be reused', () => {
+    const { r, seen, text } = reader();
+    r.feed(Buffer.from('HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\nSet-Thing: a\r\nset-thing: b\r\n\r\nhello'));
+    expect(seen.heads).toEqual([{ status: 206, headers: { 'content-length': '5', 'set-thing': 'a, b' } }]);
+    expect(text()).toBe('hello');
+    expect(seen.ends).toEqual([true]);
+  });
+
+  it('gives the same result whatever the pieces the bytes come in (every split of a chunked response)', () => {
+    for (const size of [1, 2, 3, 7, 16, 1000]) {
+      const { r, seen, text } = reader();
+      expect(feedIn(r, CHUNKED, size)).toBe(CHUNKED.length);
+      expect(seen.heads[0]?.headers['x-a']).toBe('1, 2');
+      expect(text()).toBe('hello, world');
+      expect(seen.ends).toEqual([true]);
+    }
+  });
+
+  it('skips 1xx answers; stops at the end of the response and leaves what follows unused', () => {
+    const { r, seen, text } = reader();
+    const used = r.feed(Buffer.from('HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA'));
+    expect(seen.heads.map((h) => h.status)).toEqual([200]);
+    expect(text()).toBe('ok');
+    expect(used).toBe(Buffer.byteLength('HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+  });
+
+  it('a body without a length runs to the close and is not reusable; so is one after Connection: close or HTTP/1.0', () => {
+    const open = reader();
+    open.r.feed(Buffer.from('HTTP/1.1 200 OK\r\n\r\nabc'));
+    open.r.feed(Buffer.from('def'));
+    expect(open.r.endsAtClose).toBe(true);
+    open.r.close();
+    expect(open.text()).toBe('abcdef');
+    expect(open.seen.ends).toEqual([false]);
+    for (const head of ['HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx', 'HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx']) {
+      const { r, seen } = reader();
+      r.feed(Buffer.from(head));
+      expect(seen.ends).toEqual([false]);
+    }
+  });
+
+  it('204 and 304 have no body', () => {
+    const { r, seen } = reader();
+    r.feed(Buffer.from('HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n'));
+    expect(seen.ends).toEqual([true]);
+    expect(r.done).toBe(true);
+  });
+
+  it('a close before the end is an error, in the head or in the body', () => {
+    const head = reader();
+    head.r.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Le'));
+    expect(() => head.r.close()).toThrow('before answering');
+    const body = reader();
+    body.r.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
+    expect(() => body.r.close()).toThrow('before the whole body');
+    const chunked = reader();
+    chunked.r.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel'));
+    expect(() => chunked.r.close()).toThrow('before the whole body');
+  });
+
+  it.each([
+    ['not HTTP', 'ICY 200 OK\r\n\r\n'],
+    ['a folded header', 'HTTP/1.1 200 OK\r\nX-A: 1\r\n  more\r\nContent-Length: 0\r\n\r\n'],
+    ['a header without a name', 'HTTP/1.1 200 OK\r\n: x\r\n\r\n'],
+    ['a space before the colon', 'HTTP/1.1 200 OK\r\nContent-Length : 1\r\n\r\nx'],
+    ['conflicting lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx'],
+    ['a negative length', 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'],
+    ['a bad chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'],
+    ['chunk data longer than its size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n'],
+    ['a protocol switch', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n'],
+  ])('refuses %s', (_what, input) => {
+    const { r } = reader();
+    expect(() => r.feed(Buffer.from(input, 'latin1'))).toThrow();
+  });
+
+  it('refuses a head larger than 64 KiB, even when it comes in small pieces', () => {
+    const { r } = reader();
+    const big = `HTTP/1.1 200 OK\r\n${'X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(Math.ceil(MAX_HEAD_BYTES / 60))}\r\n`;
+    expect(() => feedIn(r, big, 4096)).toThrow('too large');
+  });
+
+  it('Transfer-Encoding wins over Content-Length, and such a connection is never reused', () => {
+    const { r, seen, text } = reader();
+    r.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'));
+    expect(text()).toBe('abc');
+    expect(seen.ends).toEqual([false]);
+  });
+
+  it('hands body bytes on as views of what was fed, never copies', () => {
+    const views: Buffer[] = [];
+    const r = new ResponseReader({ head: () => undefined, data: (c) => views.push(c), end: () => undefined });
+    r.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n'));
+    const body = Buffer.from('12345678');
+    r.feed(body);
+    expect(views[0]?.buffer).toBe(body.buffer);
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * An HTTP/1.1 response reader for downloads: bytes in, head and body pieces
+ * out, no I/O (the socket lives in http1-download.ts). Strict where leniency
+ * could corrupt a file or a reused connection: a malformed status line or
+ * header, obs-fold, conflicting Content-Length values, a bad chunk size or a
+ * head over 64 KiB are errors; framing follows RFC 9112 §6.3 (Transfer-Encoding
+ * over Content-Length, then Content-Length, else the body runs to the close).
+ * Body pieces are views of the bytes fed in (no copies).
+ */
+
+export interface ResponseHead {
+  status: number;
+  /** Header names lower-cased, repeated values joined with ", ". */
+  headers: Record<string, string>;
+}
+
+export interface ResponseSink {
+  head(head: ResponseHead): void;
+  data(chunk: Buffer): void;
+  /** The body is complete; `reusable`: the connection may carry another request. */
+  end(reusable: boolean): void;
+}
+
+/** Largest response head accepted (status line + headers). */
+export const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_HEADERS = 256;
+/** Longest chunk-size line or trailer section accepted. */
+const MAX_LINE_BYTES = 8 * 1024;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
+const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/;
+const LF = 0x0a;
+const CR = 0x0d;
+
+export class HttpResponseError extends Error {
+  override readonly name = 'HttpResponseError';
+}
+
+type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'close' | 'done';
+
+export class ResponseReader {
+  private state: State = 'head';
+  /** Bytes of a line-based part (head, chunk size, trailers) not yet complete. */
+  private pending: Buffer | null = null;
+  /** Bytes left in a Content-Length body or in the current chunk. */
+  private remaining = 0;
+  private keepAlive = false;
+
+  constructor(private readonly sink: ResponseSink) {}
+
+  /** True once a final (non-1xx) head has been read. */
+  get headRead(): boolean {
+    return this.state !== 'head';
+  }
+
+  get done(): boolean {
+    return this.state === 'done';
+  }
+
+  /** A body that runs until the connection closes (no length given). */
+  get endsAtClose(): boolean {
+    return this.state === 'close';
+  }
+
+  /**
+   * Reads `bytes`. Returns how many were used: fewer than given only once the
+   * response is complete (what follows belongs to nobody: the caller drops
+   * the connection). Throws HttpResponseError on a malformed response.
+   */
+  feed(bytes: Buffer): number {
+    let at = 0;
+    while (at < bytes.length && this.state !== 'done') {
+      switch (this.state) {
+        case 'length':
+        case 'chunk-data': {
+          const take = Math.min(this.remaining, bytes.length - at);
+          this.sink.data(take === bytes.length ? bytes : bytes.subarray(at, at + take));
+          at += take;
+          this.remaining -= take;
+          if (this.remaining === 0) {
+            if (this.state === 'length') this.finish();
+            else this.state = 'chunk-end';
+          }
+          break;
+        }
+        case 'close':
+          this.sink.data(at === 0 ? bytes : bytes.subarray(at));
+          at = bytes.length;
+          break;
+        case 'chunk-end': {
+          // The CRLF after a chunk's data (it may arrive split).
+          const line = this.line(bytes, at, 2);
+          if (line === null) return bytes.length;
+          at = line.next;
+          if (line.text !== '') throw new HttpResponseError('The server sent a malformed chunked body.');
+          this.state = 'chunk-size';
+          break;
+        }
+        default: {
+          const limit = this.state === 'head' ? MAX_HEAD_BYTES : MAX_LINE_BYTES;
+          const block = this.state === 'chunk-size' ? this.line(bytes, at, limit) : this.block(bytes, at, limit);
+          if (block === null) return bytes.length;
+          at = block.next;
+          if (this.state === 'head') this.readHead(block.text);
+          else if (this.state === 'chunk-size') this.readChunkSize(block.text);
+          else this.finish(); // trailers: ignored
+        }
+      }
+    }
+    return at;
+  }
+
+  /** The connection ended: completes a body that runs to the close, else the response was cut short. */
+  close(): void {
+    if (this.state === 'close') {
+      this.state = 'done';
+      this.sink.end(false);
+      return;
+    }
+    if (this.state !== 'done') throw new HttpResponseError(this.state === 'head' ? 'The server closed the connection before answering.' : 'The connection closed before the whole body arrived.');
+  }
+
+  private finish(): void {
+    this.state = 'done';
+    this.sink.end(this.keepAlive);
+  }
+
+  /** One line (without its line break) from `pending` + `bytes[at..]`, or null when it is not complete yet. */
+  private line(bytes: Buffer, at: number, limit: number): { text: string; next: number } | null {
+    const lf = bytes.indexOf(LF, at);
+    const end = lf === -1 ? -1 : lf + 1;
+    const have = this.pending?.length ?? 0;
+    if (have + (end === -1 ? bytes.length : end) - at > limit) throw new HttpResponseError('The server sent a malformed chunked body.');
+    if (end === -1) {
+      this.pending = this.pending === null ? Buffer.from(bytes.subarray(at)) : Buffer.concat([this.pending, bytes.subarray(at)]);
+      return null;
+    }
+    const all = this.pending === null ? bytes.subarray(at, end) : Buffer.concat([this.pending, bytes.subarray(at, end)]);
+    this.pending = null;
+    return { text: all.toString('latin1').replace(/\r?\n$/, ''), next: end };
+  }
+
+  /** Lines up to and including an empty one (a head or a trailer section), or null when not complete yet. */
+  private block(bytes: Buffer, at: number, limit: number): { text: string; next: number } | null {
+    // Where the blank line ends, looking across what is pending and what came in.
+    const joined = this.pending === null ? bytes.subarray(at) : Buffer.concat([this.pending, bytes.subarray(at)]);
+    const skip = this.pending?.length ?? 0;
+    let end = -1;
+    for (let i = joined.indexOf(LF); i !== -1; i = joined.indexOf(LF, i + 1)) {
+      const blank = i === 0 || joined[i - 1] === LF || (joined[i - 1] === CR && (i === 1 || joined[i - 2] === LF));
+      if (blank) {
+        end = i + 1;
+        break;
+      }
+    }
+    if (end === -1) {
+      if (joined.length > limit) throw new HttpResponseError('The server sent a response head that is too large.');
+      this.pending = Buffer.from(joined);
+      return null;
+    }
+    if (end > limit) throw new HttpResponseError('The server sent a response head that is too large.');
+    this.pending = null;
+    return { text: joined.toString('latin1', 0, end), next: at + end - skip };
+  }
+
+  private readHead(text: string): void {
+    const lines = text.split(/\r?\n/);
+    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    const status = STATUS_LINE.exec(lines[0] ?? '');
+    if (status === null) throw new HttpResponseError('The server did not answer in HTTP/1.1.');
+    if (lines.length - 1 > MAX_HEADERS) throw new HttpResponseError('The server sent too many headers.');
+    const headers: Record<string, string> = {};
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      const name = colon > 0 ? line.slice(0, colon) : '';
+      if (!TOKEN.test(name)) throw new HttpResponseError('The server sent a malformed header.');
+      const key = name.toLowerCase();
+      const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+      headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
+    }
+    const code = Number(status[2]);
+    if (code < 200) {
+      // 1xx (100 Continue, 103 Early Hints): the real response follows. 101 would switch protocols: never asked for.
+      if (code === 101) throw new HttpResponseError('The server tried to switch protocols.');
+      return;
+    }
+    const http11 = status[1] === '1';
+    const connection = (headers['connection'] ?? '').toLowerCase().split(',').map((t) => t.trim());
+    this.keepAlive = http11 && !connection.includes('close');
+    this.sink.head({ status: code, headers });
+    const te = headers['transfer-encoding'];
+    const cl = headers['content-length'];
+    if (te !== undefined) {
+      // RFC 9112 §6.1: chunked last means chunked; any other coding runs to the close. Never reused after both headers.
+      if (cl !== undefined) this.keepAlive = false;
+      const codings = te.toLowerCase().split(',').map((t) => t.trim());
+      if (http11 && codings[codings.length - 1] === 'chunked') this.state = 'chunk-size';
+      else this.state = 'close';
+      if (this.state === 'close') this.keepAlive = false;
+      return;
+    }
+    if (code === 204 || code === 304) return this.finish();
+    if (cl !== undefined) {
+      const values = cl.split(',').map((v) => v.trim());
+      if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) throw new HttpResponseError('The server sent an invalid Content-Length.');
+      this.remaining = Number(values[0]);
+      if (this.remaining === 0) return this.finish();
+      this.state = 'length';
+      return;
+    }
+    this.keepAlive = false;
+    this.state = 'close';
+  }
+
+  private readChunkSize(text: string): void {
+    const m = CHUNK_SIZE.exec(text);
+    if (m === null) throw new HttpResponseError('The server sent a malformed chunked body.');
+    this.remaining = parseInt(m[1] ?? '', 16);
+    this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
+  }
+}
