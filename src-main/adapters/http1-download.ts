@@ -26,7 +26,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { DownloadHttpPort, DownloadResponse } from '../core/downloads/ports';
 import { BodyQueue } from './body-queue';
-import { HttpResponseError, ResponseReader } from './http1-response';
+import { HttpResponseError, ResponseReader, TOKEN } from './http1-response';
 import type { ResponseHead } from './http1-response';
 
 export interface Http1DownloadOptions {
@@ -51,7 +51,6 @@ const SMALL_READ_BYTES = READ_BYTES / 8;
 const MAX_REQUEST_HEAD = 16 * 1024;
 /** Field values may not carry line breaks or NUL (header injection). */
 const UNSAFE_FIELD = /[\r\n\0]/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** An error with a Node-style code: the engine classifies errors by code and names it in its message. */
 function codedError(message: string, code: string): Error {

@@ -27,7 +27,8 @@ const MAX_HEADERS = 256;
 /** Longest chunk-size line or trailer section accepted. */
 const MAX_LINE_BYTES = 8 * 1024;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header name (RFC 9110 token): what a response may carry and a request may send. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
 const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/;
 const LF = 0x0a;
@@ -48,11 +49,6 @@ export class ResponseReader {
   private keepAlive = false;
 
   constructor(private readonly sink: ResponseSink) {}
-
-  /** True once a final (non-1xx) head has been read. */
-  get headRead(): boolean {
-    return this.state !== 'head';
-  }
 
   get done(): boolean {
     return this.state === 'done';
