@@ -7,6 +7,7 @@
  */
 import { withRetries } from './retries';
 import type { Job } from '../../src-shared/job';
+import { isRetryable } from '../../src-shared/result';
 import type { ProviderAdapter, ProviderContext } from '../core/providers/provider';
 import { humanLine } from './job-events';
 import { EXIT } from './watch';
@@ -55,17 +56,52 @@ export async function cancelCommand(request: CancelRequest, io: CancelIo): Promi
       return EXIT.failed;
     }
   }
-  const result = await withRetries(id, () => cancel(context, id), io);
+  // A try that failed after the request may have reached the provider (5xx, the network, a garbled
+  // answer; not a 429) may have cancelled the job with its answer lost: the next try then hears "not running".
+  let mayHaveActed = false;
+  const result = await withRetries(
+    id,
+    async () => {
+      const answer = await cancel(context, id);
+      if (!answer.ok && answer.error.kind !== 'rate-limited' && isRetryable(answer.error.kind)) mayHaveActed = true;
+      return answer;
+    },
+    io,
+  );
   if (!result.ok) {
+    if (mayHaveActed && result.error.kind === 'invalid-input') return lostAnswer(request, context, id, io);
     io.err(result.error.message);
     return result.error.kind === 'auth' ? EXIT.usage : EXIT.failed;
   }
   io.err(`${adapter.label} cancelled ${id}.`);
   // Show where the job ended up; a failed look-up does not undo the cancel.
-  const after = await withRetries(id, () => adapter.getJob(context, id), io);
-  if (after.ok) {
-    const job: Job = { ...after.value, watch: { state: 'done', message: null, lastCheckedAt: null, progressAt: null } };
-    io.out(humanLine(job));
-  }
+  await showJob(adapter, context, id, io);
   return EXIT.ok;
+}
+
+/** Prints the job's line; null when it cannot be read. */
+async function showJob(adapter: ProviderAdapter, context: ProviderContext, id: string, io: CancelIo): Promise<Job | null> {
+  const after = await withRetries(id, () => adapter.getJob(context, id), io);
+  if (!after.ok) return null;
+  const job: Job = { ...after.value, watch: { state: 'done', message: null, lastCheckedAt: null, progressAt: null } };
+  io.out(humanLine(job));
+  return job;
+}
+
+/**
+ * An earlier try's answer was lost and the provider now says the job is not
+ * running: that try most likely cancelled it. The job's state decides: ended
+ * without completing is the cancel done (exit 0); completed, or unreadable,
+ * is not a cancel genwatch can vouch for (exit 1).
+ */
+async function lostAnswer(request: CancelRequest, context: ProviderContext, id: string, io: CancelIo): Promise<number> {
+  const { adapter } = request;
+  const job = await showJob(adapter, context, id, io);
+  if (job?.status === 'failed') {
+    io.err(`${adapter.label} cancelled ${id} (the answer to an earlier try was lost; the job has stopped without completing).`);
+    return EXIT.ok;
+  }
+  const state = job === null ? 'its state could not be read' : `it is ${job.status}`;
+  io.err(`${adapter.label} says ${id} is not running any more, and ${state}; the answer to an earlier try was lost, so that try may have cancelled it.`);
+  return EXIT.failed;
 }

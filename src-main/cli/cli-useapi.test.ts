@@ -225,6 +225,18 @@ describe('genwatch cancel', () => {
     expect(again.stderr).toMatch(/not running any more/);
   });
 
+  it('a cancel whose answer is lost (the job stopped, the connection cut) is tried again; "not running" then is reported as the cancel it was, exit 0', async () => {
+    const job = longJob('lost');
+    const emu = await manualEmulator(job);
+    emu.faults.add({ route: 'useapi.cancel', times: 1, fault: { kind: 'truncate' } });
+    const result = await run(['cancel', 'useapi', job.jobid, '--yes'], useapiEnv(emu.providers.useapi.baseUrl, TEST_USEAPI_TOKEN));
+    expect(result.code).toBe(0);
+    expect(emu.requests.filter((r) => r.route === 'useapi.cancel')).toHaveLength(2);
+    expect(result.stderr).toMatch(/trying again/);
+    expect(result.stderr).toContain(`cancelled ${job.jobid} (the answer to an earlier try was lost`);
+    expect(result.stdout).toMatch(/✖ .*failed.*Job cancelled by user/);
+  });
+
   it('an unknown job is exit 1 (not found); a provider without cancel is exit 2', async () => {
     const emu = await manualEmulator(longJob('x'));
     const unknown = makeUseapiJobId('unknown', 'image', { channel: CHANNEL });
@@ -294,6 +306,19 @@ describe('cancelCommand (in process)', () => {
     expect(await cancelCommand({ adapter: useapi, context: context(http), input: `"${ID}"`, yes: false }, io)).toBe(0);
     expect(http.requests.map((r) => r.method)).toEqual(['DELETE', 'GET']);
     expect(io.lines[0]).toMatch(/failed.*Job cancelled by user/);
+  });
+
+  it('"not running" after a try whose answer was lost: exit 1 when the job completed (the cancel cannot be vouched for); after a 429 (the provider did nothing) the plain refusal', async () => {
+    const lost = new ScriptedHttp().enqueue(jsonResponse(502, { error: 'Bad gateway' }), jsonResponse(400, { error: 'Job is not running' }), jsonResponse(200, { jobid: ID, status: 'completed', response: { imageUx: [] } }));
+    const io = fakeIo(false, '');
+    expect(await cancelCommand({ adapter: useapi, context: context(lost), input: ID, yes: true }, io)).toBe(1);
+    expect(lost.requests.map((r) => r.method)).toEqual(['DELETE', 'DELETE', 'GET']);
+    expect(io.errors.at(-1)).toMatch(/not running any more, and it is completed; the answer to an earlier try was lost/);
+    const limited = new ScriptedHttp().enqueue(jsonResponse(429, { error: 'Too many requests' }), jsonResponse(400, { error: 'Job is not running' }));
+    const io2 = fakeIo(false, '');
+    expect(await cancelCommand({ adapter: useapi, context: context(limited), input: ID, yes: true }, io2)).toBe(1);
+    expect(limited.requests.map((r) => r.method)).toEqual(['DELETE', 'DELETE']);
+    expect(io2.errors.at(-1)).toMatch(/did not cancel the job: it is not running any more/);
   });
 
   it('a missing key is exit 2 before anything is asked', async () => {

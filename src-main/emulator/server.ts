@@ -184,6 +184,11 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     const length = bodyLength(reply.body);
     const headers: Record<string, string | number> = { ...(reply.headers ?? {}) };
     const noBody = reply.status === 204 || reply.status === 304;
+    if (truncate && noBody) {
+      // Nothing to cut short: the request was handled and its answer is lost with the connection.
+      req.socket.destroy();
+      return;
+    }
     if (!noBody) headers['content-length'] = length;
     res.writeHead(reply.status, headers);
     if (req.method === 'HEAD' || noBody) {
