@@ -14,6 +14,7 @@ import type { Result } from '../../src-shared/result';
 import { err, ok } from '../../src-shared/result';
 import { DownloadEngine, midjourneyCdnSource } from '../core/downloads';
 import type { DownloadDeps, DownloadItem, FileSnapshot } from '../core/downloads';
+import { needsFullResult } from '../core/job-merge';
 import { walkPages } from '../core/paging';
 import type { ProviderAdapter, ProviderContext, ProviderJob } from '../core/providers/provider';
 import { APIFRAME_MAX_LIMIT } from '../core/providers/apiframe';
@@ -40,8 +41,6 @@ export interface DownloadOptions {
 
 const asJob = (job: ProviderJob): Job => ({ ...job, watch: { state: 'done', message: null, lastCheckedAt: null, progressAt: null } });
 
-/** A list item's result is one bare URL: the job itself has the full set. */
-const needsFullResult = (job: ProviderJob): boolean => job.assets.length === 0 || job.assets.some((a) => a.meta['fromList'] === true);
 
 interface Collected {
   jobs: Job[];

@@ -12,6 +12,7 @@ import { err, ok } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
 import { baseNameOf, DownloadEngine, EMPTY_AGGREGATE, isInsideRoot, joinInsideRoot, midjourneyCdnSource, normalisePath, previewName } from './downloads';
 import type { AssetSource, BatchHandle, DownloadDeps, DownloadEngineApi, DownloadItem, EngineSettings, FileSnapshot } from './downloads';
+import { needsFullResult } from './job-merge';
 import type { Clock, KeyValueStore, TimerHandle } from './ports';
 
 const PENDING_KEY = 'pendingDownloads';
@@ -255,7 +256,8 @@ export class DownloadService {
     const wanted = assetsToDownload(job, this.images);
     let have = 0;
     for (const asset of wanted) if (engine.isDownloaded(job, asset)) have++;
-    return have === 0 ? undefined : have === wanted.length ? 'all' : 'some';
+    // A job known only from a history list has more files than the one we know of.
+    return have === 0 ? undefined : have === wanted.length && !needsFullResult(job) ? 'all' : 'some';
   }
 
   /** Called with a job key when one of its files lands (or is found in the ledger), or null when any job's may have changed. */

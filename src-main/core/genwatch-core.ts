@@ -17,7 +17,7 @@ import type { AccountRecord } from './account-book';
 import { startHistoryImport } from './history-import';
 import type { ImportRun } from './history-import';
 import { parseIdInput } from './id-input';
-import { mergeJob, placeholderJob } from './job-merge';
+import { mergeJob, needsFullResult, placeholderJob } from './job-merge';
 import { JobStore } from './job-store';
 import { DEFAULT_ACCOUNT, DEMO_ACCOUNT, KeyRing } from './keys';
 import { migrate, moveJobsToOwnStore } from './migrations';
@@ -32,6 +32,8 @@ import type { DownloadRequestResult, DownloadServiceDeps } from './download-serv
 export { DEFAULT_ACCOUNT, DEMO_ACCOUNT } from './keys';
 const JOBS_KEY = 'jobs';
 const PERSIST_DEBOUNCE_MS = 2_000;
+/** Provider calls at once while a download asks for jobs' full results (a whole history can be thousands). */
+const FULL_RESULT_CONCURRENCY = 4;
 
 export interface DemoConfig {
   /** Per provider: where the built-in emulator serves it and the key it accepts. */
@@ -388,7 +390,28 @@ export class GenwatchCore {
       return job && job.status === 'completed' ? [job] : [];
     });
     if (jobs.length === 0) return err('invalid-input', 'None of these jobs has completed yet, so there is nothing to download.');
-    return this.downloads.download(jobs, this.settings.downloads.images, force);
+    return this.downloads.download(await this.withFullResults(jobs), this.settings.downloads.images, force);
+  }
+
+  /**
+   * Jobs known only from a history list (one bare URL of several results) are
+   * asked for in full first, a few at a time, so "download" gets every file.
+   * One that cannot be read now keeps what the list gave: that file is
+   * downloaded, and the job still counts as not all on disk.
+   */
+  private async withFullResults(jobs: readonly Job[]): Promise<Job[]> {
+    const out = [...jobs];
+    const todo = out.flatMap((job, i) => (needsFullResult(job) ? [i] : []));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let n = next++; n < todo.length; n = next++) {
+        const i = todo[n] as number;
+        const fresh = await this.refetchJob(out[i] as Job);
+        if (fresh !== null && fresh.status === 'completed') out[i] = fresh;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FULL_RESULT_CONCURRENCY, todo.length) }, worker));
+    return out;
   }
 
   /**

@@ -13,6 +13,16 @@ function onlyListAssets(job: Pick<Job, 'assets'>): boolean {
   return job.assets.every((a) => a.meta['fromList'] === true);
 }
 
+/**
+ * Whether what we know of a job's results is less than the job has: none, or
+ * a list item's single bare URL (Apiframe's history list gives one image of
+ * a grid and its upscales). Downloading "everything" of such a job means
+ * asking the provider for the job itself first.
+ */
+export function needsFullResult(job: Pick<Job, 'assets'>): boolean {
+  return job.assets.length === 0 || job.assets.some((a) => a.meta['fromList'] === true);
+}
+
 export function mergeJob(previous: Job | undefined, incoming: ProviderJob, watch: Watch): Job {
   const { partial, ...next } = incoming;
   if (!previous) return { ...next, watch };

@@ -220,6 +220,39 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     expect(again.ok && again.value.skipped).toBe(4);
   });
 
+  it('jobs known only from the history list (one URL of four) are asked for in full before a bulk download: every image lands, and the job counts as all on disk only then', async () => {
+    const ids = ['66666666-6666-4666-8666-666666666666', '77777777-7777-4777-8777-777777777777'];
+    const { root } = await setup(ids.map((id) => script(id, { imageCount: 4 })));
+    const live = core;
+    if (!live || !emulator) throw new Error('no core');
+    expect(live.importHistory('apiframe', 'default').ok).toBe(true);
+    await until(() => live.accountsState().accounts.find((a) => a.id === 'default')?.history.state === 'done', 'history imported');
+    const listed = live.listJobs();
+    expect(listed.map((j) => j.assets.length)).toEqual([1, 1]);
+    const getsBefore = emulator.requests.filter((r) => r.route === 'apiframe.getJob').length;
+
+    const requested = await live.downloadJobs(listed.map((j) => j.key), false);
+    expect(requested.ok && requested.value.files).toBe(8);
+    expect(emulator.requests.filter((r) => r.route === 'apiframe.getJob').length - getsBefore).toBe(2);
+    await until(() => live.downloads?.state().aggregate.files.done === 8, 'eight files');
+    expect(filesUnder(root).filter((f) => f.endsWith('.png'))).toHaveLength(8);
+    await until(() => live.listJobs().every((j) => j.downloaded === 'all'), 'both jobs all on disk');
+  });
+
+  it('a list-only job whose full result cannot be read still gets the file the list gave, and is not counted as all on disk', async () => {
+    const id = '88888888-8888-4888-8888-888888888888';
+    await setup([script(id, { imageCount: 4 })]);
+    const live = core;
+    if (!live || !emulator) throw new Error('no core');
+    expect(live.importHistory('apiframe', 'default').ok).toBe(true);
+    await until(() => live.accountsState().accounts.find((a) => a.id === 'default')?.history.state === 'done', 'history imported');
+    emulator.faults.add({ route: 'apiframe.getJob', fault: { kind: 'status', status: 500 } });
+    const requested = await live.downloadJobs([live.listJobs()[0]?.key ?? ''], false);
+    expect(requested.ok && requested.value.files).toBe(1);
+    await until(() => live.downloads?.state().aggregate.files.done === 1, 'the listed file');
+    await until(() => live.listJobs()[0]?.downloaded === 'some', 'marked as partly on disk');
+  });
+
   it('downloads requested before a quit are picked up again by the next start and finish', async () => {
     const ids = ['44444444-4444-4444-8444-444444444444', '55555555-5555-4555-8555-555555555555'];
     const first = await setup(ids.map((id) => script(id)));
