@@ -8,7 +8,9 @@ export type Fault =
   | { kind: 'latency'; ms: number }
   | { kind: 'reset' }
   | { kind: 'malformed-json' }
-  | { kind: 'truncate' };
+  | { kind: 'truncate' }
+  /** Like truncate (about half the body), then a TCP reset instead of a clean close. */
+  | { kind: 'reset-mid-body' };
 
 export interface FaultRule {
   /** Route name like 'apiframe.getJob' or 'asset'; undefined matches every route. */
@@ -127,6 +129,7 @@ export function parseFaultRule(value: unknown): FaultRule | string {
     case 'reset':
     case 'malformed-json':
     case 'truncate':
+    case 'reset-mid-body':
       parsed = { kind: fault['kind'] };
       break;
     default:

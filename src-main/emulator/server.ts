@@ -180,11 +180,12 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     if (requests.length > REQUEST_LOG_CAP + 1000) requests.splice(0, requests.length - REQUEST_LOG_CAP);
   };
 
-  async function send(req: IncomingMessage, res: ServerResponse, reply: Reply, truncate: boolean): Promise<void> {
+  /** `cut`: deliver about half the body, then close the connection cleanly or reset it (TCP RST). */
+  async function send(req: IncomingMessage, res: ServerResponse, reply: Reply, cut: 'close' | 'reset' | null): Promise<void> {
     const length = bodyLength(reply.body);
     const headers: Record<string, string | number> = { ...(reply.headers ?? {}) };
     const noBody = reply.status === 204 || reply.status === 304;
-    if (truncate && noBody) {
+    if (cut !== null && noBody) {
       // Nothing to cut short: the request was handled and its answer is lost with the connection.
       req.socket.destroy();
       return;
@@ -195,11 +196,11 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
       res.end();
       return;
     }
-    if (truncate) {
+    if (cut !== null) {
       // Promise the full length, deliver about half, then cut the connection.
       const ok = await writeChunks(res, reply.body, Math.floor(length / 2));
       if (!ok) return;
-      res.write(Buffer.alloc(0), () => res.socket?.destroy());
+      res.write(Buffer.alloc(0), () => (cut === 'reset' ? res.socket?.resetAndDestroy() : res.socket?.destroy()));
       return;
     }
     if (await writeChunks(res, reply.body, Infinity)) res.end();
@@ -250,13 +251,14 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
         case 'status': {
           const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...(fault.headers ?? {}) };
           if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-          await send(req, res, { status: fault.status, headers, body: fault.body ?? defaultFaultBody(fault.status) }, false);
+          await send(req, res, { status: fault.status, headers, body: fault.body ?? defaultFaultBody(fault.status) }, null);
           return;
         }
         case 'malformed-json':
-          await send(req, res, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"id":"a1b2c3d4","status":"PROC' }, false);
+          await send(req, res, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"id":"a1b2c3d4","status":"PROC' }, null);
           return;
         case 'truncate':
+        case 'reset-mid-body':
           break; // handled when sending the real reply
       }
     }
@@ -266,7 +268,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
       reply = await match.route.handler({ req, params: match.params, query: url.searchParams, path: url.pathname, origin, clock, body });
     }
     if (reply === undefined) reply = json(500, { error: 'Internal server error' });
-    await send(req, res, reply, fault?.kind === 'truncate');
+    await send(req, res, reply, fault?.kind === 'truncate' ? 'close' : fault?.kind === 'reset-mid-body' ? 'reset' : null);
   }
 
   const server = createServer((req, res) => {

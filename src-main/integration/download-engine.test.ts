@@ -156,6 +156,19 @@ describe('downloads against the emulator', () => {
     expect(emu.requests.filter((r) => r.route === 'asset').length).toBe(3); // truncated + resumed + direct()
   });
 
+  it('a connection reset mid-file (TCP RST after about half the body) resumes from the bytes kept: 200 cut, then 206, and the file is correct', async () => {
+    const engine = await engineWith();
+    emu.faults.add({ route: 'asset', times: 1, fault: { kind: 'reset-mid-body' } });
+    const url = `${emu.url}/assets/rst/big.bin?size=4000000`;
+    const job = jobFor([url], {}, { kind: 'other' });
+    const { summary, handle } = await download(engine, [{ job, asset: job.assets[0] ?? makeAsset(url) }]);
+    expect(summary.done).toBe(1);
+    expect(engine.snapshot().find((f) => f.id === handle.files[0]?.id)?.attempts).toBe(2);
+    expect(emu.requests.filter((r) => r.route === 'asset').map((r) => r.status)).toEqual([200, 206]);
+    const [file] = (await walk(root)).filter((f) => f.endsWith('.bin'));
+    expect(sha(await readFile(join(root, file ?? '')))).toBe(sha(await direct(url)));
+  });
+
   it('a connection reset is retried', async () => {
     const engine = await engineWith();
     emu.faults.add({ route: 'asset', times: 2, fault: { kind: 'reset' } });
