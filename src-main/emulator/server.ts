@@ -218,14 +218,14 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     const segments = decodeSegments(url.pathname);
     const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readBody(req);
     if (segments === undefined || body === undefined) {
-      await send(req, res, json(400, { error: 'Bad request' }), false);
+      await send(req, res, json(400, { error: 'Bad request' }), null);
       return;
     }
 
     if (segments[0] === CONTROL_PREFIX) {
       const m = control.match(method, segments);
       const reply = routeReply(m) ?? (m.kind === 'match' ? await m.route.handler({ req, params: m.params, query: url.searchParams, path: url.pathname, origin, clock, body }) : undefined);
-      if (reply !== undefined) await send(req, res, reply, false);
+      if (reply !== undefined) await send(req, res, reply, null);
       return;
     }
 
