@@ -3,7 +3,7 @@
  * contract, on a real temp folder: the engine must not be able to tell them
  * apart, apart from speed.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,5 +120,19 @@ describe.each([
     expect(await rejected).toBe('ENOENT');
     expect(await codeOf(fs.open(join(dir, 'd'), 'truncate'))).toBe('EISDIR');
     expect(await codeOf(fs.realpath(join(dir, 'missing')))).toBe('ENOENT');
+  });
+
+  it.skipIf(process.platform === 'win32')('never writes through a planted symbolic link: append fails with ELOOP, truncate replaces the link; its target stays untouched', async () => {
+    const outside = join(dir, 'outside.txt');
+    writeFileSync(outside, 'keep');
+    const planted = join(dir, 'planted.part');
+    symlinkSync(outside, planted);
+    expect(await codeOf(fs.open(planted, 'append'))).toBe('ELOOP');
+    const f = await fs.open(planted, 'truncate');
+    await f.write([bytes('new')]);
+    await f.close();
+    expect(lstatSync(planted).isSymbolicLink()).toBe(false);
+    expect(readFileSync(planted, 'utf8')).toBe('new');
+    expect(readFileSync(outside, 'utf8')).toBe('keep');
   });
 });

@@ -634,6 +634,11 @@ export class DownloadEngine {
     const now = this.deps.clock.now();
     const wait = this.lastAggregate + this.settings.progressIntervalMs - now;
     if (wait <= 0) {
+      // A trailing event still pending (its timer came late, after this call's I/O) would repeat this one at once.
+      if (this.aggregateTimer !== null) {
+        this.deps.clock.clearTimeout(this.aggregateTimer);
+        this.aggregateTimer = null;
+      }
       this.lastAggregate = now;
       this.emit({ type: 'aggregate', progress: this.aggregate() });
     } else if (force && this.aggregateTimer === null) {
