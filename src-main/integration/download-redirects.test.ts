@@ -246,6 +246,17 @@ describe('redirects followed by the engine', () => {
 });
 
 describe('the redirect cap', () => {
+  it('a redirect without a Location is a server error said as such (not a refused link), and nothing is written', async () => {
+    const s = await startLocalServer((_req, res) => {
+      res.writeHead(302, { 'content-length': 0 }).end();
+    });
+    closers.push(() => s.close());
+    const engine = await engineWith();
+    const summary = await download(engine, jobFor('R9', [`${s.url}/nowhere`]));
+    expect(summary.failed.map((f) => [f.failure?.reason, f.failure?.error.message])).toEqual([['http', 'The server answered 302 (a redirect) without saying where to.']]);
+    expect(await walk(root)).toEqual([]);
+  });
+
   it(`a redirect loop is given up after MAX_REDIRECTS (${MAX_REDIRECTS}) hops with a clear failure, nothing written`, async () => {
     let loops = 0;
     // Endless, but bounded here so a missing cap fails the test instead of hanging it: after 50 rounds it serves the image.

@@ -198,7 +198,9 @@ async function fetchChecked(deps: TransferDeps, req: AssetRequest, extra: Record
     }
     if (!REDIRECT_STATUSES.has(response.status)) return { response, url };
     await response.discard().catch(() => undefined);
-    const next = redirectTarget(url, response.headers['location']);
+    const location = response.headers['location'];
+    if (location === undefined || location.trim() === '') throw new TransferError(failure('http', `The server answered ${response.status} (a redirect) without saying where to.`));
+    const next = redirectTarget(url, location);
     if (next === null) throw new TransferError(failure('url-refused', 'The server redirected to a link that is not allowed.'));
     if (hop + 1 > MAX_REDIRECTS) throw new TransferError(failure('http', 'The server redirected too many times.'));
     url = next;

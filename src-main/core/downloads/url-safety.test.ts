@@ -20,4 +20,12 @@ describe('isAllowedDownloadUrl', () => {
     expect(redirectTarget('https://a.com/x', 'file:///etc/passwd')).toBeNull();
     expect(redirectTarget('https://a.com/x', undefined)).toBeNull();
   });
+
+  it('never from elsewhere to this computer (a CDN cannot make genwatch request local services); loopback to loopback and loopback out to https are fine', () => {
+    for (const target of ['http://127.0.0.1:8787/x', 'http://localhost/x', 'https://localhost/x', 'http://[::1]:9/x', 'http://127.9.9.9/x']) {
+      expect(redirectTarget('https://cdn.example/a.png', target), target).toBeNull();
+    }
+    expect(redirectTarget('http://127.0.0.1:1/a', 'http://localhost:2/b')).toBe('http://localhost:2/b');
+    expect(redirectTarget('http://127.0.0.1:1/a', 'https://cdn.example/b')).toBe('https://cdn.example/b');
+  });
 });

@@ -5,7 +5,7 @@
  * the URL — is refused before any request, and so is every redirect hop.
  */
 
-import { isHttpsOrLoopbackUrl } from '../../../src-shared/loopback';
+import { isHttpsOrLoopbackUrl, isLoopbackUrl } from '../../../src-shared/loopback';
 
 const MAX_URL_LENGTH = 8192;
 
@@ -23,7 +23,11 @@ export function isAllowedDownloadUrl(url: string): boolean {
   return url.length > 0 && url.length <= MAX_URL_LENGTH && isHttpsOrLoopbackUrl(url);
 }
 
-/** The next hop of a redirect, or null when it is missing or not allowed. */
+/**
+ * The next hop of a redirect, or null when it is missing or not allowed. A
+ * server elsewhere may not send the engine to this computer (loopback): that
+ * would let any CDN make genwatch request local services.
+ */
 export function redirectTarget(from: string, location: string | undefined): string | null {
   if (location === undefined || location.length === 0) return null;
   let next: URL;
@@ -34,6 +38,7 @@ export function redirectTarget(from: string, location: string | undefined): stri
   }
   next.hash = '';
   const href = next.href;
+  if (isLoopbackUrl(href) && !isLoopbackUrl(from)) return null;
   return isAllowedDownloadUrl(href) ? href : null;
 }
 
