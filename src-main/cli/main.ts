@@ -53,8 +53,9 @@ Usage:
       Every asset of every matching job (or of the given ids) into DIR, with sidecars and a ledger:
       files already downloaded are skipped (--force fetches again). --fsync makes each file power-cut
       safe before it counts as done (slower). --concurrency: 1–16 files at a time (default 6).
-      Failed API calls are retried (backoff, Retry-After). Exit 0 all on disk, 1 some files or jobs
-      failed, 2 usage or key problem.
+      --status takes the provider's names (Apiframe: QUEUED, PROCESSING, COMPLETED, FAILED, any case);
+      only completed jobs have files. Failed API calls are retried (backoff, Retry-After).
+      Exit 0 all on disk, 1 some files or jobs failed, 2 usage or key problem.
   genwatch demo [--speed X] [--json]
       Start the built-in emulator with a scripted mix of jobs and watch them to the end.
   genwatch emulator [--port N] [--speed X]

@@ -560,6 +560,39 @@ describe.each(FILE_SYSTEMS)('file system: $name', ({ make }) => {
       expect(lines.at(-1)).toMatchObject({ path: 'F1_image-1.png', size: good.length });
     });
 
+    it('a URL without an extension takes it from Content-Type (.webp); a forced re-download then replaces that file in place, not a " (2)" copy', async () => {
+      const server = await startLocalServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'image/webp', 'content-length': WEBP_LOSSY_2X2.length, etag: '"w1"' });
+        res.end(WEBP_LOSSY_2X2);
+      });
+      closers.push(() => server.close());
+      const engine = await engineWith({ embedPngText: false });
+      const job = jobFor([`${server.url}/media/abc`], { id: 'W1' });
+      expect((await download(engine, items(job))).summary.done).toBe(1);
+      expect((await walk(root)).filter((f) => f.startsWith('W1_'))).toEqual(['W1_image-1.webp']);
+      expect((await download(engine, items(job), true)).summary.done).toBe(1);
+      expect((await walk(root)).filter((f) => f.startsWith('W1_'))).toEqual(['W1_image-1.webp']);
+      expect(await readFile(join(root, 'W1_image-1.webp'))).toEqual(Buffer.from(WEBP_LOSSY_2X2));
+    });
+
+    it('a file that appears under the name while downloading keeps it; ours becomes " (2)", and a forced re-download replaces " (2)" in place', async () => {
+      const body = binaryBytes(600_000, 7);
+      const server = await startLocalServer((req, res) => sendSlowly(req, res, body, { chunk: 64 * 1024, delayMs: 20 }));
+      closers.push(() => server.close());
+      const engine = await engineWith();
+      const job = jobFor([`${server.url}/c.bin`], { id: 'C1' }, { kind: 'other' });
+      const first = download(engine, items(job));
+      const final = join(root, 'C1_other-1.bin');
+      for (let i = 0; i < 400 && !existsSync(`${final}.part`); i++) await new Promise((r) => setTimeout(r, 5));
+      await writeFile(final, 'the user put this here');
+      expect((await first).summary.done).toBe(1);
+      expect(await readFile(final, 'utf8')).toBe('the user put this here');
+      expect(sha(await readFile(join(root, 'C1_other-1 (2).bin')))).toBe(sha(body));
+      expect((await download(engine, items(job), true)).summary.done).toBe(1);
+      expect((await walk(root)).filter((f) => f.startsWith('C1_'))).toEqual(['C1_other-1 (2).bin', 'C1_other-1.bin']);
+      expect(await readFile(final, 'utf8')).toBe('the user put this here');
+    });
+
     it('a forced re-download cut short and forced again resumes and still replaces the file in place', async () => {
       const body = binaryBytes(1_000_000, 4);
       let cutAfter: number | null = null;

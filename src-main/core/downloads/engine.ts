@@ -1188,7 +1188,15 @@ export class DownloadEngine {
     let finalPath = task.finalPath ?? '';
     if (ext !== task.ext) {
       this.release(task);
-      finalPath = await this.claimPath(relative, `${ledgerKeyFor(job, asset)}:final`, job);
+      // A forced re-download of the ledger's own file, which has this name: it takes its place (the .part
+      // was named by the URL, so claim() could not see that then).
+      const renamed = joinInsideRoot(this.settings.root, relative);
+      const lower = renamed.ok ? renamed.value.path.toLowerCase() : '';
+      if (renamed.ok && task.replaces?.toLowerCase() === lower && !this.reserved.has(lower) && (await fs.stat(renamed.value.path))?.isFile === true) {
+        finalPath = renamed.value.path;
+        this.reserved.add(lower);
+        task.replacing = finalPath;
+      } else finalPath = await this.claimPath(relative, `${ledgerKeyFor(job, asset)}:final`, job);
     }
     // The folder may have been swapped for a link to elsewhere while the bytes came: no file is finished there.
     if (!isInsideRoot(this.rootReal, await fs.realpath(parentOf(finalPath)))) throw new TransferError(failure('name-refused', OUTSIDE_FOLDER));
@@ -1205,8 +1213,10 @@ export class DownloadEngine {
         finalPath = await this.claimPath(withSuffix(relative, n), `${ledgerKeyFor(job, asset)}:final`, job);
       }
     }
-    this.release(task);
+    this.release(task); // the name the .part had
     task.finalPath = finalPath;
+    // The file is on disk under its name now (claims look there): a later forced re-download must be able to take it.
+    this.release(task);
     relative = finalPath.slice(this.rootDir().length + 1);
     task.snap.path = relative;
     task.snap.bytes = size;
