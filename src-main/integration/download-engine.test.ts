@@ -30,7 +30,7 @@ import { makeAsset, makeJob } from '../core/downloads/testing/fixtures';
 import { concatBytes, JPEG_2X2, jpegSegment, WEBP_LOSSLESS_2X2, WEBP_LOSSY_2X2 } from '../core/downloads/testing/image-fixtures';
 import { binaryBytes, sendSlowly, startLocalServer } from '../core/downloads/testing/local-server';
 import type { LocalServer } from '../core/downloads/testing/local-server';
-import type { DownloadEvent } from '../core/downloads/types';
+import type { DownloadEvent, FileSnapshot } from '../core/downloads/types';
 import { readJpegXmp, readJpegXmpAll, readWebpXmp, readXmpFields, XMP_JPEG_NAMESPACE } from '../core/downloads/xmp-metadata';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -977,6 +977,78 @@ describe.each(FILE_SYSTEMS)('file system: $name', ({ make }) => {
       const r = await engine.enqueue([{ job, asset: job.assets[0] ?? makeAsset('') }]);
       expect(r.ok).toBe(false);
       expect(!r.ok && r.error.message).toMatch(/Not enough free space/);
+    });
+  });
+
+  describe('free disk space', () => {
+    it('with sizes unknown (most providers give none), a batch is refused while free space is below the reserve; one with nothing to fetch is not', async () => {
+      const fs = createFileSystem();
+      let free = 10 ** 12;
+      const engine = await engineWith({ reserveBytes: 1_000_000 }, { fs: { ...fs, freeBytes: () => Promise.resolve(free) } });
+      const job = jobFor([`${emu.url}/assets/u/1.png`]);
+      expect((await download(engine, items(job))).summary.done).toBe(1);
+      free = 500_000;
+      const refused = await engine.enqueue(items(jobFor([`${emu.url}/assets/u/2.png`], { id: 'U2' })));
+      expect(!refused.ok && refused.error.message).toBe('Not enough free space in the download folder: 1 MB free, and genwatch leaves at least 1 MB free for your system.');
+      const again = await engine.enqueue(items(job)); // already downloaded: skipped, no space needed
+      expect(again.ok && again.value.files.map((f) => f.state)).toEqual(['skipped']);
+    });
+
+    it('downloads are held while free space is below the low mark and go on when it recovers; a file the user paused stays paused', async () => {
+      const body = binaryBytes(900_000, 3);
+      const server = await startLocalServer((req, res) => sendSlowly(req, res, body, { chunk: 32 * 1024, delayMs: 15 }));
+      closers.push(() => server.close());
+      const fs = createFileSystem();
+      let free = 10 ** 12;
+      // Engine time runs 20× faster: its space checks (every 2 s while bytes come, every 5 s while held) take ms here.
+      const t0 = Date.now();
+      const clock = { ...systemClock, now: () => t0 + (Date.now() - t0) * 20, setTimeout: (cb: () => void, ms: number) => systemClock.setTimeout(cb, ms / 20) };
+      // A stopped transfer takes 300 ms to wind down, so the hold below comes while the user's pause is still in flight.
+      const inner = createUndiciDownload({ connections: 8 });
+      closers.push(() => inner.close());
+      const http: DownloadDeps['http'] = {
+        async request(req) {
+          const res = await inner.request(req);
+          const body = (async function* () {
+            try {
+              for await (const c of res.body) yield c;
+            } catch (e) {
+              if (req.signal.aborted) await new Promise((r) => setTimeout(r, 300));
+              throw e;
+            }
+          })();
+          return { ...res, body };
+        },
+      };
+      const engine = await engineWith({ lowSpaceBytes: 1000 }, { fs: { ...fs, freeBytes: () => Promise.resolve(free) }, clock, http });
+      const space: string[] = [];
+      engine.onEvent((e) => {
+        if (e.type === 'space') space.push(e.state);
+      });
+      const job = jobFor([`${server.url}/a.bin`, `${server.url}/b.bin`, `${server.url}/c.bin`], { id: 'S1' }, { kind: 'other' });
+      const batch = await engine.enqueue(items(job));
+      if (!batch.ok) throw new Error(batch.error.message);
+      const until = async (what: string, test: () => boolean): Promise<void> => {
+        for (let i = 0; i < 600 && !test(); i++) await new Promise((r) => setTimeout(r, 5));
+        if (!test()) throw new Error(`timed out waiting for ${what}`);
+      };
+      const files = (): FileSnapshot[] => engine.snapshot().filter((f) => f.batchId === batch.value.batchId);
+      await until('bytes of every file', () => files().every((f) => f.bytes > 0));
+      const pausedId = files()[2]?.id ?? '';
+      expect(engine.pause(pausedId)).toBe(true);
+      free = 10;
+      await until('the low-space hold', () => space.includes('low') && files().every((f) => f.state !== 'active'));
+      const held = files().map((f) => f.bytes);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(files().map((f) => f.bytes)).toEqual(held); // nothing comes in while held
+      expect(files().map((f) => f.state)).toEqual(['queued', 'queued', 'paused']);
+      free = 10 ** 12;
+      await until('space back and two files done', () => space.at(-1) === 'ok' && files().filter((f) => f.state === 'done').length === 2);
+      expect(files()[2]?.state).toBe('paused');
+      expect(engine.resume(pausedId)).toBe(true);
+      const summary = await batch.value.done;
+      expect(summary.done).toBe(3);
+      for (const name of ['S1_other-1.bin', 'S1_other-2.bin', 'S1_other-3.bin']) expect(sha(await readFile(join(root, name)))).toBe(sha(body));
     });
   });
 

@@ -355,6 +355,7 @@ export class DownloadEngine {
     const live = new Set(this.tasks.filter((t) => !isFinished(t.snap.state)).map((t) => ledgerKeyFor(t.item.job, t.item.asset)));
     const seen = new Set<string>();
     let neededBytes = 0;
+    let toFetch = 0;
     for (const item of items) {
       const key = ledgerKeyFor(item.job, item.asset);
       if (seen.has(key) || live.has(key)) continue; // already queued: one download per asset
@@ -394,13 +395,20 @@ export class DownloadEngine {
         task.snap.failure = failure('url-refused', 'Only https links (or http to this computer) are downloaded; this one was refused.');
       } else {
         neededBytes += item.asset.size ?? 0;
+        toFetch++;
       }
       tasks.push(task);
     }
-    const free = await this.deps.fs.freeBytes(this.settings.root).catch(() => null);
-    if (free !== null && neededBytes > 0 && neededBytes + this.settings.reserveBytes > free) {
+    const free = toFetch === 0 ? null : await this.deps.fs.freeBytes(this.settings.root).catch(() => null);
+    // Sizes are mostly unknown before the download (Apiframe gives none): then at least the reserve must be free.
+    if (free !== null && neededBytes + this.settings.reserveBytes > free) {
       const mb = (n: number): string => `${Math.ceil(n / (1024 * 1024))} MB`;
-      return err('invalid-input', `Not enough free space in the download folder: ${mb(neededBytes + this.settings.reserveBytes)} needed, ${mb(free)} free.`);
+      return err(
+        'invalid-input',
+        neededBytes > 0
+          ? `Not enough free space in the download folder: ${mb(neededBytes + this.settings.reserveBytes)} needed, ${mb(free)} free.`
+          : `Not enough free space in the download folder: ${mb(free)} free, and genwatch leaves at least ${mb(this.settings.reserveBytes)} free for your system.`,
+      );
     }
     if (options.retryOf !== undefined) {
       // The failed rows of the request being retried make way for the new ones (one row per file; `seen` holds their keys).
@@ -690,8 +698,9 @@ export class DownloadEngine {
     // All its bytes are in and it is being renamed and recorded: too late to stop, it is done in a moment.
     if (task.finishing) return;
     if (task.snap.state === 'active' && task.controller !== null) {
-      // The running attempt notices the abort and settles the state. A cancel is never turned back into a pause.
-      if (task.abortReason === 'cancel') return;
+      // The running attempt notices the abort and settles the state. A cancel is never turned back into a
+      // pause, nor a pause into a hold (low disk space): a file the user paused stays paused when space returns.
+      if (task.abortReason === 'cancel' || (task.abortReason === 'pause' && reason === 'hold')) return;
       task.abortReason = reason;
       task.controller.abort(new Error(`download ${reason}`));
       return;
