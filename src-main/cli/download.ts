@@ -15,6 +15,8 @@ import { err, ok } from '../../src-shared/result';
 import { DownloadEngine, midjourneyCdnSource } from '../core/downloads';
 import type { DownloadDeps, DownloadItem, FileSnapshot } from '../core/downloads';
 import { needsFullResult } from '../core/job-merge';
+import { REFRESH_KEEP_MS } from '../core/download-service';
+import { singleFlight } from '../core/single-flight';
 import { walkPages } from '../core/paging';
 import type { ProviderAdapter, ProviderContext, ProviderJob } from '../core/providers/provider';
 import { APIFRAME_MAX_LIMIT } from '../core/providers/apiframe';
@@ -165,6 +167,12 @@ export async function downloadCommand(
     return finish({ done: 0, skipped: 0, deletedByYou: 0, failed: 0, bytes: 0 });
   }
   const proxy = adapter.id === 'useapi' ? { apiBase: context.baseUrl, token: context.apiKey } : null;
+  // Files of one job that expire together share one look-up of the job (see single-flight.ts).
+  const refetchOnce = singleFlight(context.clock, REFRESH_KEEP_MS, (job: Job) => job.id, async (job: Job) => {
+    const fresh = await adapter.getJob(context, job.id);
+    if (!fresh.ok) throw new Error(fresh.error.message); // not kept: the next expired file asks again
+    return fresh.value;
+  });
   const engine = await DownloadEngine.create(engineDeps, {
     root: options.out,
     concurrency: options.concurrency,
@@ -173,8 +181,8 @@ export async function downloadCommand(
     fsync: options.fsync === true,
     sources: [midjourneyCdnSource(proxy ? { proxy } : {})],
     refreshUrl: async (job, asset) => {
-      const fresh = await adapter.getJob(context, job.id);
-      return fresh.ok ? (fresh.value.assets.find((a) => a.kind === asset.kind && a.index === asset.index)?.url ?? null) : null;
+      const fresh = await refetchOnce(job).catch(() => null);
+      return fresh?.assets.find((a) => a.kind === asset.kind && a.index === asset.index)?.url ?? null;
     },
   });
   if (!engine.ok) {

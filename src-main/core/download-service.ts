@@ -13,6 +13,7 @@ import type { Result } from '../../src-shared/result';
 import { baseNameOf, DownloadEngine, EMPTY_AGGREGATE, isInsideRoot, joinInsideRoot, midjourneyCdnSource, normalisePath, previewName } from './downloads';
 import type { AssetSource, BatchHandle, DownloadDeps, DownloadEngineApi, DownloadItem, EngineSettings, FileSnapshot } from './downloads';
 import { needsFullResult } from './job-merge';
+import { singleFlight } from './single-flight';
 import type { Clock, KeyValueStore, TimerHandle } from './ports';
 
 const PENDING_KEY = 'pendingDownloads';
@@ -24,6 +25,8 @@ interface PendingBatch {
 /** Rows sent to the UI: the newest first; the aggregate still counts every file. */
 export const MAX_FILES_IN_STATE = 500;
 const PUSH_INTERVAL_MS = 250;
+/** A job fetched again for fresh links serves every file of it that expires within this long. */
+export const REFRESH_KEEP_MS = 30_000;
 const DAY_MS = 86_400_000;
 
 export interface DownloadServiceDeps {
@@ -115,7 +118,17 @@ export class DownloadService {
   /** Batches requested and not yet finished, by batch id: re-requested after a restart. */
   private readonly pending = new Map<string, PendingBatch>();
 
-  constructor(private readonly deps: DownloadServiceDeps) {}
+  /** One provider call per job however many of its files expired together (see single-flight.ts). */
+  private readonly refetchOnce: (job: Job) => Promise<Job>;
+
+  constructor(private readonly deps: DownloadServiceDeps) {
+    // A job that could not be read is not kept (it throws): the next expired file asks again.
+    this.refetchOnce = singleFlight(deps.clock, REFRESH_KEEP_MS, (job: Job) => job.key, async (job: Job) => {
+      const fresh = await deps.refetchJob(job);
+      if (fresh === null) throw new Error('The job could not be read again.');
+      return fresh;
+    });
+  }
 
   /** Where jobs come from (for the at-risk list). */
   setJobSource(jobs: () => readonly Job[]): void {
@@ -413,7 +426,7 @@ export class DownloadService {
   }
 
   private async freshUrl(job: Job, asset: Asset): Promise<string | null> {
-    const fresh = await this.deps.refetchJob(job);
+    const fresh = await this.refetchOnce(job).catch(() => null);
     return fresh?.assets.find((a) => a.kind === asset.kind && a.index === asset.index)?.url ?? null;
   }
 

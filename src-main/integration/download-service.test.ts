@@ -253,6 +253,24 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     await until(() => live.listJobs()[0]?.downloaded === 'some', 'marked as partly on disk');
   });
 
+  it('the files of one job whose links expired together (410) cost one look-up of the job, and every file lands', async () => {
+    const id = '99999999-9999-4999-8999-999999999999';
+    const { root } = await setup([script(id, { imageCount: 4 })]);
+    const live = core;
+    if (!live || !emulator) throw new Error('no core');
+    live.addJobs('apiframe', id);
+    await until(() => live.listJobs()[0]?.status === 'completed', 'completed');
+    emulator.faults.add({ route: 'asset', times: 4, fault: { kind: 'status', status: 410 } });
+    const gets = (): number => emulator?.requests.filter((r) => r.route === 'apiframe.getJob').length ?? 0;
+    const before = gets();
+    const requested = await live.downloadJobs([live.listJobs()[0]?.key ?? ''], false);
+    expect(requested.ok && requested.value.files).toBe(4);
+    await until(() => live.downloads?.state().aggregate.files.done === 4, 'four files');
+    expect(emulator.requests.filter((r) => r.route === 'asset' && r.status === 410)).toHaveLength(4);
+    expect(gets() - before).toBe(1);
+    expect(filesUnder(root).filter((f) => f.endsWith('.png'))).toHaveLength(4);
+  });
+
   it('downloads requested before a quit are picked up again by the next start and finish', async () => {
     const ids = ['44444444-4444-4444-8444-444444444444', '55555555-5555-4555-8555-555555555555'];
     const first = await setup(ids.map((id) => script(id)));
