@@ -235,6 +235,8 @@ export class DownloadService {
     if (!this.engine) return err('invalid-input', this.problem ?? 'Choose a download folder first.');
     const batch = await this.engine.retryFailed(batchId);
     if (!batch.ok) return batch;
+    // Like any request: a quit before it ends asks again at the next start (the ledger skips what landed).
+    this.remember(batch.value, { keys: [...new Set(batch.value.files.map((f) => f.jobKey))], images: this.images });
     this.failedBatches.delete(batchId);
     this.schedulePush();
     return ok(this.summarise(batch.value));

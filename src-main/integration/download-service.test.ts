@@ -294,6 +294,33 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     expect(filesUnder(first.root).filter((f) => f.endsWith('.png'))).toHaveLength(4);
   });
 
+  it('a "retry failed" run cut short by a quit is asked for again at the next start and finishes', async () => {
+    const id = 'abababab-abab-4bab-8bab-abababababab';
+    const first = await setup([script(id)]);
+    const live = core;
+    if (!live || !emulator) throw new Error('no core');
+    live.addJobs('apiframe', id);
+    await until(() => live.listJobs()[0]?.status === 'completed', 'completed');
+    const gone = emulator.faults.add({ route: 'asset', fault: { kind: 'status', status: 404 } });
+    const requested = await live.downloadJobs([live.listJobs()[0]?.key ?? ''], false);
+    if (!requested.ok) throw new Error(requested.error.message);
+    await until(() => live.downloads?.state().aggregate.files.failed === 2, 'two failed files');
+    gone();
+    const slow = emulator.faults.add({ route: 'asset', fault: { kind: 'latency', ms: 2_000 } });
+    const retried = await live.downloads?.retryFailed(requested.value.batchId);
+    expect(retried?.ok && retried.value.files).toBe(2);
+    live.dispose();
+    core = null;
+    slow();
+    expect(filesUnder(first.root).filter((f) => f.endsWith('.png'))).toHaveLength(0);
+
+    await setup([], { root: first.root, kv: first.kv });
+    const restarted = core as GenwatchCore | null;
+    if (!restarted) throw new Error('no core');
+    await until(() => restarted.downloads?.state().aggregate.files.done === 2, 'two files after the restart');
+    expect(filesUnder(first.root).filter((f) => f.endsWith('.png'))).toHaveLength(2);
+  });
+
   it('a file the system cannot open is said so, in plain words', async () => {
     const opened: string[] = [];
     const { root } = await setup([], undefined, { open: (path) => (opened.push(path), Promise.resolve('No application knows how to open this file.')) });
