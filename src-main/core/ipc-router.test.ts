@@ -5,7 +5,7 @@ import type { AccountsState } from '../../src-shared/accounts';
 import { AppStatusSchema } from '../../src-shared/ipc-contract';
 import { err, ok } from '../../src-shared/result';
 import { DEFAULT_SETTINGS } from '../../src-shared/settings';
-import { createIpcRouter, makeSenderCheck } from './ipc-router';
+import { checkedEvent, createIpcRouter, makeSenderCheck, senderFromFrame } from './ipc-router';
 import type { IpcHandlers, IpcSender } from './ipc-router';
 import type { InvokeMethod } from '../../src-shared/channel-names';
 import { RecordingLogger } from './testing/fakes';
@@ -267,3 +267,40 @@ describe('makeSenderCheck', () => {
     expect(check({ url: '::::', mainFrame: true })).toBe(false);
   });
 });
+
+describe('senderFromFrame', () => {
+  it("Electron's senderFrame as the router judges it: a top frame, an embedded one, or a frame already gone (never trusted)", () => {
+    expect(senderFromFrame({ url: APP_URL, parent: null })).toEqual({ url: APP_URL, mainFrame: true });
+    expect(senderFromFrame({ url: APP_URL, parent: { url: APP_URL } })).toEqual({ url: APP_URL, mainFrame: false });
+    expect(senderFromFrame(null)).toEqual({ url: null, mainFrame: false });
+    expect(senderFromFrame(undefined)).toEqual({ url: null, mainFrame: false });
+    const check = makeSenderCheck(APP_URL);
+    expect(check(senderFromFrame({ url: APP_URL, parent: null }))).toBe(true);
+    expect(check(senderFromFrame({ url: APP_URL, parent: {} }))).toBe(false);
+    expect(check(senderFromFrame(null))).toBe(false);
+  });
+});
+
+describe('checkedEvent', () => {
+  it('strips fields the contract does not name (nothing reaches the page by accident) and refuses a payload that breaks it', () => {
+    const account: AccountsState['accounts'][number] = {
+      provider: 'apiframe',
+      id: 'default',
+      label: 'Apiframe',
+      demo: false,
+      key: { isSet: true, last4: 'wxyz', source: 'keychain' },
+      health: { state: 'ok', message: null },
+      scope: 'user',
+      discover: false,
+      history: { state: 'never', pages: 0, jobs: 0, message: null, finishedAt: null },
+      channels: [],
+    };
+    const state: AccountsState = { ...ACCOUNTS, accounts: [account] };
+    const withExtra = { ...state, apiKey: 'afk_secret', accounts: [{ ...account, secret: 'afk_secret', key: { ...account.key, value: 'afk_secret' } }] };
+    const sent = checkedEvent('accounts', withExtra as unknown as AccountsState);
+    expect(JSON.stringify(sent)).not.toContain('afk_secret');
+    expect(sent).toEqual(state);
+    expect(() => checkedEvent('navigate', { kind: 'view', view: 'nowhere' } as never)).toThrow();
+  });
+});
+

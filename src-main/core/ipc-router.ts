@@ -6,9 +6,9 @@
  */
 import type { z } from 'zod';
 import { INVOKE_METHODS, invokeChannel } from '../../src-shared/channel-names';
-import type { InvokeMethod } from '../../src-shared/channel-names';
-import { invokeContract } from '../../src-shared/ipc-contract';
-import type { InvokeContract, Response } from '../../src-shared/ipc-contract';
+import type { EventName, InvokeMethod } from '../../src-shared/channel-names';
+import { eventContract, invokeContract } from '../../src-shared/ipc-contract';
+import type { EventPayload, InvokeContract, Response } from '../../src-shared/ipc-contract';
 import { err } from '../../src-shared/result';
 import type { Result } from '../../src-shared/result';
 import type { Logger } from './ports';
@@ -50,6 +50,28 @@ export function isAppPage(appUrl: string, url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The sender of an IPC message as the router judges it, from Electron's
+ * `event.senderFrame` (null once the frame is gone: then nobody is trusted).
+ * Structural, so it is tested without Electron.
+ */
+export function senderFromFrame(frame: { url: string; parent: unknown } | null | undefined): IpcSender {
+  return frame ? { url: frame.url, mainFrame: frame.parent === null } : { url: null, mainFrame: false };
+}
+
+/**
+ * An event's payload as it may reach the window: checked against the
+ * contract, unknown fields stripped (a field added to a core type never
+ * reaches the page by accident). Job deltas are sent as they are: each job
+ * was built by the core from schema-checked provider answers, holds nothing
+ * secret, and checking a history import's thousands of jobs again costs
+ * ~10 µs a job on the main thread.
+ */
+export function checkedEvent<E extends EventName>(name: E, payload: EventPayload<E>): EventPayload<E> {
+  if (name === 'jobsDelta') return payload;
+  return eventContract[name].parse(payload) as EventPayload<E>;
 }
 
 /** Trust only the app's own page in the window's top frame: never a frame that navigated elsewhere or an embedded one. */
