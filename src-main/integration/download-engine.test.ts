@@ -1408,6 +1408,23 @@ describe.each(FILE_SYSTEMS)('file system: $name', ({ make }) => {
       return server;
     }
 
+    it('a resume that comes while the pause is still winding down the transfer goes on: the file finishes, intact', async () => {
+      const size = 1_500_000;
+      const server = await slowServer(size);
+      const engine = await engineWith();
+      const job = jobFor([`${server.url}/w.bin`], { id: 'PW' }, { kind: 'other' });
+      const batch = await engine.enqueue(items(job));
+      if (!batch.ok) throw new Error(batch.error.message);
+      const id = batch.value.files[0]?.id ?? '';
+      for (let i = 0; i < 400 && (engine.snapshot().find((f) => f.id === id)?.bytes ?? 0) < 100_000; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(engine.pause(id)).toBe(true);
+      expect(engine.snapshot().find((f) => f.id === id)?.state).toBe('active'); // winding down
+      expect(engine.resume(id)).toBe(true);
+      const summary = await batch.value.done;
+      expect(summary.done).toBe(1);
+      expect(sha(await readFile(join(root, 'PW_other-1.bin')))).toBe(sha(binaryBytes(size, 7)));
+    });
+
     it('pauses mid-file (keeping the .part), resumes with a Range request, and cancel removes everything', async () => {
       const size = 2_000_000;
       const server = await slowServer(size);

@@ -500,9 +500,22 @@ export class DownloadEngine {
 
   resume(id: string): boolean {
     const task = this.find(id);
-    if (task === undefined || task.snap.state !== 'paused') return false;
+    if (task === undefined) return false;
+    if (this.unpauseWindingDown(task)) return true;
+    if (task.snap.state !== 'paused') return false;
     this.setState(task, 'queued');
     this.pump();
+    return true;
+  }
+
+  /**
+   * A pause still winding down (its transfer has not stopped yet) is turned
+   * into a plain stop: the file settles as queued and goes on, instead of
+   * settling as paused after the resume came.
+   */
+  private unpauseWindingDown(task: Task): boolean {
+    if (task.snap.state !== 'active' || task.abortReason !== 'pause') return false;
+    task.abortReason = 'hold';
     return true;
   }
 
@@ -546,7 +559,7 @@ export class DownloadEngine {
 
   resumeAll(): void {
     this.allPaused = false;
-    for (const t of this.tasks) if (t.snap.state === 'paused') this.setState(t, 'queued');
+    for (const t of this.tasks) if (!this.unpauseWindingDown(t) && t.snap.state === 'paused') this.setState(t, 'queued');
     this.pump();
   }
 
