@@ -9,6 +9,7 @@ import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { GenwatchTestHooks } from '../src-main/shell/test-hooks';
+import { INVOKE_METHODS } from '../src-shared/channel-names';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -50,11 +51,36 @@ test.describe('Electron app', () => {
     try {
       const window = await app.firstWindow({ timeout: 30_000 });
       await expect(window.getByTestId('demo-banner')).toBeVisible();
-      // No Node in the page (nodeIntegration off, sandboxed) and only the typed bridge exposed.
+      // No Node in the page, and exactly the typed bridge exposed: one function per contract method, plus `on`.
       expect(await window.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
-      expect(await window.evaluate(() => Object.keys((globalThis as unknown as { genwatch: object }).genwatch).includes('invoke'))).toBe(false);
       expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+      const bridgeKeys = await window.evaluate(() => Object.keys((globalThis as unknown as { genwatch: object }).genwatch).sort());
+      expect(bridgeKeys).toEqual([...INVOKE_METHODS, 'on'].sort());
       await expect(window.locator('[data-testid="job-row"][data-status="completed"]').first()).toBeVisible({ timeout: 60_000 });
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('the window cannot navigate away, open windows or attach a webview', async () => {
+    const app = await launch({});
+    try {
+      const window = await app.firstWindow({ timeout: 30_000 });
+      await expect(window.getByTestId('demo-banner')).toBeVisible();
+      const start = window.url();
+      await window.evaluate(() => {
+        (globalThis as unknown as { open(url: string): unknown }).open('https://example.com/');
+        const doc = (globalThis as unknown as { document: { createElement(tag: string): { setAttribute(k: string, v: string): void }; body: { appendChild(n: unknown): void } } }).document;
+        const view = doc.createElement('webview');
+        view.setAttribute('src', 'https://example.com/');
+        doc.body.appendChild(view);
+        (globalThis as unknown as { location: { href: string } }).location.href = 'https://example.com/';
+      });
+      await window.waitForTimeout(1_000);
+      expect(window.url()).toBe(start);
+      expect(app.windows()).toHaveLength(1);
+      expect(await app.evaluate(({ webContents }) => webContents.getAllWebContents().map((c) => c.getType()))).not.toContain('webview');
+      await expect(window.getByTestId('demo-banner')).toBeVisible();
     } finally {
       await app.close();
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from '../../src-shared/csp';
-import { isAllowedNavigation, isAllowedPermission, isOpenableExternally } from './url-policy';
+import { isAllowedNavigation, isAllowedPermission, isOpenableExternally, secureWebPreferences } from './url-policy';
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(
@@ -87,5 +87,11 @@ describe('isAllowedPermission', () => {
     expect(isAllowedPermission(app, 'clipboard-sanitized-write', 'https://evil.example/')).toBe(false);
     expect(isAllowedPermission(app, 'clipboard-sanitized-write', 'file:///tmp/other.html')).toBe(false);
     expect(isAllowedPermission(app, 'clipboard-sanitized-write', '')).toBe(false);
+  });
+});
+
+describe('secureWebPreferences', () => {
+  it('the window is sandboxed and isolated, with no Node (page or workers), no webview tag and web security on', () => {
+    expect(secureWebPreferences('/app/preload.cjs')).toMatchObject({ preload: '/app/preload.cjs', sandbox: true, contextIsolation: true, nodeIntegration: false, nodeIntegrationInWorker: false, webviewTag: false, webSecurity: true });
   });
 });

@@ -1,5 +1,11 @@
-/** Pure URL decisions for the shell, unit-tested without Electron. */
+/** Pure URL and window decisions for the shell, unit-tested without Electron. */
+import type { WebPreferences } from 'electron';
 import { isAppPage } from '../core/ipc-router';
+
+/** The window's web preferences: sandboxed, isolated, no Node, no webviews, web security on. */
+export function secureWebPreferences(preload: string): WebPreferences {
+  return { preload, sandbox: true, contextIsolation: true, nodeIntegration: false, nodeIntegrationInWorker: false, webviewTag: false, webSecurity: true, spellcheck: false };
+}
 
 /** Only the app's own page may be (re)loaded in the window. */
 export function isAllowedNavigation(appUrl: string, target: string): boolean {

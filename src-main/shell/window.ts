@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, nativeTheme, screen, session } from 'electron';
 import { contentSecurityPolicy } from '../../src-shared/csp';
+import { secureWebPreferences } from './url-policy';
 import { loadWindowState, MIN_SIZE, restoreBounds, saveWindowState } from './window-state';
 
 const PRELOAD = join(import.meta.dirname, '../preload/index.cjs');
@@ -56,14 +57,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     // Matches the renderer's background so there is no white flash in dark mode.
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#101114' : '#f7f7f8',
     autoHideMenuBar: true,
-    webPreferences: {
-      preload: PRELOAD,
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(PRELOAD),
   });
   if (restored?.maximized) window.maximize();
   if (options.show) window.once('ready-to-show', () => window.show());
