@@ -448,10 +448,19 @@ describe('GenwatchCore settings and persistence', () => {
     const questions: string[] = [];
     let answer = false;
     const { core, clock, http } = await setup({ confirm: (q) => (questions.push(q.message), Promise.resolve(answer)) });
-    // No key yet: nothing to protect, nothing asked.
+    // No key yet: nothing to protect, nothing asked…
     expect(await core.setProviderBaseUrl('apiframe', 'https://first.example/api')).toMatchObject({ ok: true, value: { changed: true } });
     expect(questions).toEqual([]);
+    // …until the first key would go there: asked then; declined, the key is not stored.
+    const refusedKey = await core.saveAccount({ provider: 'apiframe', key: USER_KEY });
+    expect(refusedKey.ok ? null : refusedKey.error.message).toBe('The key was not saved: it would go to first.example, which you did not confirm.');
+    expect(questions).toEqual(['Send your Apiframe API key to first.example?']);
+    expect(core.hasUserKey('apiframe')).toBe(false);
+    answer = true;
     await saved(core, { provider: 'apiframe', key: USER_KEY });
+    expect(questions).toHaveLength(2);
+    answer = false;
+    questions.length = 0;
     // Another path on the server already set, or back to the provider's own: no question.
     expect(await core.setProviderBaseUrl('apiframe', 'https://first.example/other')).toMatchObject({ ok: true, value: { changed: true } });
     expect(await core.setProviderBaseUrl('apiframe', null)).toMatchObject({ ok: true, value: { changed: true } });

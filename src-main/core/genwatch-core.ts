@@ -361,15 +361,19 @@ export class GenwatchCore {
     const known = [originOf(adapter.defaultBaseUrl), originOf(this.settings.providers[provider].baseUrl ?? adapter.defaultBaseUrl)];
     if (!known.includes(target) && this.hasUserKey(provider)) {
       if (!this.deps.confirm) return err('forbidden', 'A new address for the API can only be confirmed in the desktop app.');
-      const yes = await this.deps.confirm({
-        message: `Send your ${adapter.label} API key to ${new URL(target).host}?`,
-        detail: `genwatch will send the key of every ${adapter.label} account to this server with each request. Only continue if you run or trust it (a proxy of yours, a local test server).`,
-        confirmLabel: 'Use this server',
-      });
+      const yes = await this.deps.confirm(this.keyToServerQuestion(adapter.label, target));
       if (!yes) return ok({ changed: false, settings: this.settings });
     }
     const saved = await this.updateSettings({ providers: { [provider]: { baseUrl } } });
     return saved.ok ? ok({ changed: true, settings: saved.value }) : saved;
+  }
+
+  private keyToServerQuestion(label: string, origin: string): Confirmation {
+    return {
+      message: `Send your ${label} API key to ${new URL(origin).host}?`,
+      detail: `genwatch will send the key of every ${label} account to this server with each request. Only continue if you run or trust it (a proxy of yours, a local test server).`,
+      confirmLabel: 'Use this server',
+    };
   }
 
   // ---- downloads -----------------------------------------------------------
@@ -466,6 +470,15 @@ export class GenwatchCore {
     if (!existing && !request.accountId && !request.key) return err('invalid-input', 'A new account needs its API key.');
     const hasAny = this.accounts.list().some((r) => r.provider === request.provider && r.id !== DEMO_ACCOUNT);
     const id = existing?.id ?? request.accountId ?? (hasAny ? this.accounts.uniqueId(request.provider, request.label ?? adapter.label) : DEFAULT_ACCOUNT);
+    // The first key of a provider whose address was changed in settings (with no key around, nobody was
+    // asked then): the user confirms the server it will go to, as setProviderBaseUrl asks when a key exists.
+    const setUrl = this.settings.providers[request.provider].baseUrl;
+    const setOrigin = setUrl === null ? null : originOf(setUrl);
+    if (request.key && setOrigin !== null && setOrigin !== originOf(adapter.defaultBaseUrl) && !this.hasUserKey(request.provider)) {
+      if (!this.deps.confirm) return err('forbidden', 'A key for another API address can only be confirmed in the desktop app.');
+      const yes = await this.deps.confirm(this.keyToServerQuestion(adapter.label, setOrigin));
+      if (!yes) return err('invalid-input', `The key was not saved: it would go to ${new URL(setOrigin).host}, which you did not confirm.`);
+    }
     // The key first: an account is only created once its key is safely stored.
     if (request.key) {
       const stored = await this.keys.set(request.provider, id, request.key);
