@@ -493,7 +493,9 @@ describe('genwatch download', () => {
     const out = outDir();
     const child = start(['download', 'apiframe', '--out', out, '--limit-rate', '0.05'], env);
     const exited = collect(child);
-    for (let i = 0; i < 200 && processesWith(out).length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    // Until the relaunched child has exec'd: between fork and exec it still shows the parent's command line.
+    const relaunched = (): number => processesWith(out).filter((cmd) => DOWNLOAD_NODE_FLAGS.every((flag) => cmd.includes(flag))).length;
+    for (let i = 0; i < 200 && (processesWith(out).length < 2 || relaunched() < 1); i++) await new Promise((r) => setTimeout(r, 25));
     const running = processesWith(out);
     expect(running).toHaveLength(2);
     expect(running.filter((cmd) => DOWNLOAD_NODE_FLAGS.every((flag) => cmd.includes(flag)))).toHaveLength(1);
