@@ -9,15 +9,15 @@
  * Builds out/main/cli.js when it is missing or older than the sources these
  * tests are about.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeUseapiJobId, ManualClock, startEmulator, TEST_APIFRAME_KEY, TEST_USEAPI_TOKEN } from '../emulator';
 import type { ApiframeJobScript, RunningEmulator, Scenario, UseapiJobScript } from '../emulator';
 import { CHROME_USER_AGENT } from '../core/downloads/sources';
-import { cleanEnv, ensureCliBuilt, killChildren, ROOT, run } from './testing/cli-process';
+import { cleanedAfterEach, cleanEnv, ensureCliBuilt, ROOT, run } from './testing/cli-process';
 import type { Exited } from './testing/cli-process';
 
 const SOURCES = [
@@ -36,14 +36,7 @@ const T0 = Date.parse('2026-03-15T10:00:00.000Z');
 const MIN = 60_000;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-const tempDirs: string[] = [];
-const emulators: RunningEmulator[] = [];
-
-afterEach(async () => {
-  for (const emu of emulators.splice(0)) await emu.close();
-  killChildren();
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const { tempDirs, emulators } = cleanedAfterEach();
 
 beforeAll(() => ensureCliBuilt(SOURCES), 130_000);
 

@@ -3,30 +3,23 @@
  * emulator started by `genwatch emulator`. Uses out/main/cli.js when present,
  * otherwise builds it once.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { JOB_STATUSES, JobSchema } from '../../src-shared/job';
 import type { Job } from '../../src-shared/job';
 import { bulkScenario, demoScenario, ManualClock, startEmulator, TEST_APIFRAME_KEY } from '../emulator';
 import type { RunningEmulator } from '../emulator';
 import { DOWNLOAD_NODE_FLAGS } from './relaunch';
-import { cleanEnv, collect, ensureCliBuilt, killChildren, run, start, startEmulatorProcess } from './testing/cli-process';
+import { cleanedAfterEach, cleanEnv, collect, ensureCliBuilt, run, start, startEmulatorProcess } from './testing/cli-process';
 
 /** From the demo scenario (the emulator's default): a job that completes and the one whose model run fails. */
 const DEMO = demoScenario(0).apiframe.jobs;
 const COMPLETING_ID = DEMO.find((j) => j.outcome === 'completed' && j.startAt >= 0 && j.model === 'flux-pro')?.id ?? '';
 const FAILING_ID = DEMO.find((j) => j.outcome === 'failed')?.id ?? '';
 
-const tempDirs: string[] = [];
-const emulators: RunningEmulator[] = [];
-
-afterEach(async () => {
-  for (const emu of emulators.splice(0)) await emu.close();
-  killChildren();
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const { tempDirs, emulators } = cleanedAfterEach();
 
 beforeAll(() => ensureCliBuilt(), 130_000);
 

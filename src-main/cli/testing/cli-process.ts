@@ -5,8 +5,9 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const CLI = join(ROOT, 'out/main/cli.js');
@@ -99,3 +100,19 @@ export async function startEmulatorProcess(speed = 5): Promise<{ child: ChildPro
   });
   return { child, info: JSON.parse(line) as EmulatorInfo, exited };
 }
+
+/**
+ * What a CLI test file starts and must stop after each test: in-process
+ * emulators to close and temp folders to remove (spawned CLIs are killed too).
+ */
+export function cleanedAfterEach(): { tempDirs: string[]; emulators: Array<{ close(): Promise<void> }> } {
+  const tempDirs: string[] = [];
+  const emulators: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    for (const emu of emulators.splice(0)) await emu.close();
+    killChildren();
+    for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return { tempDirs, emulators };
+}
+
