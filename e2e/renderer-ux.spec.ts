@@ -54,6 +54,9 @@ function focusedRow(page: Page): Promise<{ index: number | null; uncovered: bool
 test('keyboard: arrows keep the focused row clear of the sticky header, and Home/End/Page keys keep focus in the list', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
   await openWithHistory(page, 150);
+  // Only some rows are rendered: each still tells a screen reader its place in all 150.
+  await expect(page.getByTestId('job-row').first()).toHaveAttribute('aria-setsize', '150');
+  await expect(page.getByTestId('job-row').first()).toHaveAttribute('aria-posinset', '1');
   await page.getByTestId('job-row').first().locator('button.hit').focus();
 
   for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowDown');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addsDetail, addSummary, costLabel, isHttpsUrl, progressInt, relativeTime, shortId } from './format';
+import { addsDetail, addSummary, bytes, costLabel, isHttpsUrl, progressInt, relativeTime, shortId } from './format';
 
 describe('format', () => {
   const now = Date.parse('2025-11-25T12:00:00Z');
@@ -37,10 +37,26 @@ describe('format', () => {
   it('misc', () => {
     expect(shortId('3f2a9c1e-7b4d-4e21-9a0c-5d8e6f1b2c34')).toBe('3f2a9c1e…');
     expect(shortId('abc')).toBe('abc');
-    expect(progressInt(64.6)).toBe(65);
-    expect(progressInt(Number.NaN)).toBe(0);
+    expect(progressInt(64.6, 'running')).toBe(64);
+    expect(progressInt(99.6, 'running')).toBe(99); // never a false 100 on a job that is not done
+    expect(progressInt(100, 'running')).toBe(99);
+    expect(progressInt(100, 'failed')).toBe(99);
+    expect(progressInt(37, 'completed')).toBe(100);
+    expect(progressInt(-3, 'queued')).toBe(0);
+    expect(progressInt(Number.NaN, 'running')).toBe(0);
     expect(isHttpsUrl('https://cdn.example.com/a.png')).toBe(true);
     expect(isHttpsUrl('http://127.0.0.1/a.png')).toBe(false);
     expect(isHttpsUrl('javascript:alert(1)')).toBe(false);
   });
 });
+
+describe('bytes', () => {
+  it('B, KB, MB, then GB (3 GB is not "3072.0 MB")', () => {
+    expect(bytes(null)).toBe('');
+    expect(bytes(512)).toBe('512 B');
+    expect(bytes(2048)).toBe('2 KB');
+    expect(bytes(5 * 1024 * 1024)).toBe('5.0 MB');
+    expect(bytes(3 * 1024 ** 3)).toBe('3.00 GB');
+  });
+});
+

@@ -1,5 +1,5 @@
 /** Pure display helpers: no state, no bridge. */
-import type { Job } from '../../../src-shared/job';
+import type { Job, JobStatus } from '../../../src-shared/job';
 import type { AddJobsResult } from '../../../src-shared/ipc-contract';
 
 // Intl formatters are costly to build: make them once, not per row per update.
@@ -53,9 +53,11 @@ export function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 8)}…` : id;
 }
 
-export function progressInt(progress: number): number {
+/** Whole percent shown for a job: 100 only once it completed (99.6 % of a running job reads 99, not a false 100). */
+export function progressInt(progress: number, status: JobStatus): number {
+  if (status === 'completed') return 100;
   if (!Number.isFinite(progress)) return 0;
-  return Math.max(0, Math.min(100, Math.round(progress)));
+  return Math.max(0, Math.min(99, Math.floor(progress)));
 }
 
 export function costLabel(cost: Job['cost']): string {
@@ -69,7 +71,8 @@ export function bytes(size: number | null): string {
   if (size === null) return '';
   if (size < 1024) return `${size} B`;
   if (size < 1024 * 1024) return `${(size / 1024).toFixed(0)} KB`;
-  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+  if (size < 1024 * 1024 * 1024) return `${(size / 1024 / 1024).toFixed(1)} MB`;
+  return `${(size / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }
 
 /** "Added 3, 1 already watched, 1 rejected: <reason>" */

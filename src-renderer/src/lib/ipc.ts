@@ -27,11 +27,12 @@ export async function settle<T>(call: () => Promise<Result<T>>): Promise<Result<
     if (result && typeof result === 'object' && 'ok' in result) return result;
     return { ok: false, error: { kind: 'malformed-response', message: 'The app returned an unexpected answer.' } };
   } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    return { ok: false, error: { kind: 'internal', message: `Something went wrong inside genwatch (${detail}).` } };
+    // The detail ("Error invoking remote method …") is for the developer console, not for the user.
+    console.warn('bridge call failed', cause);
+    return { ok: false, error: { kind: 'internal', message: 'genwatch could not do that just now; try again, and restart it if this keeps happening.' } };
   }
 }
 
 export function errorMessage(error: AppError): string {
-  return error.message.trim() || `Request failed (${error.kind}).`;
+  return error.message.trim() || 'That did not work, and genwatch got no reason for it; try again.';
 }
