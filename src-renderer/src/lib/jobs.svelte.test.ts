@@ -66,6 +66,21 @@ describe('JobsState', () => {
     expect(state.visible).toHaveLength(8);
   });
 
+  it("a notification's jobs (showOnly): the status tabs count only those, and showAll goes back to the whole list keeping the other filters", async () => {
+    const { state } = setup();
+    await state.load();
+    const two = state.visible.slice(0, 2).map((j) => j.key);
+    state.showOnly(two);
+    expect(state.visible.map((j) => j.key)).toEqual(two);
+    expect(state.filteredCounts.all).toBe(2);
+    state.provider = 'useapi';
+    state.showAll();
+    expect(state.onlyKeys).toBeNull();
+    expect(state.provider).toBe('useapi');
+    expect(state.filteredCounts.all).toBe(state.visible.length);
+    expect(state.visible.every((j) => j.provider === 'useapi')).toBe(true);
+  });
+
   it('filters by provider, model, account and creation date', async () => {
     const now = Date.parse('2025-11-25T12:00:00Z');
     const jobs = [

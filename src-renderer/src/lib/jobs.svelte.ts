@@ -131,11 +131,16 @@ export class JobsState {
     }),
   );
 
+  /** Every filter but status, narrowed to the jobs a notification pointed at (if one did). */
+  readonly #narrowed: Job[] = $derived.by(() => {
+    const only = this.onlyKeys;
+    return only ? this.#faceted.filter((job) => only.has(job.key)) : this.#faceted;
+  });
+
   /** The list the view renders. */
   readonly visible: Job[] = $derived.by(() => {
     const filter = this.filter;
-    const only = this.onlyKeys;
-    const base = only ? this.#faceted.filter((job) => only.has(job.key)) : this.#faceted;
+    const base = this.#narrowed;
     return filter === 'all' ? base : base.filter((job) => job.status === filter);
   });
 
@@ -146,7 +151,7 @@ export class JobsState {
   });
 
   /** Counts with every filter but status applied (the status tabs). */
-  readonly filteredCounts: StatusCounts = $derived.by(() => countByStatus(this.#faceted));
+  readonly filteredCounts: StatusCounts = $derived.by(() => countByStatus(this.#narrowed));
 
   /** Models, providers and accounts present, for the filter selects. */
   readonly facets: Facets = $derived.by(() => {
@@ -274,6 +279,11 @@ export class JobsState {
     // Replaced wholesale, never mutated: the $state assignment is the reactive change.
     // eslint-disable-next-line svelte/prefer-svelte-reactivity
     this.onlyKeys = new Set(keys);
+  }
+
+  /** Back from a notification's jobs to the whole list (the other filters stay). */
+  showAll(): void {
+    this.onlyKeys = null;
   }
 
   clearFilters(): void {
