@@ -309,6 +309,16 @@ describe('Poller batched errors and health', () => {
     expect(h.job(uuidFor(0)).status).toBe('running');
   });
 
+  it('a 429 on the list ends the cycle at once: no job is fetched by id in it', async () => {
+    const h = harness();
+    startRunning(h, ids(5));
+    await h.nextCycle();
+    h.api.failNext('list', jsonResponse(429, { error: 'Too many requests' }, { 'retry-after': '45' }));
+    await h.nextCycle();
+    expect(h.cycles.at(-1)).toBe(1);
+    expect(h.api.requests('get')).toEqual([]);
+  });
+
   it('401 on the list pauses the account (every job paused, key-rejected) and makes no more requests', async () => {
     const h = harness();
     startRunning(h, ids(5));

@@ -311,6 +311,32 @@ describe('Poller error handling', () => {
     expect(h.http.requests).toHaveLength(before);
   });
 
+  it('one job whose Get Job keeps failing (HTTP 500) waits on its own: the other is still asked every cycle and the account stays healthy', async () => {
+    const h = harness((r) => (idOf(r) === A ? jsonResponse(500, { error: 'Internal server error' }) : processing(r, { model: 'midjourney' })));
+    const bad = h.add(A);
+    const good = h.add(B);
+    await h.clock.advanceAndSettle(2_500 * 20);
+    expect(gaps(h.times.get(B) ?? [])).toEqual(Array(20).fill(2_500));
+    expect(h.health).toEqual([]);
+    expect(h.job(good).watch).toMatchObject({ state: 'watching', message: null });
+    // Backed off on its own (asked less and less often), never dropped, and says why in one sentence.
+    expect(requestsFor(h, A)).toBeGreaterThanOrEqual(2);
+    expect(requestsFor(h, A)).toBeLessThan(10);
+    expect(h.job(bad).watch).toMatchObject({ state: 'watching', message: 'Apiframe is having trouble (HTTP 500); genwatch will retry.' });
+    expect(h.poller.watchedCount).toBe(2);
+  });
+
+  it('when every job of the account fails (HTTP 500) the trouble is the account\'s: it backs off and shows unreachable after 3 cycles', async () => {
+    const h = harness(() => jsonResponse(500, { error: 'Internal server error' }), { random: 0 });
+    h.add(A);
+    h.add(B);
+    await h.clock.advanceAndSettle(2_500 + 4_999);
+    expect(h.health).toEqual([]);
+    await h.clock.advanceAndSettle(1);
+    expect(gaps(h.times.get(A) ?? [])).toEqual([2_500, 5_000]);
+    expect(h.health).toEqual([expect.objectContaining({ state: 'unreachable', accountId: 'default', message: expect.stringMatching(/HTTP 500/) })]);
+  });
+
   it('a malformed body is retried, not treated as the end of the job', async () => {
     const h = harness((r) => processing(r));
     h.http.enqueue({ status: 200, headers: {}, body: '{"id":' });

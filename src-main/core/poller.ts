@@ -8,7 +8,8 @@
  * instead, and fetches a job by id only when it has left that list (finished),
  * so requests per cycle stay flat however many jobs run. Backoff with jitter on
  * transient trouble, Retry-After honoured, and the account paused when its key
- * is rejected or it cannot pay. No timers exist while nothing needs watching.
+ * is rejected or it cannot pay. A Get Job that fails for one job while the
+ * account answers backs off that job alone. No timers exist while nothing needs watching.
  */
 import { isTerminalStatus } from '../../src-shared/job';
 import type { Job, ProviderId } from '../../src-shared/job';
@@ -89,11 +90,23 @@ interface AccountLoop {
 
 type CycleOutcome = { kind: 'ok' } | { kind: 'error'; error: AppError };
 
+/** What the poller itself remembers of one watched job's requests (the store drops answers that change nothing). */
+interface JobCheck {
+  /** When the job was last asked for by id: the order of progress refreshes. */
+  checkedAt: number;
+  /** Failed Get Jobs in a row of this job alone (its own backoff, the account stays healthy). */
+  failures: number;
+  /** Not asked for by id again before this time. */
+  retryAt: number;
+}
+
 const loopKey = (provider: ProviderId, accountId: string): string => `${provider}:${accountId}`;
 
 export class Poller {
   private readonly loops = new Map<string, AccountLoop>();
   private readonly pausedAccounts = new Map<string, AccountHealth>();
+  /** Per watched job, keyed by job key; forgotten when the job is no longer watched. */
+  private readonly jobChecks = new Map<string, JobCheck>();
   private suspended = false;
 
   constructor(private readonly deps: PollerDeps) {}
@@ -116,6 +129,7 @@ export class Poller {
   }
 
   unwatch(key: string): void {
+    this.jobChecks.delete(key);
     for (const loop of this.loops.values()) {
       if (!loop.tracked.delete(key)) continue;
       if (loop.tracked.size === 0 && !this.options(loop).discover) this.dropLoop(loop);
@@ -197,6 +211,7 @@ export class Poller {
   stop(): void {
     for (const loop of this.loops.values()) this.disarm(loop);
     this.loops.clear();
+    this.jobChecks.clear();
   }
 
   // ---- the cycle -------------------------------------------------------------
@@ -307,12 +322,13 @@ export class Poller {
     const running = [...loop.tracked];
     const batched = provider.listRunning !== undefined && (options.discover || running.length > byIdLimit(provider, this.progressOnScreen()));
     let byId = running;
-    // A running list that fails for another reason than the account: the cycle still checks a few jobs by id
+    // A running list that fails for another reason than the account (or a request to slow down): the cycle still checks a few jobs by id
     // (the longest unchecked first, as many as a cycle without the list would), then backs off as failed.
     let listError: AppError | null = null;
     if (batched && provider.listRunning) {
       const snapshot = await provider.listRunning(context, { scope: options.scope });
-      if (!snapshot.ok && isAccountLevel(snapshot.error)) return { kind: 'error', error: snapshot.error };
+      // The key, the credits, or the server asking the account to slow down: asking by id now would only add to it.
+      if (!snapshot.ok && (isAccountLevel(snapshot.error) || asksToWait(snapshot.error))) return { kind: 'error', error: snapshot.error };
       if (!snapshot.ok) {
         listError = snapshot.error;
         byId = this.longestUnchecked(running, byIdLimit(provider, this.progressOnScreen()));
@@ -332,21 +348,34 @@ export class Poller {
     // Different jobs are fetched side by side (a few at a time, never two for one job), so a
     // cycle in which many jobs finished does not delay the next look at the others.
     let accountError: AppError | null = null;
-    const queue = [...byId];
+    // The list answered, or any Get Job did: proof the account itself works this cycle.
+    let answered = batched && listError === null;
+    const jobFailures: { job: Job; error: AppError }[] = [];
+    const queue = byId.filter((key) => !this.backingOff(key));
     const worker = async (): Promise<void> => {
       for (let key = queue.shift(); key !== undefined && accountError === null; key = queue.shift()) {
         const job = this.deps.store.get(key);
         if (!job || !loop.tracked.has(key)) continue;
         const result = await provider.getJob(context, job.id);
         if (!loop.tracked.has(key)) continue; // unwatched while the request was in flight
+        if (result.ok || this.isJobLevel(result.error)) answered = true;
         if (result.ok) this.apply(loop, result.value);
         else if (this.isJobLevel(result.error)) this.failJob(loop, job, result.error);
-        else accountError ??= result.error;
+        // Trouble that names the account (key, credits, "slow down") stops the cycle at once.
+        else if (isAccountLevel(result.error) || asksToWait(result.error)) accountError ??= result.error;
+        else jobFailures.push({ job, error: result.error });
       }
     };
     await Promise.all(Array.from({ length: Math.min(BY_ID_CONCURRENCY, queue.length) }, worker));
     if (accountError) return { kind: 'error', error: accountError };
     if (listError) return { kind: 'error', error: listError };
+    // A 5xx, a network error or an unreadable body for some jobs while others got answers (or a body that
+    // came but could not be read: the server is there) is those jobs' own trouble: each waits out its own
+    // backoff, and one bad job does not slow or mark down the whole account. Only when nothing answered
+    // is it the account's (server down, network gone).
+    const accountWide = answered ? undefined : jobFailures.find(({ error }) => error.kind !== 'malformed-response');
+    if (accountWide) return { kind: 'error', error: accountWide.error };
+    for (const { job, error } of jobFailures) this.troubleJob(provider, job, error);
     if (options.discover && provider.listRecent) {
       const recent = await provider.listRecent(context, { scope: options.scope });
       if (!recent.ok) return { kind: 'error', error: recent.error };
@@ -364,15 +393,20 @@ export class Poller {
     return this.longestUnchecked(listed, refreshesPerCycle(provider, this.progressOnScreen()));
   }
 
-  /** Up to `count` of these jobs: never fetched first, then the longest unchecked. */
+  /** Up to `count` of these jobs: never fetched first, then the longest unchecked (jobs in their own backoff wait). */
   private longestUnchecked(keys: string[], count: number): string[] {
     if (count <= 0 || keys.length === 0) return [];
+    // The poller's own record first: an answer that changed nothing is not stored, so the store's
+    // lastCheckedAt would keep an unchanging job "oldest" and refresh it every cycle, starving the rest.
     const age = (key: string): number => {
+      const checkedAt = this.jobChecks.get(key)?.checkedAt;
+      if (checkedAt !== undefined) return checkedAt;
       const job = this.deps.store.get(key);
       if (!job || job.rawStatus === 'UNKNOWN' || !job.watch.lastCheckedAt) return Number.NEGATIVE_INFINITY;
       return Date.parse(job.watch.lastCheckedAt);
     };
     return keys
+      .filter((key) => !this.backingOff(key))
       .map((key) => ({ key, at: age(key) }))
       .sort((a, b) => a.at - b.at)
       .slice(0, count)
@@ -397,6 +431,10 @@ export class Poller {
     const previous = this.deps.store.get(job.key);
     const done = isTerminalStatus(job.status);
     const now = this.deps.clock.now();
+    // A list entry says nothing about the job's own trouble; a full answer ends it.
+    const troubled = job.partial === true && (this.jobChecks.get(job.key)?.failures ?? 0) > 0;
+    if (done) this.jobChecks.delete(job.key);
+    else if (!job.partial) this.jobChecks.set(job.key, { checkedAt: now, failures: 0, retryAt: 0 });
     const merged = mergeJob(previous, job, {
       state: done ? 'done' : 'watching',
       message: null,
@@ -407,7 +445,11 @@ export class Poller {
     // Only a full answer says whether progress moved; a list entry keeps the previous verdict.
     merged.watch =
       job.partial && previous
-        ? { ...merged.watch, state: previous.watch.state === 'stalled' ? 'stalled' : merged.watch.state, message: previous.watch.state === 'stalled' ? previous.watch.message : null }
+        ? {
+            ...merged.watch,
+            state: previous.watch.state === 'stalled' ? 'stalled' : merged.watch.state,
+            message: previous.watch.state === 'stalled' || troubled ? previous.watch.message : null,
+          }
         : trackProgress(previous, merged, now, this.deps.stalledAfterMs?.() ?? DEFAULT_STALLED_MS);
     if (done) loop.tracked.delete(job.key);
     else loop.tracked.add(job.key);
@@ -419,10 +461,30 @@ export class Poller {
   private failJob(loop: AccountLoop, job: Job, error: AppError): void {
     this.deps.logger.warn('job watch stopped', { provider: job.provider, id: job.id, kind: error.kind });
     loop.tracked.delete(job.key);
+    this.jobChecks.delete(job.key);
     this.deps.store.upsert({
       ...job,
       watch: { ...job.watch, state: 'error', message: error.message, lastCheckedAt: new Date(this.deps.clock.now()).toISOString() },
     });
+  }
+
+  /**
+   * One job's Get Job failed while the account answered: the job keeps being watched (nothing is lost),
+   * shows why, and is asked again after its own backoff instead of every cycle.
+   */
+  private troubleJob(provider: ProviderAdapter, job: Job, error: AppError): void {
+    const now = this.deps.clock.now();
+    const failures = (this.jobChecks.get(job.key)?.failures ?? 0) + 1;
+    const interval = provider.pollIntervalMs(job) * (this.deps.intervalScale ?? 1);
+    this.jobChecks.set(job.key, { checkedAt: now, failures, retryAt: now + backoffDelay(interval, failures, this.deps.random) });
+    if (failures === 1) this.deps.logger.warn('job check failed; retrying it on its own', { provider: job.provider, id: job.id, kind: error.kind });
+    const current = this.deps.store.get(job.key) ?? job;
+    this.setWatch(current, current.watch.state, error.message);
+  }
+
+  /** The job waits out its own backoff (see troubleJob): not asked for by id yet. */
+  private backingOff(key: string): boolean {
+    return (this.jobChecks.get(key)?.retryAt ?? 0) > this.deps.clock.now();
   }
 
   private handleAccountError(loop: AccountLoop, provider: ProviderAdapter, error: AppError): void {
@@ -437,8 +499,7 @@ export class Poller {
     }
     if (!isRetryable(error.kind)) this.deps.logger.warn('unexpected poll error; retrying', { kind: error.kind });
     loop.failures++;
-    // retryAfterMs is null (not undefined) on HTTP errors without the header: only a real value counts.
-    loop.serverAskedToWait = typeof error.retryAfterMs === 'number' || error.kind === 'rate-limited';
+    loop.serverAskedToWait = asksToWait(error);
     for (const key of loop.tracked) {
       const job = this.deps.store.get(key);
       if (job && job.watch.message !== error.message) this.deps.store.upsert({ ...job, watch: { ...job.watch, message: error.message } });
@@ -545,4 +606,9 @@ function changed(a: Job, b: Job): boolean {
 /** Errors about the account itself (its key, credits, a hold): nothing else can be asked until the user acts. */
 function isAccountLevel(error: AppError): boolean {
   return error.kind === 'auth' || error.kind === 'payment' || error.kind === 'account-hold';
+}
+
+/** The server asked the account to slow down (429, Retry-After). retryAfterMs is null, not undefined, without the header. */
+function asksToWait(error: AppError): boolean {
+  return error.kind === 'rate-limited' || typeof error.retryAfterMs === 'number';
 }
