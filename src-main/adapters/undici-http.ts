@@ -1,14 +1,24 @@
 /**
  * HttpPort over undici: one keep-alive Agent for all providers, bodies read
  * fully (API responses are small), no redirects (a provider API never needs
- * one, and following them could leak the key to another host).
+ * one, and following them could leak the key to another host): a 3xx resolves
+ * as an answer, which httpError words as a wrong address.
  */
 import { Agent, request } from 'undici';
+import { ResponseTooLargeError } from '../core/http-errors';
 import type { HttpPort, HttpRequest, HttpResponse } from '../core/ports';
 
+/** The most an API answer may be; more rejects with ResponseTooLargeError (not retried: the address is wrong). */
 export const MAX_API_BODY_BYTES = 8 * 1024 * 1024;
 
-export function createUndiciHttp(options: { connections?: number } = {}): HttpPort & { close(): Promise<void> } {
+export interface UndiciHttpOptions {
+  connections?: number;
+  /** Tests only: a smaller cap than MAX_API_BODY_BYTES. */
+  maxBodyBytes?: number;
+}
+
+export function createUndiciHttp(options: UndiciHttpOptions = {}): HttpPort & { close(): Promise<void> } {
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_API_BODY_BYTES;
   const agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 10_000, pipelining: 1 });
   return {
     async request(req: HttpRequest): Promise<HttpResponse> {
@@ -20,14 +30,21 @@ export function createUndiciHttp(options: { connections?: number } = {}): HttpPo
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
       });
+      // A HEAD, 204 or 304 answer has no body whatever length it declares.
+      const bodyless = req.method === 'HEAD' || response.statusCode === 204 || response.statusCode === 304;
+      const declared = Number(response.headers['content-length']);
+      if (!bodyless && Number.isFinite(declared) && declared > maxBodyBytes) {
+        response.body.destroy();
+        throw new ResponseTooLargeError(maxBodyBytes);
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of response.body) {
         const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
         size += buffer.length;
-        if (size > MAX_API_BODY_BYTES) {
+        if (size > maxBodyBytes) {
           response.body.destroy();
-          throw new Error('response body too large');
+          throw new ResponseTooLargeError(maxBodyBytes);
         }
         chunks.push(buffer);
       }

@@ -27,13 +27,17 @@ const DEFAULT_MESSAGES: Partial<Record<number, [ErrorKind, string]>> = {
   429: ['rate-limited', 'The provider is rate-limiting requests; genwatch will slow down and retry.'],
 };
 
-/** Extracts the provider's own error text from a JSON body, if any. */
+/** Extracts the provider's own error text from a JSON body, if any, without a closing full stop. */
 export function providerErrorText(body: string): string | null {
   try {
     const parsed: unknown = JSON.parse(body);
     if (parsed && typeof parsed === 'object' && 'error' in parsed) {
       const value = (parsed as { error: unknown }).error;
-      if (typeof value === 'string' && value.length > 0) return value.slice(0, 300);
+      if (typeof value === 'string') {
+        // Callers end the sentence themselves ("…: ${text}."): a closing full stop here would make "ID..".
+        const text = value.slice(0, 300).replace(/[\s.]+$/, '');
+        if (text.length > 0) return text;
+      }
     }
   } catch {
     // not JSON: fall through
@@ -56,10 +60,20 @@ export function httpError(response: HttpResponse, nowMs: number, providerLabel: 
       retryAfterMs,
     };
   }
+  if (response.status >= 300 && response.status < 400) {
+    // The API client follows no redirects (undici-http.ts): a redirect means the address is not the API, so asking again changes nothing.
+    const host = redirectHost(response.headers['location']);
+    return {
+      kind: 'invalid-input',
+      message: `${providerLabel}: the API address redirects elsewhere${host ? ` (to ${host})` : ''}; check the API address in Settings.`,
+      status: response.status,
+      retryAfterMs,
+    };
+  }
   const text = providerErrorText(response.body);
   // 408 and 425 say "try again"; any other 4xx refuses the request itself (413, 414, 422, 431 …):
   // asking again changes nothing, so it is not retried.
-  const passing = response.status === 408 || response.status === 425 || response.status < 400;
+  const passing = response.status === 408 || response.status === 425 || response.status < 300;
   return {
     kind: passing ? 'transient' : 'invalid-input',
     message: passing
@@ -70,9 +84,84 @@ export function httpError(response: HttpResponse, nowMs: number, providerLabel: 
   };
 }
 
+/** The host (and port) of an absolute http(s) Location, for naming where a redirect points; null for anything else. */
+function redirectHost(location: string | undefined): string | null {
+  if (location === undefined) return null;
+  try {
+    const url = new URL(location.trim());
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+    return url.host.length > 0 && url.host.length <= 253 ? url.host : null;
+  } catch {
+    return null; // relative or not a URL
+  }
+}
+
+/** Rejected by an HttpPort when the answer is bigger than an API answer can be (a wrong address serving a file, or a runaway proxy). */
+export class ResponseTooLargeError extends Error {
+  static readonly CODE = 'GENWATCH_RESPONSE_TOO_LARGE';
+  readonly code = ResponseTooLargeError.CODE;
+  constructor(readonly limitBytes: number) {
+    super(`response body larger than ${limitBytes} bytes`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/** What went wrong, after "Could not reach <provider>"; null: the generic sentence. */
+const NETWORK_REASONS: [RegExp, string][] = [
+  [/^ECONNREFUSED$/, 'nothing is answering at that address'],
+  [/^(ENOTFOUND|EAI_AGAIN)$/, 'its address could not be found (check the address or your connection)'],
+  [/^(ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|UND_ERR_BODY_TIMEOUT|TimeoutError)$/, 'it took too long to answer'],
+  [/^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/, 'the connection was cut'],
+  [
+    /^(CERT_\w+|UNABLE_TO_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)$/,
+    "the server's certificate is not trusted",
+  ],
+];
+
+/** Code-like words in a message ("connect ECONNREFUSED 10.0.0.5:443", or a bare `new Error('ECONNRESET')` from a test double or a wrapper that dropped `code`). */
+const CODE_WORD = /\b[A-Z][A-Z0-9_]{3,}\b/g;
+
+/**
+ * The string codes on an error, its causes (fetch wraps in "fetch failed") and
+ * an AggregateError's errors (several addresses tried), nearest first, then
+ * code-like words from their messages. A DOMException's numeric code is no
+ * use: its name ('TimeoutError') stands in.
+ */
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  const words: string[] = [];
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0 && seen.size < 16) {
+    const current = queue.shift();
+    if (current === null || typeof current !== 'object' || seen.has(current)) continue;
+    seen.add(current);
+    const { code, name, message, cause, errors } = current as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    if (name === 'TimeoutError') codes.push(name);
+    if (typeof message === 'string') words.push(...(message.match(CODE_WORD) ?? []));
+    queue.push(cause);
+    if (Array.isArray(errors)) queue.push(...(errors as unknown[]));
+  }
+  return [...codes, ...words];
+}
+
+/**
+ * An HttpPort rejection as one fixed sentence: the raw error text (addresses,
+ * library wording) never reaches the user. Transport failures are retried; an
+ * over-size answer is not (the address is wrong, asking again changes nothing).
+ */
 export function networkError(error: unknown, providerLabel: string): AppError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return { kind: 'network', message: `Could not reach ${providerLabel} (${reason}); genwatch will retry.` };
+  const codes = errorCodes(error);
+  if (error instanceof ResponseTooLargeError || codes.includes(ResponseTooLargeError.CODE)) {
+    return { kind: 'invalid-input', message: `${providerLabel} answered with more data than an API answer can be; check the API address in Settings.` };
+  }
+  let reason: string | undefined;
+  for (const code of codes) {
+    reason = NETWORK_REASONS.find(([pattern]) => pattern.test(code))?.[1];
+    if (reason !== undefined) break;
+  }
+  return { kind: 'network', message: `Could not reach ${providerLabel}${reason ? `: ${reason}` : ''}; genwatch will retry.` };
 }
 
 export function malformedError(providerLabel: string, what: string): AppError {

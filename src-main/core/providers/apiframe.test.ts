@@ -322,6 +322,22 @@ describe('apiframe getJob over the HttpPort', () => {
     expect(result.value.assets).toHaveLength(5);
   });
 
+  it('an answer carrying another id is keyed by the id asked for: no phantom job, the tracked one gets the news', async () => {
+    const asked = uuidFor(0xa);
+    const other = uuidFor(0xb);
+    const http = new ScriptedHttp().enqueue(jsonResponse(200, { ...SEED_COMPLETED, id: other }));
+    const job = expectOk(await apiframe.getJob(context(http), asked));
+    expect(job).toMatchObject({ id: asked, key: `apiframe:default:${asked}`, status: 'completed' });
+    // The answer as it came stays in raw.
+    expect((job.raw as { id: string }).id).toBe(other);
+  });
+
+  it('an id asked for in upper case is keyed in lower case, like a pasted one', async () => {
+    const http = new ScriptedHttp().enqueue(jsonResponse(200, SEED_PROCESSING));
+    const job = expectOk(await apiframe.getJob(context(http), SEED_JOB_ID.toUpperCase()));
+    expect(job).toMatchObject({ id: SEED_JOB_ID, key: `apiframe:default:${SEED_JOB_ID}` });
+  });
+
   const cases: [number, string, RegExp][] = [
     [400, 'invalid-input', /Invalid job ID/],
     [401, 'auth', /key/i],
@@ -384,11 +400,11 @@ describe('apiframe getJob over the HttpPort', () => {
     }
   });
 
-  it('a rejected request (no response) is a network error carrying the reason', async () => {
+  it('a rejected request (no response) is a network error saying why in plain words, without the raw error', async () => {
     const http = new ScriptedHttp().enqueue(new Error('connect ECONNREFUSED 127.0.0.1:9'));
     const error = expectError(await apiframe.getJob(context(http), SEED_JOB_ID));
     expect(error.kind).toBe('network');
-    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).toBe('Could not reach Apiframe: nothing is answering at that address; genwatch will retry.');
   });
 });
 
