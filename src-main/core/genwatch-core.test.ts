@@ -8,6 +8,9 @@ import { DEMO_ACCOUNT, DEFAULT_ACCOUNT, GenwatchCore } from './genwatch-core';
 import type { CoreDeps } from './genwatch-core';
 import { placeholderJob } from './job-merge';
 import { CURRENT_SCHEMA } from './migrations';
+import { EMPTY_AGGREGATE } from './downloads';
+import type { DownloadDeps, DownloadEngineApi, DownloadItem } from './downloads';
+import { ok } from '../../src-shared/result';
 import type { HttpRequest } from './ports';
 import { silentLogger } from './ports';
 import { apiframe } from './providers/apiframe';
@@ -732,5 +735,197 @@ describe('GenwatchCore status', () => {
     await clock.advanceAndSettle(0);
     core.dispose();
     expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+/** A download engine that only records what it is asked to download (no files, no network). */
+class RecordingEngine {
+  readonly batches: DownloadItem[][] = [];
+  private readonly api: DownloadEngineApi = {
+    configure: () => ok(undefined),
+    onEvent: () => () => undefined,
+    isDownloaded: () => false,
+    enqueue: (items) => {
+      this.batches.push([...items]);
+      return Promise.resolve(ok({ batchId: `batch-${this.batches.length}`, files: [], done: new Promise(() => undefined) }));
+    },
+    retryFailed: () => Promise.resolve(ok({ batchId: 'retry', files: [], done: new Promise(() => undefined) })),
+    batchCounts: () => [],
+    snapshot: () => [],
+    aggregate: () => EMPTY_AGGREGATE,
+    clearFinished: () => undefined,
+    pause: () => false,
+    resume: () => false,
+    cancel: () => false,
+    pauseAll: () => undefined,
+    resumeAll: () => undefined,
+    cancelAll: () => undefined,
+    stop: () => Promise.resolve(),
+  };
+
+  /** The core's `downloads` port: the engine opens over this recorder (the engine deps are never used). */
+  deps(): NonNullable<CoreDeps['downloads']> {
+    return { engine: {} as DownloadDeps, openEngine: () => Promise.resolve(ok(this.api)) };
+  }
+
+  /** Job ids of every item asked for, batch by batch. */
+  jobIds(): string[][] {
+    return this.batches.map((items) => [...new Set(items.map((item) => item.job.id))]);
+  }
+}
+
+function fullResult(id: string): Record<string, unknown> {
+  return { status: 'COMPLETED', progress: 100, result: { images: [1, 2, 3, 4].map((n) => `https://cdn/${id}-${n}.png`), gridUrl: `https://cdn/${id}-grid.png` }, completedAt: '2026-03-15T10:05:00.000Z' };
+}
+
+/** A history-list item of a finished job: the list gives one bare URL as its result. */
+function listItem(id: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return apiframeBody(id, { ...fullResult(id), result: `https://cdn/${id}-1.png`, ...over });
+}
+
+function getsOf(http: ScriptedHttp, id?: string): HttpRequest[] {
+  return http.requests.filter((r) => !isListRequest(r) && (id === undefined || idOf(r) === id));
+}
+
+describe('GenwatchCore: a history page older than what is known', () => {
+  it('a job that finished (and was downloaded) is not watched again nor downloaded twice when a page fetched before it finished is imported', async () => {
+    let answer: Record<string, unknown> = { status: 'PROCESSING', progress: 40 };
+    const http = new ScriptedHttp((r) =>
+      isListRequest(r) ? jsonResponse(200, listBody([apiframeBody(A, { status: 'PROCESSING', progress: 40 })])) : jsonResponse(200, apiframeBody(idOf(r), answer)),
+    );
+    const engine = new RecordingEngine();
+    const { core, clock } = await setup({ http, downloads: engine.deps() });
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    expect((await core.updateSettings({ downloads: { root: '/downloads' } })).ok).toBe(true);
+    core.addJobs('apiframe', A);
+    await clock.advanceAndSettle(0);
+    expect(find(core, keyOf(A)).status).toBe('running');
+    answer = fullResult(A);
+    await clock.advanceAndSettle(5_000);
+    expect(find(core, keyOf(A)).status).toBe('completed');
+    expect(engine.jobIds()).toEqual([[A]]);
+    const gets = getsOf(http, A).length;
+
+    expect(core.importHistory('apiframe', DEFAULT_ACCOUNT).ok).toBe(true);
+    await clock.advanceAndSettle(60_000);
+    expect(http.requests.filter(isListRequest)).toHaveLength(1);
+    expect(find(core, keyOf(A))).toMatchObject({ status: 'completed', progress: 100, watch: { state: 'done' } });
+    expect(find(core, keyOf(A)).assets).toHaveLength(5);
+    expect(core.poller.watchedCount).toBe(0);
+    expect(getsOf(http, A)).toHaveLength(gets);
+    expect(engine.jobIds()).toEqual([[A]]);
+  });
+});
+
+describe('GenwatchCore: jobs whose watch ended in an error can be watched again', () => {
+  it('pasting again a job that hit an error (404) watches it again and counts it as added', async () => {
+    let visible = false;
+    const http = new ScriptedHttp((r) => (visible ? jsonResponse(200, apiframeBody(idOf(r), { status: 'PROCESSING', progress: 30 })) : jsonResponse(404, { error: 'Job not found' })));
+    const { core, clock } = await setup({ http });
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    core.addJobs('apiframe', A);
+    await clock.advanceAndSettle(0);
+    expect(find(core, keyOf(A)).watch.state).toBe('error');
+    expect(core.poller.watchedCount).toBe(0);
+    core.addJobs('apiframe', B);
+    visible = true;
+
+    const again = core.addJobs('apiframe', `${A} ${B}`);
+    if (!again.ok) throw new Error(again.error.message);
+    expect(again.value).toEqual({ added: [A], alreadyWatched: [B], rejected: [] });
+    expect(find(core, keyOf(A)).watch).toMatchObject({ state: 'watching', message: null });
+    expect(core.poller.watchedCount).toBe(2);
+    await clock.advanceAndSettle(0);
+    expect(find(core, keyOf(A))).toMatchObject({ status: 'running', progress: 30, watch: { state: 'watching' } });
+  });
+
+  it('saving a new key for an account watches again its jobs that hit an error (ids pasted under the wrong key all 404), not other accounts\' ones', async () => {
+    const http = new ScriptedHttp((r) =>
+      r.headers['x-api-key'] === USER_KEY ? jsonResponse(200, apiframeBody(idOf(r), { status: 'PROCESSING', progress: 30 })) : jsonResponse(404, { error: 'Job not found' }),
+    );
+    const { core, clock } = await setup({ http });
+    await saved(core, { provider: 'apiframe', key: 'afk_wrong_key_0000' });
+    await saved(core, { provider: 'apiframe', label: 'Studio', key: 'afk_other_wrong_1111' });
+    const C = uuidFor(0xc);
+    core.addJobs('apiframe', `${A} ${B}`, DEFAULT_ACCOUNT);
+    core.addJobs('apiframe', C, 'studio');
+    await clock.advanceAndSettle(0);
+    expect(core.listJobs().map((j) => j.watch.state)).toEqual(['error', 'error', 'error']);
+
+    await saved(core, { provider: 'apiframe', accountId: DEFAULT_ACCOUNT, key: USER_KEY });
+    await clock.advanceAndSettle(0);
+    expect(find(core, keyOf(A))).toMatchObject({ status: 'running', watch: { state: 'watching', message: null } });
+    expect(find(core, keyOf(B))).toMatchObject({ status: 'running', watch: { state: 'watching', message: null } });
+    expect(find(core, keyOf(C, 'studio')).watch.state).toBe('error');
+    expect(getsOf(http, C)).toHaveLength(1);
+    expect(core.poller.watchedCount).toBe(2);
+  });
+});
+
+describe('GenwatchCore.downloadJobs: full results under a rate limit', () => {
+  async function importedHistory(ids: string[], get: (request: HttpRequest, n: number) => ReturnType<typeof jsonResponse>) {
+    const clock = new FakeClock();
+    const started: { id: string; at: number }[] = [];
+    const http = new ScriptedHttp((r) => {
+      if (isListRequest(r)) return jsonResponse(200, listBody(ids.map((id) => listItem(id))));
+      started.push({ id: idOf(r), at: clock.now() });
+      return get(r, started.length);
+    });
+    const engine = new RecordingEngine();
+    const { core } = await setup({ http, clock, downloads: engine.deps() });
+    await saved(core, { provider: 'apiframe', key: USER_KEY });
+    expect((await core.updateSettings({ downloads: { root: '/downloads' } })).ok).toBe(true);
+    core.importHistory('apiframe', DEFAULT_ACCOUNT);
+    await clock.advanceAndSettle(0);
+    expect(core.listJobs().every((j) => j.status === 'completed' && j.assets.every((a) => a.meta['fromList'] === true))).toBe(true);
+    return { core, clock, http, engine, started };
+  }
+
+  it('a 429 with Retry-After mid-way: no new look-up starts during the wait, the rest (and the refused one) are fetched after it', async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => uuidFor(0x100 + i));
+    const { core, clock, engine, started } = await importedHistory(ids, (r, n) =>
+      n === 6 ? jsonResponse(429, { error: 'Too many requests' }, { 'retry-after': '30' }) : jsonResponse(200, apiframeBody(idOf(r), fullResult(idOf(r)))),
+    );
+    const t0 = clock.now();
+    let settled = false;
+    const pending = core.downloadJobs(core.listJobs().map((j) => j.key), false).finally(() => (settled = true));
+    await clock.advanceAndSettle(0);
+    const duringWait = started.length;
+    expect(duringWait).toBeLessThan(ids.length);
+    await clock.advanceAndSettle(29_000);
+    expect(started).toHaveLength(duringWait);
+    expect(settled).toBe(false);
+    await clock.advanceAndSettle(1_000);
+    const result = await pending;
+    expect(result.ok).toBe(true);
+    expect(started).toHaveLength(ids.length + 1);
+    expect(started.slice(duringWait).every((s) => s.at >= t0 + 30_000)).toBe(true);
+    expect(new Set(started.map((s) => s.id))).toEqual(new Set(ids));
+    // Every job went to the download with its full result: none is left with only the list's asset.
+    const items = engine.batches[0] ?? [];
+    expect(new Set(items.map((item) => item.job.id))).toEqual(new Set(ids));
+    expect(items.some((item) => item.asset.meta['fromList'] === true)).toBe(false);
+    expect(items).toHaveLength(ids.length * 5);
+    expect(core.listJobs().every((j) => j.assets.length === 5)).toBe(true);
+  });
+
+  it('a very long Retry-After is waited out for at most a minute; other failures keep the list asset without waiting', async () => {
+    const ids = [uuidFor(0x200), uuidFor(0x201), uuidFor(0x202)];
+    const { core, clock, engine, started } = await importedHistory(ids, (r, n) => {
+      if (n === 1) return jsonResponse(429, { error: 'Too many requests' }, { 'retry-after': '3600' });
+      if (idOf(r) === ids[2]) return jsonResponse(503, { error: 'down' });
+      return jsonResponse(200, apiframeBody(idOf(r), fullResult(idOf(r))));
+    });
+    const t0 = clock.now();
+    const pending = core.downloadJobs(core.listJobs().map((j) => j.key), false);
+    await clock.advanceAndSettle(0);
+    await clock.advanceAndSettle(60_000);
+    const result = await pending;
+    expect(result.ok).toBe(true);
+    expect(Math.max(...started.map((s) => s.at))).toBe(t0 + 60_000);
+    expect(started.filter((s) => s.id === ids[2])).toHaveLength(1);
+    const byJob = new Map<string, number>();
+    for (const item of engine.batches[0] ?? []) byJob.set(item.job.id, (byJob.get(item.job.id) ?? 0) + 1);
+    expect(Object.fromEntries(byJob)).toEqual({ [ids[0] as string]: 5, [ids[1] as string]: 5, [ids[2] as string]: 1 });
   });
 });

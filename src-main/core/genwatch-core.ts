@@ -34,6 +34,12 @@ const JOBS_KEY = 'jobs';
 const PERSIST_DEBOUNCE_MS = 2_000;
 /** Provider calls at once while a download asks for jobs' full results (a whole history can be thousands). */
 const FULL_RESULT_CONCURRENCY = 4;
+/** A 429's Retry-After during that fetch is waited out up to this long (a longer one would look like a hang)… */
+const FULL_RESULT_MAX_WAIT_MS = 60_000;
+/** …or this long when the 429 names no wait. */
+const FULL_RESULT_DEFAULT_WAIT_MS = 5_000;
+/** Rate-limit waits in a row with no answer in between, after which the rest keep their list asset. */
+const FULL_RESULT_MAX_FRUITLESS_WAITS = 3;
 
 export interface DemoConfig {
   /** Per provider: where the built-in emulator serves it and the key it accepts. */
@@ -279,7 +285,15 @@ export class GenwatchCore {
     const alreadyWatched: string[] = [];
     for (const id of ids) {
       const key = jobKey(provider, account, id);
-      if (this.store.get(key)) {
+      const known = this.store.get(key);
+      // Pasting again a job the poller gave up on (a 404 under the wrong key, since fixed) is how the user asks
+      // to try it again: it is watched anew and counts as added.
+      if (known && this.canRewatch(known)) {
+        this.rewatch(known);
+        added.push(id);
+        continue;
+      }
+      if (known) {
         alreadyWatched.push(id);
         continue;
       }
@@ -406,12 +420,32 @@ export class GenwatchCore {
   private async withFullResults(jobs: readonly Job[]): Promise<Job[]> {
     const out = [...jobs];
     const todo = out.flatMap((job, i) => (needsFullResult(job) ? [i] : []));
-    let next = 0;
+    // A rate limit (429) pauses the whole fetch: no new request starts until its Retry-After is over, then the
+    // refused job is asked again (thousands of jobs would otherwise all keep their list asset). Requests
+    // already in flight finish. Waits that bring no answer at all in between eventually give up.
+    let wait: Promise<void> | null = null;
+    let fruitlessWaits = 0;
     const worker = async (): Promise<void> => {
-      for (let n = next++; n < todo.length; n = next++) {
-        const i = todo[n] as number;
-        const fresh = await this.refetchJob(out[i] as Job);
-        if (fresh !== null && fresh.status === 'completed') out[i] = fresh;
+      for (;;) {
+        while (wait) await wait;
+        const i = todo.shift();
+        if (i === undefined) return;
+        const fresh = await this.refetchJobResult(out[i] as Job);
+        if (fresh.ok) {
+          fruitlessWaits = 0;
+          if (fresh.value.status === 'completed') out[i] = fresh.value;
+          continue;
+        }
+        // Any other failure keeps what the list gave (that file is downloaded; the job counts as not all on disk).
+        if (fresh.error.kind !== 'rate-limited' || fruitlessWaits >= FULL_RESULT_MAX_FRUITLESS_WAITS) continue;
+        todo.unshift(i);
+        if (wait) continue;
+        fruitlessWaits++;
+        const asked = fresh.error.retryAfterMs;
+        const ms = Math.min(typeof asked === 'number' && asked > 0 ? asked : FULL_RESULT_DEFAULT_WAIT_MS, FULL_RESULT_MAX_WAIT_MS);
+        wait = new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, ms)).then(() => {
+          wait = null;
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(FULL_RESULT_CONCURRENCY, todo.length) }, worker));
@@ -442,15 +476,32 @@ export class GenwatchCore {
   }
 
   private async refetchJob(job: Job): Promise<Job | null> {
+    const fresh = await this.refetchJobResult(job);
+    return fresh.ok ? fresh.value : null;
+  }
+
+  /** refetchJob with the failure kept: a bulk fetch must tell a rate limit (and its Retry-After) from the rest. */
+  private async refetchJobResult(job: Job): Promise<Result<Job>> {
     const adapter = this.providers.get(job.provider);
     const credentials = this.credentials(job.provider, job.accountId);
-    if (!adapter || !credentials) return null;
+    if (!adapter || !credentials) return err('auth', this.credentialsProblem(job.provider, job.accountId) ?? 'This job\'s account has no usable key.');
     const fresh = await adapter.getJob({ http: this.deps.http, clock: this.deps.clock, accountId: job.accountId, ...credentials }, job.id);
-    if (!fresh.ok) return null;
+    if (!fresh.ok) return fresh;
     const current = this.store.get(job.key) ?? job;
     const merged = mergeJob(current, fresh.value, current.watch);
     this.store.upsert(merged);
-    return merged;
+    return ok(merged);
+  }
+
+  /** A job the poller stopped watching after an error about it (failJob: not found, expired, refused id). */
+  private canRewatch(job: Job): boolean {
+    return job.watch.state === 'error' && !isTerminalStatus(job.status);
+  }
+
+  private rewatch(job: Job): void {
+    // poller.watch() only tracks the job again; the error it showed is cleared here.
+    this.store.upsert({ ...job, watch: { ...job.watch, state: 'watching', message: null } });
+    this.poller.watch(job.key);
   }
 
   private useapiProxy(): { apiBase: string; token: string } | null {
@@ -494,6 +545,10 @@ export class GenwatchCore {
     if (request.key) {
       this.accounts.health.delete(ref(updated.provider, updated.id));
       this.poller.resumeAccount(updated.provider, updated.id);
+      // Jobs the poller gave up on under the old key (ids pasted under the wrong key all answer 404) get another chance.
+      for (const job of this.store.all()) {
+        if (job.provider === updated.provider && job.accountId === updated.id && this.canRewatch(job)) this.rewatch(job);
+      }
     }
     this.poller.refreshAccount(updated.provider, updated.id);
     if (updated.provider === 'useapi') this.downloads?.refreshSources();
@@ -652,7 +707,8 @@ export class GenwatchCore {
       this.imports.delete(key);
       // Cancelled while a page was failing: a cancel all the same (the progress so far is already stored).
       if (!result.ok && !result.cancelled) {
-        setHistory({ state: 'error', message: result.error.message });
+        // A cursor that cannot work again is dropped, so the next "Import" starts over instead of failing the same way.
+        setHistory({ state: 'error', message: result.error.message, ...(result.startOver ? { cursor: null } : {}) });
         return;
       }
       setHistory({

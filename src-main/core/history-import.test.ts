@@ -208,6 +208,52 @@ describe('history import', () => {
     expect(w.core.listJobs()).toHaveLength(100);
   });
 
+  it('a saved cursor the provider refuses (400) is dropped: the error says so and the next import starts from the beginning', async () => {
+    const kv = new RecordingKv();
+    const secrets = new MemorySecretStore();
+    await secrets.set('apiframe:default', KEY);
+    kv.set('schemaVersion', 2);
+    // A failed import left a cursor the provider no longer accepts (FakeApiframe answers 400 to a non-numeric one).
+    kv.set('accounts', [{ ...newAccountRecord('apiframe', 'default'), history: { state: 'error', pages: 1, jobs: 100, message: 'down', finishedAt: null, cursor: 'stale' } }]);
+    const w = await world({ jobs: 250, kv, secrets });
+    w.core.importHistory('apiframe', 'default');
+    await untilSettled(w);
+    expect(listCursors(w)).toEqual(['stale']);
+    expect(account(w).history.state).toBe('error');
+    expect(account(w).history.message).toMatch(/Invalid cursor.*The next import starts from the beginning\.$/);
+    const stored = (w.kv.get('accounts') as { id: string; history: { cursor: string | null } }[]).find((r) => r.id === 'default');
+    expect(stored?.history.cursor).toBeNull();
+
+    w.core.importHistory('apiframe', 'default');
+    await untilSettled(w);
+    expect(listCursors(w)).toEqual(['stale', null, 'o100', 'o200']);
+    expect(account(w).history).toMatchObject({ state: 'done', pages: 3, jobs: 250, message: null });
+  });
+
+  it('a cursor refused (400) in the middle of an import is not resumed from either', async () => {
+    const w = await world({ jobs: 250 });
+    w.api.failNext('list', jsonResponse(400, { error: 'Invalid cursor' }), 100, (q) => q['cursor'] === 'o100');
+    w.core.importHistory('apiframe', 'default');
+    await untilSettled(w);
+    expect(account(w).history.state).toBe('error');
+    expect(account(w).history.message).toMatch(/The next import starts from the beginning\.$/);
+    w.core.importHistory('apiframe', 'default');
+    await untilSettled(w);
+    expect(listCursors(w)).toEqual([null, 'o100', null, 'o100']);
+  });
+
+  it('a page sent twice drops the cursor too: the next import starts from the beginning', async () => {
+    const w = await world({ jobs: 250 });
+    w.api.failNext('list', jsonResponse(200, { jobs: [], nextCursor: 'o100', hasMore: true }), 1, (q) => q['cursor'] === 'o100');
+    w.core.importHistory('apiframe', 'default');
+    await untilSettled(w);
+    expect(account(w).history.message).toMatch(/same page twice.*The next import starts from the beginning\.$/);
+    w.core.importHistory('apiframe', 'default');
+    await untilSettled(w);
+    expect(listCursors(w)).toEqual([null, 'o100', null, 'o100', 'o200']);
+    expect(account(w).history).toMatchObject({ state: 'done', pages: 3, jobs: 250 });
+  });
+
   it('refuses: an unknown account (not-found), an account without a key (auth)', async () => {
     const w = await world({ jobs: 1, saveKey: false });
     const unknown = w.core.importHistory('apiframe', 'nobody');

@@ -22,8 +22,15 @@ export interface ImportProgress {
 
 export interface ImportRun {
   cancel(): void;
-  done: Promise<Result<ImportProgress> & { cancelled: boolean }>;
+  /**
+   * `startOver`: the import failed in a way resuming from its cursor would only repeat (the provider
+   * refused the cursor, or sent the same page twice), so the saved cursor must be dropped.
+   */
+  done: Promise<Result<ImportProgress> & { cancelled: boolean; startOver: boolean }>;
 }
+
+/** Said after the error when the saved cursor is dropped. */
+export const STARTS_OVER = 'The next import starts from the beginning.';
 
 export function startHistoryImport(options: {
   provider: ProviderAdapter;
@@ -52,7 +59,16 @@ export function startHistoryImport(options: {
       };
     });
 
+  // What the last request asked and whether it was answered: tells a refused cursor and the walk's own
+  // checks (a repeated page) apart from a failure that resuming may get past.
+  const last: { cursor: string | undefined; ok: boolean } = { cursor: undefined, ok: false };
   const fetchPage = async (cursor: string | undefined): Promise<Result<ListPage>> => {
+    const page = await fetchWithRetries(cursor);
+    last.cursor = cursor;
+    last.ok = page.ok;
+    return page;
+  };
+  const fetchWithRetries = async (cursor: string | undefined): Promise<Result<ListPage>> => {
     const listJobs = options.provider.listJobs;
     if (!listJobs) return { ok: false, error: { kind: 'invalid-input', message: `${options.provider.label} has no job history list.` } };
     for (let attempt = 0; ; attempt++) {
@@ -74,8 +90,15 @@ export function startHistoryImport(options: {
         options.onProgress({ pages: base.pages + progress.pages, jobs: base.jobs + progress.jobs, cursor: page.hasMore ? page.nextCursor : null });
       },
     });
-    if (!walk.ok) return { ...walk, cancelled };
-    return { ok: true as const, value: { pages: base.pages + walk.value.pages, jobs: base.jobs + walk.value.jobs, cursor: walk.value.cursor }, cancelled };
+    if (!walk.ok) {
+      // A cursor the provider refuses (400: stale or invalid) or a list that repeats a page fails the
+      // same way from the same cursor every time: resuming there would make every later import fail too.
+      const startOver = !cancelled && last.cursor !== undefined && (walk.error.kind === 'invalid-input' || last.ok);
+      return startOver
+        ? { ok: false as const, error: { ...walk.error, message: `${walk.error.message} ${STARTS_OVER}` }, cancelled, startOver }
+        : { ...walk, cancelled, startOver };
+    }
+    return { ok: true as const, value: { pages: base.pages + walk.value.pages, jobs: base.jobs + walk.value.jobs, cursor: walk.value.cursor }, cancelled, startOver: false };
   })();
 
   return {

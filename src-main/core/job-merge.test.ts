@@ -102,6 +102,51 @@ describe('mergeJob with a partial (status-only) answer', () => {
   });
 });
 
+describe('mergeJob never makes a finished job unfinished', () => {
+  // A history page fetched before the job finished, merged after: the job must stay finished
+  // (else it is watched again and its automatic download may fire twice).
+  it('a stale full answer (PROCESSING) keeps the completed status, progress, assets and completedAt', () => {
+    const previous: Job = { ...providerJob(SEED_COMPLETED), watch: DONE };
+    const stale = providerJob({ ...SEED_PROCESSING, result: null });
+    const merged = mergeJob(previous, stale, WATCHING);
+    expect(merged).toMatchObject({ status: 'completed', rawStatus: 'COMPLETED', progress: 100, completedAt: SEED_COMPLETED.completedAt });
+    expect(merged.assets).toEqual(previous.assets);
+    expect(merged.watch).toEqual(DONE);
+  });
+
+  it('a stale partial answer (a running-list entry) keeps the failed status, its error and its refund', () => {
+    const previous: Job = { ...mergeJob({ ...providerJob(SEED_PROCESSING), watch: WATCHING }, providerJob(SEED_FAILED), DONE) };
+    const partial: ProviderJob = { ...providerJob(SEED_QUEUED), partial: true };
+    const merged = mergeJob(previous, partial, WATCHING);
+    expect(merged).toMatchObject({ status: 'failed', rawStatus: 'FAILED', error: previous.error, cost: { credits: 10, refunded: true }, completedAt: SEED_FAILED.completedAt });
+    expect(merged.watch).toEqual(DONE);
+  });
+
+  it('a stale answer still fills in what was not known (prompt, model, creation time)', () => {
+    const previous: Job = { ...providerJob({ id: SEED_JOB_ID, status: 'COMPLETED', result: { images: ['https://cdn/x-1.png'] } }), watch: DONE };
+    expect(previous.model).toBeNull();
+    const merged = mergeJob(previous, providerJob(SEED_PROCESSING), WATCHING);
+    expect(merged).toMatchObject({ status: 'completed', model: 'midjourney', createdAt: SEED_PROCESSING.createdAt });
+  });
+
+  it('a list item (bare-URL result) keeps the modality known before: a Midjourney video does not become an image', () => {
+    const previous: Job = { ...providerJob({ ...SEED_COMPLETED, result: { videos: ['https://cdn/v-1.mp4', 'https://cdn/v-2.mp4'] } }), watch: DONE };
+    expect(previous.modality).toBe('video');
+    const listItem = providerJob({ ...SEED_COMPLETED, result: 'https://cdn/v-1.mp4' });
+    expect(listItem.modality).toBe('image');
+    const merged = mergeJob(previous, listItem, DONE);
+    expect(merged.modality).toBe('video');
+    expect(merged.assets).toEqual(previous.assets);
+  });
+
+  it('a full answer still corrects the modality', () => {
+    const previous: Job = { ...providerJob({ ...SEED_COMPLETED, result: 'https://cdn/v-1.mp4' }), watch: DONE };
+    expect(previous.modality).toBe('image');
+    const full = providerJob({ ...SEED_COMPLETED, result: { videos: ['https://cdn/v-1.mp4'] } });
+    expect(mergeJob(previous, full, DONE).modality).toBe('video');
+  });
+});
+
 describe('placeholderJob', () => {
   it('is a queued, watched row with no provider data yet', () => {
     const job = placeholderJob({ key: `apiframe:default:${SEED_JOB_ID}`, provider: 'apiframe', accountId: 'default', id: SEED_JOB_ID });

@@ -26,6 +26,19 @@ export function needsFullResult(job: Pick<Job, 'assets'>): boolean {
 export function mergeJob(previous: Job | undefined, incoming: ProviderJob, watch: Watch): Job {
   const { partial, ...next } = incoming;
   if (!previous) return { ...next, watch };
+  if (isTerminalStatus(previous.status) && !isTerminalStatus(next.status)) {
+    // A stale answer (a history page or running list fetched before the job finished, merged after):
+    // a finished job never becomes unfinished again, or it would be watched again and its automatic
+    // download could fire twice. The finished answer's status, progress, assets, error, cost,
+    // completedAt and watch state stay; only what was not known yet is filled in.
+    return {
+      ...previous,
+      prompt: previous.prompt ?? next.prompt,
+      model: previous.model ?? next.model,
+      modality: previous.modality === 'unknown' ? next.modality : previous.modality,
+      createdAt: previous.createdAt ?? next.createdAt,
+    };
+  }
   if (partial) {
     // Status-only news (a running-list entry): keep everything richer we knew,
     // including a known raw status the list cannot tell apart ("created" vs "progress"),
@@ -42,6 +55,7 @@ export function mergeJob(previous: Job | undefined, incoming: ProviderJob, watch
       watch,
     };
   }
+  const listOnly = next.assets.length > 0 && onlyListAssets(next);
   const keepAssets =
     previous.assets.length > 0 && (next.assets.length === 0 || (onlyListAssets(next) && !onlyListAssets(previous)));
   const refundedCost =
@@ -52,7 +66,9 @@ export function mergeJob(previous: Job | undefined, incoming: ProviderJob, watch
     ...next,
     prompt: next.prompt ?? previous.prompt,
     model: next.model ?? previous.model,
-    modality: next.modality === 'unknown' ? previous.modality : next.modality,
+    // A list item's modality is a guess from the model name (a Midjourney video's bare URL reads as an
+    // image): only a full result may change a modality already known.
+    modality: next.modality === 'unknown' || (listOnly && previous.modality !== 'unknown') ? previous.modality : next.modality,
     assets: keepAssets ? previous.assets : next.assets,
     cost: refundedCost ?? previous.cost,
     createdAt: next.createdAt ?? previous.createdAt,

@@ -108,12 +108,14 @@ export function apiframeAssets(result: unknown, modality: Modality): Asset[] {
   return out;
 }
 
-export function normalizeApiframeJob(wire: ApiframeJobWire, accountId: string): ProviderJob {
+/** `askedId`: the id a Get Job asked for, which the job is keyed by whatever id the answer carries. */
+export function normalizeApiframeJob(wire: ApiframeJobWire, accountId: string, askedId?: string): ProviderJob {
   const status = STATUS_MAP[wire.status.toUpperCase()] ?? 'running';
   const modality = modalityFor(wire.model, wire.result);
   const credits = wire.creditCost ?? null;
+  const rawId = askedId ?? wire.id;
   // UUIDs are case-insensitive and ids are kept in lower case (parseId): an answer in upper case is the same job.
-  const id = UUID.test(wire.id) ? wire.id.toLowerCase() : wire.id;
+  const id = UUID.test(rawId) ? rawId.toLowerCase() : rawId;
   return {
     key: jobKey('apiframe', accountId, id),
     provider: 'apiframe',
@@ -186,7 +188,9 @@ async function getJob(context: ProviderContext, id: string): Promise<Result<Prov
   if (!json.ok) return json;
   const parsed = ApiframeJobWire.safeParse(json.value);
   if (!parsed.success) return { ok: false, error: malformedError(LABEL, 'unexpected job shape') };
-  return ok(normalizeApiframeJob(parsed.data, context.accountId));
+  // Keyed by the id we asked for (as useapi.ts does): an answer carrying another id must not add a
+  // phantom job while the tracked one, never answered, is polled forever.
+  return ok(normalizeApiframeJob(parsed.data, context.accountId, id));
 }
 
 const ListWire = z.looseObject({
