@@ -28,6 +28,8 @@ export const AppErrorSchema = z.object({
   message: z.string(),
   retryAfterMs: z.number().nonnegative().nullable().optional(),
   status: z.number().int().nullable().optional(),
+  /** 'address': the configured API address is not the API (it redirects, or answers far too much): the whole account waits for a new address, no job is to blame. */
+  about: z.enum(['address']).optional(),
 });
 export type AppError = z.infer<typeof AppErrorSchema>;
 

@@ -121,7 +121,7 @@ describe('undici HttpPort: an over-size answer', () => {
     const error = await rejection(client({ maxBodyBytes: 1_000 }).request(get(url)));
     expect(error).toBeInstanceOf(ResponseTooLargeError);
     const e = networkError(error, 'Apiframe');
-    expect(e).toEqual({ kind: 'invalid-input', message: 'Apiframe answered with more data than an API answer can be; check the API address in Settings.' });
+    expect(e).toEqual({ kind: 'invalid-input', message: 'Apiframe answered with more data than an API answer can be; check the API address in Settings.' , about: 'address' });
     expect(isRetryable(e.kind)).toBe(false);
   });
 

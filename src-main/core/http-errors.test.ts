@@ -82,7 +82,7 @@ describe('networkError: one fixed sentence per failure, never the raw error text
 describe('networkError: an over-size answer', () => {
   it('is not retried and says the address is likely wrong, in one sentence', () => {
     const e = networkError(new ResponseTooLargeError(8 * 1024 * 1024), 'Apiframe');
-    expect(e).toEqual({ kind: 'invalid-input', message: 'Apiframe answered with more data than an API answer can be; check the API address in Settings.' });
+    expect(e).toEqual({ kind: 'invalid-input', message: 'Apiframe answered with more data than an API answer can be; check the API address in Settings.' , about: 'address' });
     expect(isRetryable(e.kind)).toBe(false);
   });
 
@@ -101,6 +101,7 @@ describe('httpError: a redirect (3xx) is not followed and not retried', () => {
       expect(e.kind, String(status)).toBe('invalid-input');
       expect(isRetryable(e.kind)).toBe(false);
       expect(e.status).toBe(status);
+      expect(e.about).toBe('address'); // the poller pauses the account on it: no job is to blame
       expect(e.message).toBe('Apiframe: the API address redirects elsewhere (to www.apiframe.example); check the API address in Settings.');
     }
   });

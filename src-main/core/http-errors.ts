@@ -68,6 +68,7 @@ export function httpError(response: HttpResponse, nowMs: number, providerLabel: 
       message: `${providerLabel}: the API address redirects elsewhere${host ? ` (to ${host})` : ''}; check the API address in Settings.`,
       status: response.status,
       retryAfterMs,
+      about: 'address',
     };
   }
   const text = providerErrorText(response.body);
@@ -154,7 +155,7 @@ function errorCodes(error: unknown): string[] {
 export function networkError(error: unknown, providerLabel: string): AppError {
   const codes = errorCodes(error);
   if (error instanceof ResponseTooLargeError || codes.includes(ResponseTooLargeError.CODE)) {
-    return { kind: 'invalid-input', message: `${providerLabel} answered with more data than an API answer can be; check the API address in Settings.` };
+    return { kind: 'invalid-input', message: `${providerLabel} answered with more data than an API answer can be; check the API address in Settings.`, about: 'address' };
   }
   let reason: string | undefined;
   for (const code of codes) {

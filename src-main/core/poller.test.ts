@@ -360,6 +360,27 @@ describe('Poller error handling', () => {
     expect(h.logger.entries.some((e) => e.level === 'warn')).toBe(true);
   });
 
+  it('an API address that redirects elsewhere pauses the account (unreachable, one sentence), no job is failed, and a new address resumes it', async () => {
+    let redirecting = true;
+    const h = harness((r) => (redirecting ? { status: 301, headers: { location: 'https://www.apiframe.example/' }, body: '' } : processing(r)));
+    const a = h.add(A);
+    const b = h.add(B);
+    await h.clock.advanceAndSettle(0);
+    for (const key of [a, b]) {
+      expect(h.job(key).watch.state).toBe('paused');
+      expect(h.job(key).watch.message).toBe('Apiframe: the API address redirects elsewhere (to www.apiframe.example); check the API address in Settings.');
+    }
+    expect(h.health.at(-1)).toMatchObject({ provider: 'apiframe', accountId: 'default', state: 'unreachable' });
+    const before = requestsFor(h, A) + requestsFor(h, B);
+    await h.clock.advanceAndSettle(10 * 60_000);
+    expect(requestsFor(h, A) + requestsFor(h, B)).toBe(before); // not retried against the wrong address
+    redirecting = false;
+    h.poller.resumeAccount('apiframe', 'default');
+    await h.clock.advanceAndSettle(0);
+    expect(h.job(a).watch.state).toBe('watching');
+    expect(h.job(a).status).toBe('running');
+  });
+
   it('401 pauses every job of that account (not other accounts), reports key-rejected, and resumeAccount resumes', async () => {
     const BAD = 'afk_revoked_key';
     const h = harness((r) => (r.headers['x-api-key'] === BAD ? jsonResponse(401, { error: 'Unauthorized' }) : processing(r)));

@@ -291,7 +291,7 @@ export class Poller {
     if (loop.probing) {
       loop.probing = false;
       if (outcome.kind === 'ok') this.resumeAccount(loop.provider, loop.accountId);
-      else if (outcome.error.kind === 'auth' || outcome.error.kind === 'payment' || outcome.error.kind === 'account-hold') this.handleAccountError(loop, provider, outcome.error);
+      else if (isAccountLevel(outcome.error)) this.handleAccountError(loop, provider, outcome.error);
       else this.scheduleProbe(loop);
       return;
     }
@@ -424,6 +424,7 @@ export class Poller {
 
   /** Errors about one job (it is gone or never existed): asking again will not help. */
   private isJobLevel(error: AppError): boolean {
+    if (error.about === 'address') return false; // the API address is wrong: no job is to blame
     return error.kind === 'not-found' || error.kind === 'expired' || error.kind === 'invalid-input';
   }
 
@@ -488,11 +489,12 @@ export class Poller {
   }
 
   private handleAccountError(loop: AccountLoop, provider: ProviderAdapter, error: AppError): void {
-    if (error.kind === 'auth' || error.kind === 'payment' || error.kind === 'account-hold') {
+    if (isAccountLevel(error)) {
+      // A wrong API address waits for a new one (setting it resumes the account), like a rejected key.
       this.pauseAccount(loop, {
         provider: loop.provider,
         accountId: loop.accountId,
-        state: error.kind === 'auth' ? 'key-rejected' : error.kind === 'payment' ? 'payment' : 'account-hold',
+        state: error.kind === 'auth' ? 'key-rejected' : error.kind === 'payment' ? 'payment' : error.kind === 'account-hold' ? 'account-hold' : 'unreachable',
         message: error.message,
       });
       return;
@@ -605,7 +607,7 @@ function changed(a: Job, b: Job): boolean {
 
 /** Errors about the account itself (its key, credits, a hold): nothing else can be asked until the user acts. */
 function isAccountLevel(error: AppError): boolean {
-  return error.kind === 'auth' || error.kind === 'payment' || error.kind === 'account-hold';
+  return error.kind === 'auth' || error.kind === 'payment' || error.kind === 'account-hold' || error.about === 'address';
 }
 
 /** The server asked the account to slow down (429, Retry-After). retryAfterMs is null, not undefined, without the header. */
