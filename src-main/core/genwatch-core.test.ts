@@ -490,6 +490,19 @@ describe('GenwatchCore settings and persistence', () => {
     expect(core.getSettings().providers.apiframe.baseUrl).toBeNull();
   });
 
+  it("the shell's notices (start at login needing approval) join the status warnings, are pushed once when they change, and clear", async () => {
+    const { core } = await setup();
+    const pushed: string[][] = [];
+    core.onStatus((status) => pushed.push(status.warnings));
+    core.setNotice('login-item', 'To start genwatch at login, allow it in System Settings › General › Login Items.');
+    core.setNotice('login-item', 'To start genwatch at login, allow it in System Settings › General › Login Items.');
+    expect(core.status().warnings).toEqual(['To start genwatch at login, allow it in System Settings › General › Login Items.']);
+    expect(pushed).toHaveLength(1);
+    core.setNotice('login-item', null);
+    expect(core.status().warnings).toEqual([]);
+    expect(pushed).toEqual([['To start genwatch at login, allow it in System Settings › General › Login Items.'], []]);
+  });
+
   it('unreadable stored settings fall back to the defaults', async () => {
     const kv = new RecordingKv();
     kv.set('settings', { theme: 'neon', providers: 42 });

@@ -96,6 +96,8 @@ export class GenwatchCore {
   private settings: Settings;
   private demo: DemoConfig | null = null;
   private readonly warnings: string[];
+  /** Notices from the desktop shell, by topic (e.g. 'login-item'): shown with the warnings until cleared. */
+  private readonly notices = new Map<string, string>();
   private readonly statusListeners = new Set<(status: AppStatus) => void>();
   private readonly accountListeners = new Set<(state: AccountsState) => void>();
   private readonly settingsListeners = new Set<(settings: Settings) => void>();
@@ -227,7 +229,15 @@ export class GenwatchCore {
       const health = this.accounts.health.get(ref(record.provider, record.id));
       if (health && health.state !== 'ok') accounts.push({ provider: record.provider, accountId: record.id, ...health });
     }
-    return { demoMode: this.demoMode, accounts, counts, warnings: this.warnings };
+    return { demoMode: this.demoMode, accounts, counts, warnings: [...this.warnings, ...this.notices.values()] };
+  }
+
+  /** A notice from the shell about `topic` (null clears it): one sentence shown with the app's warnings. */
+  setNotice(topic: string, message: string | null): void {
+    if ((this.notices.get(topic) ?? null) === message) return;
+    if (message === null) this.notices.delete(topic);
+    else this.notices.set(topic, message);
+    this.emitStatus();
   }
 
   accountsState(): AccountsState {

@@ -124,7 +124,7 @@ export class Desktop {
     nativeTheme.themeSource = settings.theme;
     if (settings.desktop.launchAtLogin !== this.launchAtLogin) {
       this.launchAtLogin = settings.desktop.launchAtLogin;
-      applyLoginItem(settings.desktop.launchAtLogin, this.deps.platform, this.deps.log);
+      this.deps.core.setNotice('login-item', applyLoginItem(settings.desktop.launchAtLogin, this.deps.platform, this.deps.log));
     }
     this.presenter.setDownloadsFolder(settings.downloads.root);
   }

@@ -11,14 +11,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HIDDEN_FLAG } from './app-identity';
 import { autostartDesktopEntry } from './autostart-entry';
+import { loginItemNotice } from './login-item-notice';
 
 export function autostartFile(env: NodeJS.ProcessEnv = process.env): string {
   const configHome = env['XDG_CONFIG_HOME'] || join(homedir(), '.config');
   return join(configHome, 'autostart', 'genwatch.desktop');
 }
 
-export function applyLoginItem(enabled: boolean, platform: string, log: (message: string, fields?: Record<string, unknown>) => void): void {
-  if (!app.isPackaged) return;
+/** Sets the login item as the switch says; returns what to tell the user when that did not happen (see login-item-notice.ts). */
+export function applyLoginItem(enabled: boolean, platform: string, log: (message: string, fields?: Record<string, unknown>) => void): string | null {
+  if (!app.isPackaged) return loginItemNotice({ enabled, packaged: false });
   try {
     if (platform === 'linux') {
       const file = autostartFile();
@@ -27,14 +29,17 @@ export function applyLoginItem(enabled: boolean, platform: string, log: (message
         // An AppImage runs from a temporary mount: autostart must point at the AppImage file itself.
         writeFileSync(file, autostartDesktopEntry(process.env['APPIMAGE'] ?? process.execPath));
       } else if (existsSync(file)) rmSync(file);
-      return;
+      return null;
     }
     app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_FLAG] });
-    if (platform === 'darwin' && enabled && app.getLoginItemSettings().status === 'requires-approval') {
-      log('launch at login needs approval in System Settings › General › Login Items');
-    }
+    const status = platform === 'darwin' && enabled ? app.getLoginItemSettings().status : undefined;
+    const notice = loginItemNotice({ enabled, packaged: true, ...(status === undefined ? {} : { status }) });
+    if (notice !== null) log('launch at login not in effect', { status });
+    return notice;
   } catch (error) {
-    log('could not change the login item', { error: error instanceof Error ? error.message : String(error) });
+    const message = error instanceof Error ? error.message : String(error);
+    log('could not change the login item', { error: message });
+    return loginItemNotice({ enabled, packaged: true, error: message });
   }
 }
 
