@@ -72,6 +72,15 @@ describe('mergeJob', () => {
     expect(merged.progress).toBe(100);
     expect(merged.watch).toEqual(DONE);
   });
+
+  it('a full answer in the same state never moves the progress back (a missing field reads as 0); a new state takes its own', () => {
+    const previous: Job = { ...providerJob(SEED_PROCESSING), watch: WATCHING };
+    expect(previous.progress).toBe(65);
+    expect(mergeJob(previous, providerJob({ ...SEED_PROCESSING, progress: undefined }), WATCHING).progress).toBe(65);
+    expect(mergeJob(previous, providerJob({ ...SEED_PROCESSING, progress: 40 }), WATCHING).progress).toBe(65);
+    expect(mergeJob(previous, providerJob({ ...SEED_PROCESSING, progress: 90 }), WATCHING).progress).toBe(90);
+    expect(mergeJob(previous, providerJob(SEED_COMPLETED), DONE).progress).toBe(100);
+  });
 });
 
 describe('mergeJob with a partial (status-only) answer', () => {

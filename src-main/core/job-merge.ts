@@ -64,6 +64,8 @@ export function mergeJob(previous: Job | undefined, incoming: ProviderJob, watch
       : next.cost;
   return {
     ...next,
+    // A later answer in the same state never moves the bar back (a missing progress field reads as 0).
+    progress: next.status === previous.status ? Math.max(previous.progress, next.progress) : next.progress,
     prompt: next.prompt ?? previous.prompt,
     model: next.model ?? previous.model,
     // A list item's modality is a guess from the model name (a Midjourney video's bare URL reads as an
