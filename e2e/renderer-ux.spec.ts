@@ -82,6 +82,22 @@ test('keyboard: arrows keep the focused row clear of the sticky header, and Home
   expect((await focusedRow(page)).index).toBe((down.index ?? 0) + 1);
 });
 
+test('stop watching a selection: the first click asks again, the second removes every selected job from the list', async ({ page }) => {
+  await openWithHistory(page, 12);
+  const rows = page.getByTestId('job-row');
+  await rows.nth(0).getByTestId('row-select').click();
+  await rows.nth(1).getByTestId('row-select').click();
+  await rows.nth(2).getByTestId('row-select').click();
+  const stop = page.getByTestId('stop-watching-selected');
+  await stop.click();
+  await expect(stop).toHaveText('Click again to stop watching 3');
+  await expect(rows).toHaveCount(12); // nothing gone yet
+  await stop.click();
+  await expect(page.getByTestId('nav-jobs')).toContainText('9');
+  await expect(rows).toHaveCount(9);
+  await expect(page.getByTestId('selection-bar')).toHaveCount(0);
+});
+
 test('Escape clears the bulk selection while a row checkbox has focus', async ({ page }) => {
   await openWithHistory(page, 20);
   const boxes = page.getByTestId('row-select');
