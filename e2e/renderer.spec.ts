@@ -72,6 +72,9 @@ test('an Apiframe job added by id shows live progress until its bar reaches 100 
   await expect(job).toHaveAttribute('data-status', 'completed');
   await expect(bar).toHaveAttribute('aria-valuenow', '100');
   await expect(job.getByTestId('job-status')).toHaveText(/completed/i);
+  // Said to screen readers too (a polite live region), since notifications stay quiet while the window has focus.
+  await expect(page.getByTestId('live-announcer')).toHaveText('1 job completed.');
+  await expect(page.getByTestId('live-announcer')).toHaveAttribute('aria-live', 'polite');
 
   await job.click();
   const detail = page.getByTestId('job-detail');

@@ -66,6 +66,21 @@ describe('JobsState', () => {
     expect(state.visible).toHaveLength(8);
   });
 
+  it('jobs seen running that finish are announced in one sentence per update (for screen readers); jobs arriving finished are not', async () => {
+    const running = makeJob({ key: 'apiframe:default:r1', id: 'r1', status: 'running' });
+    const running2 = makeJob({ key: 'apiframe:default:r2', id: 'r2', status: 'running' });
+    const running3 = makeJob({ key: 'apiframe:default:r3', id: 'r3', status: 'queued' });
+    const { state } = setup([running, running2, running3]);
+    await state.load();
+    expect(state.announcement).toBe('');
+    state.applyDelta({ upserted: [makeJob({ key: 'apiframe:default:old', id: 'old', status: 'completed' })], removed: [] });
+    expect(state.announcement).toBe('');
+    state.applyDelta({ upserted: [{ ...running, status: 'completed' }, { ...running2, status: 'completed' }, { ...running3, status: 'failed' }], removed: [] });
+    expect(state.announcement).toBe('2 jobs completed, 1 failed.');
+    state.applyDelta({ upserted: [{ ...running3, status: 'failed' }], removed: [] }); // no change: nothing new to say
+    expect(state.announcement).toBe('2 jobs completed, 1 failed.');
+  });
+
   it("a notification's jobs (showOnly): the status tabs count only those, and showAll goes back to the whole list keeping the other filters", async () => {
     const { state } = setup();
     await state.load();

@@ -11,6 +11,7 @@
  */
 import type { GenwatchApi } from '../../../src-shared/bridge';
 import type { AddJobsResult, JobsDelta } from '../../../src-shared/ipc-contract';
+import { isTerminalStatus } from '../../../src-shared/job';
 import type { Job, ProviderId } from '../../../src-shared/job';
 import { addSummary } from './format';
 import { errorMessage, settle } from './ipc';
@@ -59,6 +60,8 @@ export class JobsState {
   filter = $state<StatusFilter>('all');
   /** A notification or tray click asked for exactly these jobs; cleared with the other filters. */
   onlyKeys = $state<ReadonlySet<string> | null>(null);
+  /** What a screen reader is told (an aria-live region): jobs that just finished, one sentence per update. */
+  announcement = $state('');
   provider = $state<ProviderId | 'all'>('all');
   /** '' = every model. */
   model = $state('');
@@ -222,8 +225,19 @@ export class JobsState {
   applyDelta(delta: JobsDelta): void {
     if (delta.upserted.length === 0 && delta.removed.length === 0) return;
     for (const key of delta.removed) this.#jobs.delete(key);
-    for (const job of delta.upserted) this.#jobs.set(job.key, job);
+    let completed = 0;
+    let failed = 0;
+    for (const job of delta.upserted) {
+      const before = this.#jobs.get(job.key);
+      // Only a job seen unfinished that finishes now is news (not a history import's finished jobs).
+      if (before && !isTerminalStatus(before.status) && isTerminalStatus(job.status)) {
+        if (job.status === 'completed') completed++;
+        else failed++;
+      }
+      this.#jobs.set(job.key, job);
+    }
     this.#version += 1;
+    if (completed + failed > 0) this.announcement = finishedSentence(completed, failed);
   }
 
   /** Clicking a column header: same column flips the direction, another starts with its natural one. */
@@ -297,5 +311,14 @@ export class JobsState {
     this.downloaded = '';
     this.query = '';
   }
+}
+
+/** "2 jobs completed, 1 failed." */
+function finishedSentence(completed: number, failed: number): string {
+  const jobs = (n: number): string => `${n} ${n === 1 ? 'job' : 'jobs'}`;
+  const parts: string[] = [];
+  if (completed > 0) parts.push(`${jobs(completed)} completed`);
+  if (failed > 0) parts.push(completed > 0 ? `${failed} failed` : `${jobs(failed)} failed`);
+  return `${parts.join(', ')}.`;
 }
 
