@@ -6,8 +6,18 @@
 import type { Job, JobStatus, ProviderId } from '../../../src-shared/job';
 import { parseTime } from './format';
 
-export type StatusFilter = 'all' | JobStatus;
-export const STATUS_FILTERS: readonly StatusFilter[] = ['all', 'queued', 'running', 'completed', 'failed'];
+/** 'attention': jobs genwatch cannot follow right now (stalled, their account paused, or an error about them). */
+export type StatusFilter = 'all' | JobStatus | 'attention';
+export const STATUS_FILTERS: readonly StatusFilter[] = ['all', 'queued', 'running', 'completed', 'failed', 'attention'];
+
+/** Stalled, held by its account (key, credits, address) or given up on: the user may have to act. */
+export function needsAttention(job: Pick<Job, 'watch'>): boolean {
+  return job.watch.state === 'stalled' || job.watch.state === 'paused' || job.watch.state === 'error';
+}
+
+export function matchesStatusFilter(job: Job, filter: StatusFilter): boolean {
+  return filter === 'all' || (filter === 'attention' ? needsAttention(job) : job.status === filter);
+}
 
 
 export type SortKey = 'created' | 'completed' | 'status' | 'model' | 'progress' | 'cost';
@@ -105,13 +115,14 @@ export function dayStart(date: string, offsetDays = 0): number | null {
 }
 
 
-export type StatusCounts = Record<JobStatus, number> & { all: number };
+export type StatusCounts = Record<StatusFilter, number>;
 
 export function countByStatus(jobs: Iterable<Job>): StatusCounts {
-  const counts: StatusCounts = { all: 0, queued: 0, running: 0, completed: 0, failed: 0 };
+  const counts: StatusCounts = { all: 0, queued: 0, running: 0, completed: 0, failed: 0, attention: 0 };
   for (const job of jobs) {
     counts[job.status] += 1;
     counts.all += 1;
+    if (needsAttention(job)) counts.attention += 1;
   }
   return counts;
 }

@@ -20,7 +20,7 @@ describe('JobsState', () => {
     expect(state.all).toHaveLength(8);
     const created = state.all.map((j) => Date.parse(j.createdAt ?? ''));
     expect([...created].sort((a, b) => b - a)).toEqual(created);
-    expect(state.counts).toEqual({ all: 8, queued: 1, running: 2, completed: 3, failed: 2 });
+    expect(state.counts).toEqual({ all: 8, queued: 1, running: 2, completed: 3, failed: 2, attention: 1 });
     stop();
   });
 
@@ -79,6 +79,21 @@ describe('JobsState', () => {
     expect(state.announcement).toBe('2 jobs completed, 1 failed.');
     state.applyDelta({ upserted: [{ ...running3, status: 'failed' }], removed: [] }); // no change: nothing new to say
     expect(state.announcement).toBe('2 jobs completed, 1 failed.');
+  });
+
+  it("'Needs attention' shows the jobs genwatch cannot follow now (stalled, account paused, an error about them), whatever their status", async () => {
+    const jobs = [
+      makeJob({ id: 'ok', status: 'running' }),
+      makeJob({ id: 'stalled', status: 'running', watch: { state: 'stalled', message: null, lastCheckedAt: null, progressAt: null } }),
+      makeJob({ id: 'paused', status: 'queued', watch: { state: 'paused', message: 'The key was refused.', lastCheckedAt: null, progressAt: null } }),
+      makeJob({ id: 'gone', status: 'queued', watch: { state: 'error', message: 'No such job.', lastCheckedAt: null, progressAt: null } }),
+      makeJob({ id: 'done', status: 'completed', watch: { state: 'done', message: null, lastCheckedAt: null, progressAt: null } }),
+    ];
+    const { state } = setup(jobs);
+    await state.load();
+    expect(state.filteredCounts.attention).toBe(3);
+    state.filter = 'attention';
+    expect(state.visible.map((j) => j.id).sort()).toEqual(['gone', 'paused', 'stalled']);
   });
 
   it("a notification's jobs (showOnly): the status tabs count only those, and showAll goes back to the whole list keeping the other filters", async () => {

@@ -22,6 +22,7 @@ import {
   countByAccount,
   countByStatus,
   dayStart,
+  matchesStatusFilter,
   sortJobs,
   type DownloadedFilter,
   type Facets,
@@ -144,7 +145,7 @@ export class JobsState {
   readonly visible: Job[] = $derived.by(() => {
     const filter = this.filter;
     const base = this.#narrowed;
-    return filter === 'all' ? base : base.filter((job) => job.status === filter);
+    return filter === 'all' ? base : base.filter((job) => matchesStatusFilter(job, filter));
   });
 
   /** Totals over every job (sidebar). */
