@@ -16,6 +16,26 @@ const KEY = 'afk_e2e_key_0000000001';
 const T0 = Date.parse('2026-03-15T10:00:00.000Z');
 const IMAGE_JOB = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
 const FAILING_JOB = 'b2c3d4e5-f6a7-4890-8bcd-ef1234567891';
+const MUSIC_JOB = 'c3d4e5f6-a7b8-4901-9cde-f12345678912';
+
+/** A real, playable WAV (0.25 s of silence): the emulator's audio bytes only look like one. */
+function silentWav(seconds = 0.25, rate = 8000): Buffer {
+  const samples = Math.round(seconds * rate);
+  const b = Buffer.alloc(44 + samples * 2);
+  b.write('RIFF', 0, 'latin1');
+  b.writeUInt32LE(36 + samples * 2, 4);
+  b.write('WAVEfmt ', 8, 'latin1');
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20); // PCM
+  b.writeUInt16LE(1, 22); // mono
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36, 'latin1');
+  b.writeUInt32LE(samples * 2, 40);
+  return b;
+}
 
 function scenario(): Scenario {
   return {
@@ -27,6 +47,7 @@ function scenario(): Scenario {
           id: FAILING_JOB, apiKey: KEY, model: 'midjourney', modality: 'image', startAt: T0, queuedMs: 1_000, processingMs: 4_000,
           outcome: 'failed', error: 'Provider returned an error: content policy violation', creditCost: 10,
         },
+        { id: MUSIC_JOB, apiKey: KEY, model: 'suno', modality: 'music', trackCount: 1, startAt: T0 - 120_000, queuedMs: 1_000, processingMs: 4_000, outcome: 'completed', creditCost: 20 },
       ],
     },
   };
@@ -96,6 +117,23 @@ test('a failed job shows the provider reason and the refund', async ({ page }) =
   await expect(job).toHaveAttribute('data-status', 'failed');
   await expect(job).toContainText('content policy violation');
   await expect(job).toContainText(/refunded/i);
+});
+
+test('a finished track plays in the details panel: an inline player that loads it, not only a link out', async ({ page }) => {
+  harness = await startHarness({ scenario: scenario(), mode: 'key' });
+  await harness.open(page);
+  // The emulator's audio is not decodable: serve a real WAV for this job's track.
+  await page.route(new RegExp(`${MUSIC_JOB}[^/]*\\.(mp3|wav|m4a)$`), (route) => route.fulfill({ status: 200, contentType: 'audio/wav', body: silentWav() }));
+  await addJob(page, MUSIC_JOB);
+  const job = row(page, MUSIC_JOB);
+  await expect(job).toHaveAttribute('data-status', 'completed');
+  await job.click();
+  const player = page.getByTestId('job-detail').getByTestId('audio-player');
+  await expect(player).toHaveCount(1);
+  await expect(player).toHaveAttribute('controls', '');
+  // It really loads: its duration becomes known once asked to play (preload is 'none' until then).
+  await player.evaluate((el) => (el as unknown as { load(): void }).load());
+  await expect.poll(() => player.evaluate((el) => (el as unknown as { duration: number }).duration)).toBeCloseTo(0.25, 1);
 });
 
 test('pasting several ids adds the valid ones and explains the invalid ones', async ({ page }) => {

@@ -10,8 +10,9 @@ export function contentSecurityPolicy(options: { devServerOrigin?: string | null
     "default-src 'none'",
     "script-src 'self'",
     `style-src 'self'${dev ? " 'unsafe-inline'" : ''}`,
-    "img-src 'self' data: https: http://127.0.0.1:* http://localhost:*",
-    "media-src 'self' https: http://127.0.0.1:* http://localhost:*",
+    // genwatch-file: previews of downloaded files (src-shared/preview-url.ts), never file:.
+    "img-src 'self' data: https: http://127.0.0.1:* http://localhost:* genwatch-file:",
+    "media-src 'self' https: http://127.0.0.1:* http://localhost:* genwatch-file:",
     `connect-src ${dev ? `'self' ${dev} ${dev.replace(/^http/, 'ws')}` : "'self'"}`,
     "font-src 'self'",
     "base-uri 'none'",

@@ -325,6 +325,18 @@ export class DownloadService {
     return problem === null ? ok(null) : err('internal', `The system could not open that file: ${problem}`);
   }
 
+  /**
+   * The file a preview in the window may show (genwatch-file://, see
+   * src-shared/preview-url.ts): an image, video or audio file really inside
+   * the folder (links resolved), nothing else.
+   */
+  async previewFile(relative: string): Promise<Result<string>> {
+    const path = await this.existingFileInside(relative);
+    if (!path.ok) return path;
+    if (!isPreviewableFile(path.value)) return err('forbidden', 'Only images, videos and audio files are shown in the window.');
+    return path;
+  }
+
   /** reveal() and open() for a path given whole (a notification's file): the same checks. */
   async revealOrOpenPath(path: string, action: 'reveal' | 'open'): Promise<Result<null>> {
     if (this.root === null || !isInsideRoot(this.root, path)) return err('forbidden', 'That file is outside the download folder.');
@@ -445,8 +457,19 @@ export class DownloadService {
 /** What "Open" hands to the system: results' own kinds of file, never a program, script, link or archive. */
 const OPENABLE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'heic', 'bmp', 'tif', 'tiff', 'mp4', 'webm', 'mov', 'm4v', 'mkv', 'mp3', 'wav', 'm4a', 'aac', 'ogg', 'oga', 'opus', 'flac', 'json', 'txt', 'glb', 'gltf']);
 
-export function isOpenableFile(path: string): boolean {
+/** What a preview in the window may load: results' images, videos and audio (no text, no 3D, never a program). */
+const PREVIEWABLE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'mp4', 'webm', 'mov', 'm4v', 'mp3', 'wav', 'm4a', 'aac', 'ogg', 'oga', 'opus', 'flac']);
+
+function hasExtensionIn(path: string, extensions: ReadonlySet<string>): boolean {
   const name = baseNameOf(path);
   const dot = name.lastIndexOf('.');
-  return dot > 0 && OPENABLE_EXTENSIONS.has(name.slice(dot + 1).toLowerCase());
+  return dot > 0 && extensions.has(name.slice(dot + 1).toLowerCase());
+}
+
+export function isPreviewableFile(path: string): boolean {
+  return hasExtensionIn(path, PREVIEWABLE_EXTENSIONS);
+}
+
+export function isOpenableFile(path: string): boolean {
+  return hasExtensionIn(path, OPENABLE_EXTENSIONS);
 }

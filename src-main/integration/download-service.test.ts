@@ -349,6 +349,31 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     expect(await downloads.revealOrOpenPath(join(tmpdir(), 'x.png'), 'open')).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
   });
 
+  it('a preview in the window gets only an image, video or audio file really inside the folder: no traversal, no link out, no other kind of file', async () => {
+    const { root } = await setup([]);
+    const downloads = core?.downloads;
+    if (!downloads) throw new Error('no downloads');
+    mkdirSync(join(root, 'jobs'));
+    writeFileSync(join(root, 'jobs', 'a b.png'), 'png');
+    writeFileSync(join(root, 'clip.MP4'), 'mp4');
+    writeFileSync(join(root, 'notes.json'), '{}');
+    const outside = mkdtempSync(join(tmpdir(), 'genwatch-outside-'));
+    closers.push(() => rm(outside, { recursive: true, force: true }));
+    writeFileSync(join(outside, 'secret.png'), 'secret');
+    symlinkSync(join(outside, 'secret.png'), join(root, 'link.png'));
+    expect(await downloads.previewFile('jobs/a b.png')).toEqual({ ok: true, value: join(root, 'jobs', 'a b.png') });
+    expect(await downloads.previewFile('clip.MP4')).toEqual({ ok: true, value: join(root, 'clip.MP4') });
+    expect(await downloads.previewFile('notes.json')).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
+    expect(await downloads.previewFile('link.png')).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
+    expect(await downloads.previewFile('missing.png')).toMatchObject({ ok: false, error: { kind: 'not-found' } });
+    for (const hostile of ['../../etc/passwd', '/etc/passwd', `../${outside.split('/').pop() ?? ''}/secret.png`]) {
+      const r = await downloads.previewFile(hostile);
+      // Never the file outside: refused, or (joined inside the root) not there.
+      expect(r.ok, hostile).toBe(false);
+      if (!r.ok) expect(r.error.kind, hostile).toMatch(/forbidden|invalid-input|not-found/);
+    }
+  });
+
   it('a file path from the renderer always resolves inside the download folder, or is refused', async () => {
     const { root } = await setup([]);
     const downloads = core?.downloads;

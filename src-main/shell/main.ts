@@ -16,7 +16,7 @@ import { createUndiciDownload } from '../adapters/undici-download';
 import { openEngineInWorker } from '../adapters/remote-engine';
 import { demoConfig, demoJobs } from '../composition/demo-mode';
 import { desktopEnvironment } from '../composition/desktop-environment';
-import { ok } from '../../src-shared/result';
+import { err, ok } from '../../src-shared/result';
 import { GenwatchCore } from '../core/genwatch-core';
 import { coreHandlers } from '../core/ipc-handlers';
 import { createIpcRouter, makeSenderCheck } from '../core/ipc-router';
@@ -30,6 +30,7 @@ import { parseLaunchArgs, parseProtocolUrl, profileName } from './launch-args';
 import type { AddRequest } from './launch-args';
 import { openedAtLogin } from './login-item';
 import { hardenSessions, hardenWebContents } from './security';
+import { handlePreviews, registerPreviewScheme } from './preview-protocol';
 import { installTestHooks } from './test-hooks';
 import { createMainWindow, rendererUrl } from './window';
 
@@ -70,6 +71,7 @@ if (!app.requestSingleInstanceLock()) {
     if (request) addJobs([request]);
   });
   hardenWebContents(rendererUrl);
+  registerPreviewScheme(); // before ready, as Electron requires
   void app.whenReady().then(start);
 }
 
@@ -184,6 +186,7 @@ async function start(): Promise<void> {
     logger: consoleLogger,
   });
   registerIpc(router);
+  handlePreviews((relative) => ready.downloads?.previewFile(relative) ?? Promise.resolve(err('internal', 'Downloads are not available.')));
   ready.onJobsDelta((delta) => sendEvent(mainWindow, 'jobsDelta', delta));
   ready.onStatus((status) => sendEvent(mainWindow, 'appStatus', status));
   ready.onAccounts((accounts) => sendEvent(mainWindow, 'accounts', accounts));

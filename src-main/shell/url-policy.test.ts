@@ -66,6 +66,15 @@ describe('contentSecurityPolicy (src-shared/csp.ts, the policy the shell applies
     expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
   });
 
+  it('images and media: https, loopback (the demo emulator) and genwatch-file: previews of saved files, never file:', () => {
+    const csp = directives(contentSecurityPolicy());
+    for (const name of ['img-src', 'media-src']) {
+      expect(csp.get(name), name).toContain('genwatch-file:');
+      expect(csp.get(name), name).toContain('https:');
+      expect((csp.get(name) ?? []).some((source) => source.startsWith('file:')), name).toBe(false);
+    }
+  });
+
   it('the <meta> form leaves out frame-ancestors (ignored by browsers there)', () => {
     expect(directives(contentSecurityPolicy({ asMeta: true })).has('frame-ancestors')).toBe(false);
   });
