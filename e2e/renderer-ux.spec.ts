@@ -98,6 +98,16 @@ test('stop watching a selection: the first click asks again, the second removes 
   await expect(page.getByTestId('selection-bar')).toHaveCount(0);
 });
 
+test('closing the details puts keyboard focus back on that job\'s row', async ({ page }) => {
+  await openWithHistory(page, 12);
+  const third = page.getByTestId('job-row').nth(2);
+  const key = await third.getAttribute('data-job-key');
+  await third.locator('button.hit').click();
+  await page.getByRole('button', { name: 'Close details' }).click();
+  await expect(page.getByTestId('job-detail')).toHaveCount(0);
+  expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { closest(s: string): { getAttribute(n: string): string | null } | null } | null } }).document.activeElement?.closest('li')?.getAttribute('data-job-key') ?? null)).toBe(key);
+});
+
 test('Escape clears the bulk selection while a row checkbox has focus', async ({ page }) => {
   await openWithHistory(page, 20);
   const boxes = page.getByTestId('row-select');
