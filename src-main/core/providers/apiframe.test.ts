@@ -453,6 +453,12 @@ describe('apiframe listJobs (GET /v2/jobs)', () => {
     expect(page.jobs.map((j) => j.id)).toEqual([SEED_JOB_ID, uuidFor(3)]);
   });
 
+  it('a missing hasMore with a nextCursor means more pages (only hasMore: false ends the list)', async () => {
+    const http = new ScriptedHttp().enqueue(jsonResponse(200, { jobs: [], nextCursor: 'c2' }), jsonResponse(200, { jobs: [], nextCursor: 'c3', hasMore: false }));
+    expect(expectOk(await apiframe.listJobs?.(context(http), {}))).toEqual({ jobs: [], nextCursor: 'c2', hasMore: true });
+    expect(expectOk(await apiframe.listJobs?.(context(http), {}))).toEqual({ jobs: [], nextCursor: 'c3', hasMore: false });
+  });
+
   it('a missing hasMore means no more pages; a missing nextCursor is null', async () => {
     const http = new ScriptedHttp().enqueue(jsonResponse(200, { jobs: [] }));
     expect(expectOk(await apiframe.listJobs?.(context(http), {}))).toEqual({ jobs: [], nextCursor: null, hasMore: false });

@@ -215,7 +215,9 @@ async function listJobs(context: ProviderContext, query: ListQuery): Promise<Res
     const job = ApiframeJobWire.safeParse(item);
     if (job.success) jobs.push(normalizeApiframeJob(job.data, context.accountId));
   }
-  return ok({ jobs, nextCursor: parsed.data.nextCursor ?? null, hasMore: parsed.data.hasMore === true });
+  const nextCursor = parsed.data.nextCursor ?? null;
+  // "When hasMore is false, there are no more results": an answer without it but with a cursor has more.
+  return ok({ jobs, nextCursor, hasMore: parsed.data.hasMore ?? nextCursor !== null });
 }
 
 /** QUEUED first, then PROCESSING: a job moving between them mid-cycle is seen at least once. */
