@@ -108,6 +108,20 @@ test('closing the details puts keyboard focus back on that job\'s row', async ({
   expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { closest(s: string): { getAttribute(n: string): string | null } | null } | null } }).document.activeElement?.closest('li')?.getAttribute('data-job-key') ?? null)).toBe(key);
 });
 
+test('keyboard selection: Shift+Down extends the selection row by row, Ctrl+A selects every job shown', async ({ page }) => {
+  await openWithHistory(page, 20);
+  const rows = page.getByTestId('job-row');
+  await rows.first().locator('button.hit').focus();
+  await page.keyboard.press('Shift+ArrowDown');
+  await page.keyboard.press('Shift+ArrowDown');
+  await expect(page.locator('[data-testid="job-row"][data-checked="true"]')).toHaveCount(3);
+  await expect(page.getByTestId('selection-count')).toHaveText('3');
+  await page.keyboard.press('Shift+ArrowUp');
+  await expect(page.getByTestId('selection-count')).toHaveText('2');
+  await page.keyboard.press('Control+a');
+  await expect(page.getByTestId('selection-count')).toHaveText('20');
+});
+
 test('Escape clears the bulk selection while a row checkbox has focus', async ({ page }) => {
   await openWithHistory(page, 20);
   const boxes = page.getByTestId('row-select');

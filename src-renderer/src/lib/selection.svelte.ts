@@ -3,7 +3,7 @@
  * "select all 10,000 matching" is one assignment, and each row reads
  * `has(key)` (a Set lookup) without subscribing to anything per key.
  */
-import { clickSelection, emptySelection, pruneSelection, selectionOf, type ClickKind, type SelectionModel } from './selection';
+import { anchoredAt, clickSelection, extendSelection, emptySelection, pruneSelection, selectionOf, type ClickKind, type SelectionModel } from './selection';
 
 export class SelectionState {
   #model = $state.raw<SelectionModel>(emptySelection());
@@ -22,6 +22,16 @@ export class SelectionState {
   /** A click on `key` with `ordered` the keys as shown (see clickSelection). */
   click(key: string, ordered: readonly string[], kind: ClickKind): void {
     this.#model = clickSelection(this.#model, ordered, key, kind);
+  }
+
+  /** Shift+arrow from `from` to `to` (see extendSelection). */
+  extend(ordered: readonly string[], from: string, to: string): void {
+    this.#model = extendSelection(this.#model, ordered, from, to);
+  }
+
+  /** Selects `key` (keeping the rest) and makes it where the next range starts (Shift+arrows with no anchor yet). */
+  anchorAt(key: string): void {
+    this.#model = anchoredAt(this.#model, key);
   }
 
   /** Selects exactly these keys (the current filter's matches). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clickSelection, emptySelection, pruneSelection, rangeBetween } from './selection';
+import { anchoredAt, clickSelection, emptySelection, extendSelection, pruneSelection, rangeBetween } from './selection';
 import { SelectionState } from './selection.svelte';
 
 const ORDER = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -91,3 +91,22 @@ describe('SelectionState', () => {
     expect(s.anchor).toBeNull();
   });
 });
+
+describe('extendSelection (Shift+arrows)', () => {
+  const ordered = ['a', 'b', 'c', 'd', 'e'];
+  const keys = (m: { keys: ReadonlySet<string> }): string[] => [...m.keys].sort();
+  it('away from the anchor adds the rows passed; back toward it takes off the rows left; across it, a range from the anchor', () => {
+    let m = anchoredAt(emptySelection(), 'b');
+    m = extendSelection(m, ordered, 'b', 'c');
+    m = extendSelection(m, ordered, 'c', 'e');
+    expect(keys(m)).toEqual(['b', 'c', 'd', 'e']);
+    m = extendSelection(m, ordered, 'e', 'd');
+    expect(keys(m)).toEqual(['b', 'c', 'd']);
+    m = extendSelection(m, ordered, 'd', 'b');
+    expect(keys(m)).toEqual(['b']);
+    m = extendSelection(m, ordered, 'b', 'a');
+    expect(keys(m)).toEqual(['a', 'b']);
+    expect(m.anchor).toBe('b');
+  });
+});
+

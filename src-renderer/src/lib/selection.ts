@@ -48,6 +48,29 @@ export function clickSelection(model: SelectionModel, ordered: readonly string[]
   return { keys, anchor: model.anchor };
 }
 
+/**
+ * Shift+arrow from `from` to `to` in `ordered`: away from the anchor it adds
+ * the rows passed (a range from the anchor); back toward it, it takes off the
+ * rows left behind, as file managers do. The anchor stays.
+ */
+export function extendSelection(model: SelectionModel, ordered: readonly string[], from: string, to: string): SelectionModel {
+  const anchorAt = model.anchor === null ? -1 : ordered.indexOf(model.anchor);
+  const fromAt = ordered.indexOf(from);
+  const toAt = ordered.indexOf(to);
+  if (anchorAt < 0 || fromAt < 0 || toAt < 0) return clickSelection(model, ordered, to, 'range');
+  if (Math.abs(toAt - anchorAt) >= Math.abs(fromAt - anchorAt) || Math.sign(toAt - anchorAt) * Math.sign(fromAt - anchorAt) < 0) {
+    return clickSelection(model, ordered, to, 'range');
+  }
+  const keys = new Set(model.keys);
+  for (const k of rangeBetween(ordered, from, to)) if (k !== to) keys.delete(k);
+  return { keys, anchor: model.anchor };
+}
+
+/** `key` selected (the rest kept) and the anchor of the next range. */
+export function anchoredAt(model: SelectionModel, key: string): SelectionModel {
+  return { keys: new Set([...model.keys, key]), anchor: key };
+}
+
 /** Drops keys that no longer exist (removed jobs). Returns the same model when nothing changed. */
 export function pruneSelection(model: SelectionModel, exists: (key: string) => boolean): SelectionModel {
   let changed = false;
