@@ -245,6 +245,21 @@ describe('Poller error handling', () => {
     expect(h.job(key).watch).toMatchObject({ state: 'watching', message: null });
   });
 
+  it('jobs added while the account backs off after 5xx wait for the backoff: no request each time one is added', async () => {
+    const h = harness(() => jsonResponse(503, { error: 'Service unavailable' }), { random: 0 });
+    h.add(A);
+    await h.clock.advanceAndSettle(0);
+    await h.clock.advanceAndSettle(2_500); // second failure: the next try is 5 s away
+    const before = h.http.requests.length;
+    for (const id of [B, C]) {
+      h.add(id);
+      await h.clock.advanceAndSettle(100);
+    }
+    expect(h.http.requests.length).toBe(before);
+    await h.clock.advanceAndSettle(5_000);
+    expect(h.http.requests.length).toBeGreaterThan(before); // the backoff's own try, with the new jobs in it
+  });
+
   it('network errors (no response) are retried with backoff until the provider answers', async () => {
     const h = harness((r) => processing(r));
     h.http.enqueue(new Error('socket hang up'), new Error('ECONNRESET'));

@@ -123,8 +123,10 @@ export class Poller {
       return;
     }
     if (loop.inFlight) return; // the cycle in flight re-arms and will include it
-    // The server asked for a pause (429, Retry-After): the new job waits for it with the others.
-    if (loop.serverAskedToWait && loop.timer !== null) return;
+    // The server asked for a pause (429, Retry-After), or the account is backing off after failures (5xx, the
+    // network): the new job waits with the others. Re-arming now would let a history import, adding jobs page
+    // after page, ask a failing server again every few hundred milliseconds.
+    if ((loop.serverAskedToWait || loop.failures > 0) && loop.timer !== null) return;
     if (loop.timer === null || loop.dueAt > this.deps.clock.now()) this.arm(loop, 0);
   }
 
