@@ -6,7 +6,7 @@
  */
 import type { BatchCounts, DownloadAggregate, DownloadFile, DownloadsState } from '../../../src-shared/downloads';
 import type { Job } from '../../../src-shared/job';
-import { bytes } from './format';
+import { bytes, int } from './format';
 
 export type ControlAction = 'pause' | 'resume' | 'cancel' | 'clear';
 export type BatchResult = { batchId: string; files: number; skipped: number; failed: number };
@@ -82,7 +82,7 @@ export function etaText(ms: number | null): string {
 /** "12 of 40 files · 120 MB of 300 MB", or "… · 120 MB so far" while some sizes are unknown. */
 export function aggregateLine(a: DownloadAggregate, files: readonly Pick<DownloadFile, 'state' | 'total'>[]): string {
   const counted = a.files.total - a.files.cancelled;
-  const parts = [`${finishedFiles(a).toLocaleString('en-US')} of ${counted.toLocaleString('en-US')} ${counted === 1 ? 'file' : 'files'}`];
+  const parts = [`${int(finishedFiles(a))} of ${int(counted)} ${counted === 1 ? 'file' : 'files'}`];
   if (a.totalBytes > 0 && sizesKnown(a, files)) parts.push(`${bytes(a.bytes)} of ${bytes(a.totalBytes)}`);
   else if (a.bytes > 0) parts.push(`${bytes(a.bytes)} so far`);
   return parts.join(' · ');
@@ -91,17 +91,17 @@ export function aggregateLine(a: DownloadAggregate, files: readonly Pick<Downloa
 /** The result of "Download N jobs" in one sentence. */
 export function batchSummary(result: BatchResult, jobs?: number): string {
   const parts: string[] = [];
-  const from = jobs !== undefined ? ` from ${jobs.toLocaleString('en-US')} ${jobs === 1 ? 'job' : 'jobs'}` : '';
-  if (result.files > 0) parts.push(`Downloading ${result.files.toLocaleString('en-US')} ${result.files === 1 ? 'file' : 'files'}${from}`);
+  const from = jobs !== undefined ? ` from ${int(jobs)} ${jobs === 1 ? 'job' : 'jobs'}` : '';
+  if (result.files > 0) parts.push(`Downloading ${int(result.files)} ${result.files === 1 ? 'file' : 'files'}${from}`);
   else if (result.skipped === 0 && result.failed === 0) parts.push(`Nothing to download${from}: these jobs have no results yet`);
   if (result.skipped > 0) {
     parts.push(
       result.files === 0 && result.failed === 0
-        ? `All ${result.skipped.toLocaleString('en-US')} ${result.skipped === 1 ? 'file is' : 'files are'} already on disk`
-        : `${result.skipped.toLocaleString('en-US')} already on disk`,
+        ? `All ${int(result.skipped)} ${result.skipped === 1 ? 'file is' : 'files are'} already on disk`
+        : `${int(result.skipped)} already on disk`,
     );
   }
-  if (result.failed > 0) parts.push(`${result.failed.toLocaleString('en-US')} could not start`);
+  if (result.failed > 0) parts.push(`${int(result.failed)} could not start`);
   return `${parts.join(', ')}.`;
 }
 
@@ -113,7 +113,7 @@ export function batchSummary(result: BatchResult, jobs?: number): string {
  */
 export function liveBatchSummary(jobs: number, counts: BatchCounts | undefined): { text: string; failed: number; finished: boolean; clean: boolean } | null {
   if (counts === undefined || counts.total === 0) return null;
-  const n = (k: number): string => k.toLocaleString('en-US');
+  const n = (k: number): string => int(k);
   const from = ` from ${n(jobs)} ${jobs === 1 ? 'job' : 'jobs'}`;
   const fetched = counts.total - counts.skipped;
   const noun = (k: number): string => (k === 1 ? 'file' : 'files');

@@ -110,7 +110,8 @@ export function stalledMinutes(iso: string | null | undefined, now: number): num
   return Math.max(0, Math.round((now - t) / 60_000));
 }
 
-const INT = new Intl.NumberFormat('en-US');
+/** The system's number format (1,180 · 1.180 · 1 180), like the dates beside them. */
+const INT = new Intl.NumberFormat();
 /** 1180 → "1,180" */
 export function int(n: number): string {
   return INT.format(n);
@@ -118,7 +119,7 @@ export function int(n: number): string {
 
 /** Credits with at most 2 decimals, grouped: 1180.5 → "1,180.5" */
 export function credits(n: number): string {
-  return Number.isInteger(n) ? INT.format(n) : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  return Number.isInteger(n) ? INT.format(n) : n.toLocaleString(undefined, { maximumFractionDigits: 2 });
 }
 
 /**

@@ -3,6 +3,7 @@
  * notifications and desktop behaviour. Accounts and their keys live in
  * AccountsState (accounts.svelte.ts).
  */
+import { int } from './format';
 import type { GenwatchApi } from '../../../src-shared/bridge';
 import type { ProviderId } from '../../../src-shared/job';
 import { isHttpsOrLoopbackUrl, UNSAFE_API_BASE } from '../../../src-shared/loopback';
@@ -117,7 +118,7 @@ export class SettingsState {
     if (!Number.isInteger(minutes) || minutes < STALLED_MINUTES.min || minutes > STALLED_MINUTES.max) {
       this.stalledNotice = {
         tone: 'error',
-        text: `Enter whole minutes from ${STALLED_MINUTES.min} to ${STALLED_MINUTES.max.toLocaleString('en-US')}.`,
+        text: `Enter whole minutes from ${STALLED_MINUTES.min} to ${int(STALLED_MINUTES.max)}.`,
       };
       return false;
     }
