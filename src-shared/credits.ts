@@ -31,8 +31,21 @@ function add(map: Map<string, CreditBucket>, key: string, credits: number, refun
   map.set(key, bucket);
 }
 
-/** `from`/`to` are ISO dates (inclusive, by the job's creation day in UTC). */
-export function summarizeCredits(jobs: readonly CostedJob[], range: { from?: string; to?: string } = {}): CreditSummary {
+/** A timestamp's calendar day on this computer, YYYY-MM-DD (the day the user lived it, as the job list's date filter counts). */
+export function localDay(t: number): string {
+  const d = new Date(t);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The creation day of an ISO time: the UTC date written in it, unless `dayOf` says otherwise. */
+const utcDayOf = (iso: string): string => iso.slice(0, 10);
+
+/**
+ * `from`/`to` are YYYY-MM-DD (inclusive), compared with each job's creation
+ * day: `dayOf` (the window passes localDay; the default is the UTC date).
+ */
+export function summarizeCredits(jobs: readonly CostedJob[], range: { from?: string; to?: string } = {}, dayOf: (iso: string) => string = utcDayOf): CreditSummary {
   const byDay = new Map<string, CreditBucket>();
   const byModel = new Map<string, CreditBucket>();
   const byAccount = new Map<string, CreditBucket>();
@@ -41,7 +54,8 @@ export function summarizeCredits(jobs: readonly CostedJob[], range: { from?: str
   let count = 0;
   for (const job of jobs) {
     if (!job.cost) continue;
-    const day = job.createdAt ? job.createdAt.slice(0, 10) : 'unknown';
+    const created = job.createdAt ? Date.parse(job.createdAt) : Number.NaN;
+    const day = job.createdAt && !Number.isNaN(created) ? dayOf(job.createdAt) : 'unknown';
     if (range.from && day < range.from.slice(0, 10)) continue;
     if (range.to && day > range.to.slice(0, 10)) continue;
     // A refunded job cost nothing; its original cost is shown as refunded.

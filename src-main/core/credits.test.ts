@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeCredits } from '../../src-shared/credits';
+import { localDay, summarizeCredits } from '../../src-shared/credits';
 import type { Job, ProviderId } from '../../src-shared/job';
 
 type Costed = Pick<Job, 'provider' | 'accountId' | 'model' | 'createdAt' | 'cost'>;
@@ -65,6 +65,21 @@ describe('summarizeCredits', () => {
     expect(summarizeCredits(jobs, { from: '2026-03-14T18:00:00.000Z', to: '2026-03-14T01:00:00.000Z' }).total).toBe(2);
     expect(summarizeCredits(jobs, { from: '2026-03-16' }).total).toBe(8 + 16);
     expect(summarizeCredits(jobs, { to: '2026-03-13' }).total).toBe(1);
+  });
+
+  it('with a day function, jobs are bucketed and ranged by that day (the window uses this computer\'s calendar day)', () => {
+    const late = job('2026-03-15T23:30:00.000Z', 5);
+    // A day function that moves every time two hours east (a UTC+2 calendar): 23:30 UTC is the next day there.
+    const plus2 = (iso: string): string => new Date(Date.parse(iso) + 2 * 3_600_000).toISOString().slice(0, 10);
+    expect(summarizeCredits([late]).byDay.map((b) => b.key)).toEqual(['2026-03-15']);
+    expect(summarizeCredits([late], {}, plus2).byDay.map((b) => b.key)).toEqual(['2026-03-16']);
+    expect(summarizeCredits([late], { from: '2026-03-16' }, plus2).total).toBe(5);
+    expect(summarizeCredits([late], { to: '2026-03-15' }, plus2).total).toBe(0);
+  });
+
+  it('localDay is the calendar day on this computer, zero-padded', () => {
+    const t = new Date(2026, 0, 5, 23, 59).getTime();
+    expect(localDay(t)).toBe('2026-01-05');
   });
 
   it('jobs without a cost are left out; jobs without a date or model land in "unknown"', () => {
