@@ -7,7 +7,7 @@ import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TEST_USEAPI_TOKEN, makeUseapiJobId } from '../src-main/emulator';
+import { TEST_USEAPI_TOKEN, makeUseapiJobId, useapiImagine } from '../src-main/emulator';
 import type { Scenario, UseapiJobScript } from '../src-main/emulator';
 import { RENDERER_DIR, startHarness } from './harness/app-harness';
 import type { Harness } from './harness/app-harness';
@@ -20,19 +20,7 @@ const MODERATED = makeUseapiJobId('e2e-moderated', 'image', { channel: CHANNEL }
 const LONG = makeUseapiJobId('e2e-long', 'image', { channel: CHANNEL });
 
 function job(jobid: string, extra: Partial<UseapiJobScript>): UseapiJobScript {
-  return {
-    jobid,
-    token: TEST_USEAPI_TOKEN,
-    channel: CHANNEL,
-    verb: 'imagine',
-    jobType: 'image',
-    prompt: 'a lighthouse on a basalt cliff at dusk --v 7',
-    startAt: T0,
-    createdMs: 2_000,
-    progressMs: 20_000,
-    outcome: 'completed',
-    ...extra,
-  };
+  return useapiImagine(jobid, { channel: CHANNEL, prompt: 'a lighthouse on a basalt cliff at dusk --v 7', startAt: T0, createdMs: 2_000, progressMs: 20_000, ...extra });
 }
 
 function scenario(): Scenario {

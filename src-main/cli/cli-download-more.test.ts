@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeUseapiJobId, ManualClock, startEmulator, TEST_APIFRAME_KEY, TEST_USEAPI_TOKEN } from '../emulator';
+import { makeUseapiJobId, ManualClock, startEmulator, TEST_APIFRAME_KEY, TEST_USEAPI_TOKEN, useapiImagine } from '../emulator';
 import type { ApiframeJobScript, RunningEmulator, Scenario, UseapiJobScript } from '../emulator';
 import { CHROME_USER_AGENT } from '../core/downloads/sources';
 import { cleanedAfterEach, cleanEnv, ensureCliBuilt, ROOT, run } from './testing/cli-process';
@@ -130,19 +130,7 @@ const UPSCALE = makeUseapiJobId('dl-upscale', 'image', { channel: CHANNEL });
 const RUNNING = makeUseapiJobId('dl-running', 'image', { channel: CHANNEL });
 
 function useapiJob(jobid: string, extra: Partial<UseapiJobScript> = {}): UseapiJobScript {
-  return {
-    jobid,
-    token: TEST_USEAPI_TOKEN,
-    channel: CHANNEL,
-    verb: 'imagine',
-    jobType: 'image',
-    prompt: 'a lighthouse in a storm',
-    startAt: T0 - 30 * MIN,
-    createdMs: 1_000,
-    progressMs: MIN,
-    outcome: 'completed',
-    ...extra,
-  };
+  return useapiImagine(jobid, { channel: CHANNEL, prompt: 'a lighthouse in a storm', startAt: T0 - 30 * MIN, createdMs: 1_000, progressMs: MIN, ...extra });
 }
 
 /** A finished imagine (4 grid cells on the CDN + the grid as a Discord attachment) and its U1 upscale (1 cell + 1 attachment). */

@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import type { AccountHealth } from '../../src-shared/ipc-contract';
 import { jobKey } from '../../src-shared/job';
 import type { Job, ProviderId } from '../../src-shared/job';
-import { placeholderJob } from './job-merge';
 import { JobStore } from './job-store';
 import { byIdLimit, DISCOVER_IDLE_MS, Poller, STALLED_SLOWDOWN } from './poller';
 import type { AccountOptions } from './poller';
@@ -17,7 +16,8 @@ import { useapi } from './providers/useapi';
 import type { ProviderAdapter } from './providers/provider';
 import { uuidFor } from './testing/apiframe-fixtures';
 import { FakeApiframe } from './testing/fake-apiframe';
-import { FakeClock } from './testing/fake-clock';
+import { FakeClock, runNextCycle } from './testing/fake-clock';
+import { pollerJobHandles } from './testing/poller-handles';
 import { fixedRandom, jsonResponse, RecordingLogger } from './testing/fakes';
 
 const BASE = 'https://api.apiframe.test';
@@ -61,7 +61,6 @@ function harness(options: Partial<AccountOptions> = {}): Harness {
     onCycle: (_p, _a, requests) => cycles.push(requests),
     stalledAfterMs: () => STALL_MS,
   });
-  const key = (id: string): string => jobKey('apiframe', 'default', id);
   return {
     clock,
     store,
@@ -70,28 +69,8 @@ function harness(options: Partial<AccountOptions> = {}): Harness {
     health,
     cycles,
     options: opts,
-    add(id) {
-      store.upsert(placeholderJob({ key: key(id), provider: 'apiframe', accountId: 'default', id }));
-      poller.watch(key(id));
-      return key(id);
-    },
-    job(id) {
-      const job = store.get(key(id));
-      if (!job) throw new Error(`no job ${id}`);
-      return job;
-    },
-    async nextCycle() {
-      const due = clock.nextDueAt();
-      if (due === null) throw new Error('nothing scheduled');
-      const before = cycles.length;
-      await clock.advanceAndSettle(due - clock.now());
-      // Delta-flush timers may be due first: keep going until a poll cycle ran.
-      while (cycles.length === before) {
-        const next = clock.nextDueAt();
-        if (next === null) throw new Error('no cycle ran');
-        await clock.advanceAndSettle(next - clock.now());
-      }
-    },
+    ...pollerJobHandles(store, poller, 'apiframe'),
+    nextCycle: () => runNextCycle(clock, () => cycles.length),
   };
 }
 

@@ -6,15 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AccountHealth } from '../../src-shared/ipc-contract';
-import { jobKey } from '../../src-shared/job';
 import type { Job, ProviderId } from '../../src-shared/job';
-import { placeholderJob } from './job-merge';
 import { JobStore } from './job-store';
 import { Poller } from './poller';
 import type { HttpRequest, HttpResponse } from './ports';
 import type { ProviderAdapter } from './providers/provider';
 import { useapi, USEAPI_INTERVAL_MS } from './providers/useapi';
-import { FakeClock } from './testing/fake-clock';
+import { FakeClock, runNextCycle } from './testing/fake-clock';
+import { pollerJobHandles } from './testing/poller-handles';
 import { fixedRandom, jsonResponse, RecordingLogger, ScriptedHttp } from './testing/fakes';
 
 const BASE = 'https://api.useapi.test';
@@ -92,7 +91,6 @@ function harness(options: { progressWatched?: boolean } = {}): Harness {
     onCycle: (_p, _a, requests) => cycles.push(requests),
     progressWatched: () => options.progressWatched === true,
   });
-  const key = (id: string): string => jobKey('useapi', 'default', id);
   return {
     clock,
     store,
@@ -104,31 +102,11 @@ function harness(options: { progressWatched?: boolean } = {}): Harness {
     failNextList(reply) {
       listReply = reply;
     },
-    add(id) {
-      store.upsert(placeholderJob({ key: key(id), provider: 'useapi', accountId: 'default', id }));
-      poller.watch(key(id));
-      return key(id);
-    },
-    job(id) {
-      const job = store.get(key(id));
-      if (!job) throw new Error(`no job ${id}`);
-      return job;
-    },
+    ...pollerJobHandles(store, poller, 'useapi'),
     getsOf(id) {
       return gets.filter((g) => g === id).length;
     },
-    async nextCycle() {
-      const due = clock.nextDueAt();
-      if (due === null) throw new Error('nothing scheduled');
-      const before = cycles.length;
-      await clock.advanceAndSettle(due - clock.now());
-      // Delta-flush timers may be due first: keep going until a poll cycle ran.
-      while (cycles.length === before) {
-        const next = clock.nextDueAt();
-        if (next === null) throw new Error('no cycle ran');
-        await clock.advanceAndSettle(next - clock.now());
-      }
-    },
+    nextCycle: () => runNextCycle(clock, () => cycles.length),
   };
 }
 

@@ -9,7 +9,7 @@ export type { Fault, FaultRule, FaultInjector } from './faults';
 export type { ApiframeJobScript, ApiframeJobView, ApiframeListItem, ApiframeListQuirk, ApiframeResult, ApiframeScenario, ApiframeStatus, ApiframeTrack } from './apiframe';
 export { jobView as apiframeJobView } from './apiframe';
 export type { Scenario } from './scenarios';
-export { demoScenario, singleJobScenario, DEMO_APIFRAME_KEY, TEST_APIFRAME_KEY, SINGLE_JOB_ID, DEMO_USEAPI_TOKEN, TEST_USEAPI_TOKEN } from './scenarios';
+export { demoScenario, singleJobScenario, useapiImagine, DEMO_APIFRAME_KEY, TEST_APIFRAME_KEY, SINGLE_JOB_ID, DEMO_USEAPI_TOKEN, TEST_USEAPI_TOKEN } from './scenarios';
 export type { BulkOptions } from './bulk';
 export { bulkScenario } from './bulk';
 export type { UseapiChannelLimits, UseapiScenario } from './useapi';

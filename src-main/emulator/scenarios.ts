@@ -86,3 +86,12 @@ export function singleJobScenario(opts: { startMs: number; outcome?: 'completed'
   if (outcome === 'failed') job.error = 'Provider returned an error: content policy violation';
   return { apiframe: { apiKeys: [TEST_APIFRAME_KEY], jobs: [job] } };
 }
+
+/**
+ * A useapi.net imagine for tests and scenarios: the test token, an image job
+ * that completes; `channel`, `startAt` and the timings are the caller's.
+ */
+export function useapiImagine(jobid: string, over: Partial<UseapiJobScript> & Pick<UseapiJobScript, 'channel' | 'startAt' | 'createdMs' | 'progressMs' | 'prompt'>): UseapiJobScript {
+  return { jobid, token: TEST_USEAPI_TOKEN, verb: 'imagine', jobType: 'image', outcome: 'completed', ...over };
+}
+

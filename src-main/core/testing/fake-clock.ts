@@ -101,3 +101,20 @@ export class FakeClock implements Clock {
     timer.callback();
   }
 }
+
+/**
+ * Advances `clock` until one more poll cycle has run (`cyclesRun` counts
+ * them; the poller's onCycle feeds it): delta-flush timers may be due first.
+ */
+export async function runNextCycle(clock: FakeClock, cyclesRun: () => number): Promise<void> {
+  const due = clock.nextDueAt();
+  if (due === null) throw new Error('nothing scheduled');
+  const before = cyclesRun();
+  await clock.advanceAndSettle(due - clock.now());
+  while (cyclesRun() === before) {
+    const next = clock.nextDueAt();
+    if (next === null) throw new Error('no cycle ran');
+    await clock.advanceAndSettle(next - clock.now());
+  }
+}
+
