@@ -116,6 +116,7 @@ test('a failed job shows the provider reason and the refund', async ({ page }) =
   const job = row(page, FAILING_JOB);
   await expect(job).toHaveAttribute('data-status', 'failed');
   await expect(job).toContainText('content policy violation');
+  await expect(job).toContainText('Blocked by moderation'); // the kind of failure in plain words, beside the provider's text
   await expect(job).toContainText(/refunded/i);
 });
 
