@@ -178,6 +178,31 @@ describe('Poller on useapi.net: errors', () => {
     expect(h.job(A).rawStatus).toBe('progress');
   });
 
+  it('a job waiting out its own backoff is asked again at once when the network comes back (retryFailing) or the account resumes', async () => {
+    const h = harness({ progressWatched: true });
+    startRunning(h, [
+      [A, { status: 'progress', progress: 10, fail: jsonResponse(500, { error: 'Internal server error' }) }],
+      [B, { status: 'progress', progress: 10, step: 5 }],
+    ]);
+    for (let i = 0; i < 4; i++) await h.nextCycle();
+    delete h.jobs.get(A)?.fail;
+    const before = h.getsOf(A);
+    h.poller.retryFailing();
+    await h.nextCycle();
+    expect(h.getsOf(A)).toBe(before + 1);
+    expect(h.job(A).watch.message).toBeNull();
+
+    const scripted = h.jobs.get(A);
+    if (!scripted) throw new Error('no scripted job');
+    scripted.fail = jsonResponse(500, { error: 'Internal server error' });
+    for (let i = 0; i < 3; i++) await h.nextCycle();
+    delete h.jobs.get(A)?.fail;
+    const again = h.getsOf(A);
+    h.poller.resumeAccount('useapi', 'default');
+    await h.nextCycle();
+    expect(h.getsOf(A)).toBe(again + 1);
+  });
+
   it('a job that finished but whose Get Job fails does not hold up the account and is fetched once it answers', async () => {
     const h = harness();
     startRunning(h, [

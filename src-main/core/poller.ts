@@ -187,7 +187,15 @@ export class Poller {
   retryFailing(): void {
     if (this.suspended) return;
     for (const loop of this.loops.values()) {
-      if (loop.failures === 0 || loop.inFlight || loop.serverAskedToWait || this.pausedAccounts.has(loopKey(loop.provider, loop.accountId))) continue;
+      if (loop.inFlight || loop.serverAskedToWait || this.pausedAccounts.has(loopKey(loop.provider, loop.accountId))) continue;
+      // Jobs waiting out their own backoff after a network error are asked again with the rest.
+      let jobsWaiting = false;
+      for (const key of loop.tracked) {
+        if (!this.backingOff(key)) continue;
+        this.endJobBackoff(key);
+        jobsWaiting = true;
+      }
+      if (loop.failures === 0 && !jobsWaiting) continue;
       this.arm(loop, Math.floor(this.deps.random() * 1000));
     }
   }
@@ -200,10 +208,17 @@ export class Poller {
     if (!loop) return;
     loop.failures = 0;
     for (const key of loop.tracked) {
+      // A new key or address is a fresh start for every job, also one waiting out its own backoff.
+      this.endJobBackoff(key);
       const job = this.deps.store.get(key);
       if (job) this.setWatch(job, 'watching', null);
     }
     this.arm(loop, 0);
+  }
+
+  private endJobBackoff(key: string): void {
+    const check = this.jobChecks.get(key);
+    if (check && check.retryAt > 0) this.jobChecks.set(key, { ...check, failures: 0, retryAt: 0 });
   }
 
   isPaused(provider: ProviderId, accountId: string): boolean {
