@@ -480,7 +480,9 @@ export class GenwatchCore {
       const ready = this.autoQueue.splice(0);
       if (ready.length === 0 || !this.downloads) return;
       void this.downloads.download(ready, settings.images, false).then((result) => {
+        // Nobody clicked anything: a refusal (a full disk, say) is said with the app's warnings, until one goes through.
         if (!result.ok) this.deps.logger.warn('automatic download refused', { message: result.error.message });
+        this.setNotice('auto-download', result.ok ? null : `Finished jobs were not downloaded automatically: ${lowerFirst(result.error.message)}`);
       });
     });
   }
@@ -837,3 +839,9 @@ function originOf(url: string): string | null {
     return null;
   }
 }
+
+/** "Not enough…" → "not enough…", to follow a colon mid-sentence. */
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+

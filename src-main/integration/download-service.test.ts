@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../src-shared/job';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
+import type { FileSystemPort } from '../core/downloads/ports';
 import { systemClock } from '../adapters/system-clock';
 import { createUndiciDownload } from '../adapters/undici-download';
 import { createUndiciHttp } from '../adapters/undici-http';
@@ -113,7 +114,7 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     ...over,
   });
 
-  async function setup(jobs: ApiframeJobScript[], reuse?: { root: string; kv: KeyValueStore }, shell: { open?(path: string): Promise<string | null>; reveal?(path: string): void } = {}): Promise<{ root: string; clock: ManualClock; kv: KeyValueStore }> {
+  async function setup(jobs: ApiframeJobScript[], reuse?: { root: string; kv: KeyValueStore }, shell: { open?(path: string): Promise<string | null>; reveal?(path: string): void } = {}, fs: FileSystemPort = createNodeFileSystem()): Promise<{ root: string; clock: ManualClock; kv: KeyValueStore }> {
     const clock = new ManualClock(T0);
     emulator ??= await startEmulator({ clock, scenario: { apiframe: { apiKeys: [KEY], jobs } } });
     const http = createUndiciHttp();
@@ -134,7 +135,7 @@ describe('downloads through the core (real HTTP, real folder)', () => {
       version: 'test',
       platform: process.platform,
       intervalScale: 0.01,
-      downloads: { engine: { http: downloadHttp, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random }, ...shell },
+      downloads: { engine: { http: downloadHttp, fs, hasher: nodeSha256, clock: systemClock, random: Math.random }, ...shell },
     });
     const saved = await core.updateSettings({ downloads: { root } });
     expect(saved.ok).toBe(true);
@@ -166,6 +167,20 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     for (const png of pngs) expect(readFileSync(png).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(files.some((f) => f.endsWith(`${id}.json`))).toBe(true);
     expect(files.every((f) => f.startsWith(root))).toBe(true);
+  });
+
+  it('an automatic download refused for lack of space is said with the app warnings (nobody clicked anything), and nothing is written', async () => {
+    const id = '12121212-1212-4212-8212-121212121212';
+    const full: FileSystemPort = { ...createNodeFileSystem(), freeBytes: () => Promise.resolve(1_000_000) };
+    const { root, clock } = await setup([script(id, { startAt: T0, processingMs: 5_000 })], undefined, {}, full);
+    const live = core;
+    if (!live) throw new Error('no core');
+    live.addJobs('apiframe', id);
+    await until(() => live.listJobs()[0]?.status === 'running' || live.listJobs()[0]?.rawStatus === 'QUEUED', 'first poll');
+    clock.advance(10_000);
+    await until(() => live.status().warnings.length > 0, 'a warning');
+    expect(live.status().warnings).toEqual(['Finished jobs were not downloaded automatically: not enough free space in the download folder: 1 MB free, and genwatch leaves at least 256 MB free for your system.']);
+    expect(filesUnder(root)).toEqual([]);
   });
 
   it("each job carries a 'downloaded' mark from the folder's ledger: set when its files land, found again by a fresh job list, cleared for another folder", async () => {
