@@ -260,6 +260,15 @@ describe('Poller error handling', () => {
     expect(h.http.requests.length).toBeGreaterThan(before); // the backoff's own try, with the new jobs in it
   });
 
+  it("several jobs that all come back unreadable (a captive portal's page) mark the account unreachable, with the reason", async () => {
+    const h = harness(() => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Sign in to the hotel Wi-Fi</body></html>' }), { random: 0 });
+    h.add(A);
+    h.add(B);
+    await h.clock.advanceAndSettle(0);
+    await h.clock.advanceAndSettle(10 * 60_000);
+    expect(h.health).toContainEqual(expect.objectContaining({ provider: 'apiframe', accountId: 'default', state: 'unreachable' }));
+  });
+
   it('network errors (no response) are retried with backoff until the provider answers', async () => {
     const h = harness((r) => processing(r));
     h.http.enqueue(new Error('socket hang up'), new Error('ECONNRESET'));

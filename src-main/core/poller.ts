@@ -389,8 +389,11 @@ export class Poller {
     // A 5xx, a network error or an unreadable body for some jobs while others got answers (or a body that
     // came but could not be read: the server is there) is those jobs' own trouble: each waits out its own
     // backoff, and one bad job does not slow or mark down the whole account. Only when nothing answered
-    // is it the account's (server down, network gone).
-    const accountWide = answered ? undefined : jobFailures.find(({ error }) => error.kind !== 'malformed-response');
+    // is it the account's (server down, network gone) — and so is a cycle in which several jobs all came back
+    // unreadable and none readable (a captive portal's page, a proxy's error page): the account then shows
+    // "unreachable" with the reason instead of each job quietly backing off on its own.
+    const allUnreadable = jobFailures.length > 1 && jobFailures.every(({ error }) => error.kind === 'malformed-response');
+    const accountWide = answered ? undefined : allUnreadable ? jobFailures[0] : jobFailures.find(({ error }) => error.kind !== 'malformed-response');
     if (accountWide) return { kind: 'error', error: accountWide.error };
     for (const { job, error } of jobFailures) this.troubleJob(provider, job, error);
     if (options.discover && provider.listRecent) {
