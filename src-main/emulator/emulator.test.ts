@@ -221,6 +221,15 @@ describe('faults', () => {
     expect((await fetch(`${emu.url}/assets/x.png`)).status).toBe(200);
   });
 
+  it('oncePerPath: each distinct path gets the fault once, in any order, up to times', async () => {
+    emu.faults.add({ route: 'asset', oncePerPath: true, times: 2, fault: { kind: 'status', status: 410 } });
+    expect((await fetch(`${emu.url}/assets/a.png`)).status).toBe(410);
+    expect((await fetch(`${emu.url}/assets/a.png`)).status).toBe(200);
+    expect((await fetch(`${emu.url}/assets/b.png`)).status).toBe(410);
+    expect((await fetch(`${emu.url}/assets/b.png`)).status).toBe(200);
+    expect((await fetch(`${emu.url}/assets/c.png`)).status).toBe(200); // times spent
+  });
+
   it('latency delays then serves', async () => {
     emu.faults.add({ times: 1, fault: { kind: 'latency', ms: 300 } });
     const t = performance.now();

@@ -17,6 +17,8 @@ export interface FaultRule {
   route?: string;
   /** How many requests the rule applies to; default Infinity. */
   times?: number;
+  /** Applies at most once to each distinct path (query included): "every file's link expires once", whatever the order. */
+  oncePerPath?: boolean;
   fault: Fault;
 }
 
@@ -30,6 +32,8 @@ interface ActiveRule {
   route: string | undefined;
   remaining: number;
   fault: Fault;
+  /** Paths it applied to (oncePerPath rules only). */
+  seen: Set<string> | null;
 }
 
 export class FaultTable implements FaultInjector {
@@ -38,7 +42,7 @@ export class FaultTable implements FaultInjector {
   add(rule: FaultRule): () => void {
     const times = rule.times ?? Infinity;
     if (!(times >= 0)) throw new RangeError(`FaultRule.times must be >= 0, got ${String(rule.times)}`);
-    const active: ActiveRule = { route: rule.route, remaining: times, fault: rule.fault };
+    const active: ActiveRule = { route: rule.route, remaining: times, fault: rule.fault, seen: rule.oncePerPath === true ? new Set() : null };
     this.rules.push(active);
     return () => {
       this.rules = this.rules.filter((r) => r !== active);
@@ -50,10 +54,14 @@ export class FaultTable implements FaultInjector {
   }
 
   /** First matching rule with budget left is consumed (decremented) and returned. */
-  take(route: string): Fault | undefined {
+  take(route: string, path = ''): Fault | undefined {
     for (const rule of this.rules) {
       if (rule.remaining <= 0) continue;
       if (rule.route !== undefined && rule.route !== route) continue;
+      if (rule.seen !== null) {
+        if (rule.seen.has(path)) continue;
+        rule.seen.add(path);
+      }
       rule.remaining -= 1;
       const fault = rule.fault;
       // Spent rules are dropped so the table does not grow in long runs.
@@ -135,8 +143,11 @@ export function parseFaultRule(value: unknown): FaultRule | string {
     default:
       return 'unknown fault kind';
   }
+  const oncePerPath = v['oncePerPath'];
+  if (oncePerPath !== undefined && typeof oncePerPath !== 'boolean') return 'oncePerPath must be a boolean';
   const rule: FaultRule = { fault: parsed };
   if (route !== undefined) rule.route = route;
   if (times !== undefined) rule.times = times;
+  if (oncePerPath !== undefined) rule.oncePerPath = oncePerPath;
   return rule;
 }

@@ -237,7 +237,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
       log(record);
     });
 
-    let fault: Fault | undefined = faults.take(routeName);
+    let fault: Fault | undefined = faults.take(routeName, req.url ?? '');
     if (fault?.kind === 'latency') {
       await sleep(fault.ms);
       if (res.destroyed) return;

@@ -275,7 +275,8 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     if (!live || !emulator) throw new Error('no core');
     live.addJobs('apiframe', id);
     await until(() => live.listJobs()[0]?.status === 'completed', 'completed');
-    emulator.faults.add({ route: 'asset', times: 4, fault: { kind: 'status', status: 410 } });
+    // Each image's link answers 410 once, whatever order the four requests and their retries come in.
+    emulator.faults.add({ route: 'asset', oncePerPath: true, fault: { kind: 'status', status: 410 } });
     const gets = (): number => emulator?.requests.filter((r) => r.route === 'apiframe.getJob').length ?? 0;
     const before = gets();
     const requested = await live.downloadJobs([live.listJobs()[0]?.key ?? ''], false);
