@@ -1029,7 +1029,7 @@ describe.each(FILE_SYSTEMS)('file system: $name', ({ make }) => {
       const batch = await engine.enqueue(items(job));
       if (!batch.ok) throw new Error(batch.error.message);
       const until = async (what: string, test: () => boolean): Promise<void> => {
-        for (let i = 0; i < 600 && !test(); i++) await new Promise((r) => setTimeout(r, 5));
+        for (let i = 0; i < 2000 && !test(); i++) await new Promise((r) => setTimeout(r, 5));
         if (!test()) throw new Error(`timed out waiting for ${what}`);
       };
       const files = (): FileSnapshot[] => engine.snapshot().filter((f) => f.batchId === batch.value.batchId);
