@@ -203,6 +203,20 @@ describe('Poller on useapi.net: errors', () => {
     expect(h.getsOf(A)).toBe(again + 1);
   });
 
+  it('a job finished in the store (a history import saw it done) is not watched again by a running list that still shows it', async () => {
+    const h = harness();
+    startRunning(h, [
+      [A, { status: 'progress', progress: 10 }],
+      [B, { status: 'progress', progress: 10 }],
+    ]);
+    await h.nextCycle();
+    expect(h.poller.watchedCount).toBe(2);
+    h.store.upsert({ ...h.job(A), status: 'completed', rawStatus: 'completed', progress: 100 });
+    await h.nextCycle(); // the list (stale) still names A as running
+    expect(h.job(A).status).toBe('completed');
+    expect(h.poller.watchedCount).toBe(1);
+  });
+
   it('a job that finished but whose Get Job fails does not hold up the account and is fetched once it answers', async () => {
     const h = harness();
     startRunning(h, [

@@ -472,7 +472,8 @@ export class Poller {
             message: previous.watch.state === 'stalled' || troubled ? previous.watch.message : null,
           }
         : trackProgress(previous, merged, now, this.deps.stalledAfterMs?.() ?? DEFAULT_STALLED_MS);
-    if (done) loop.tracked.delete(job.key);
+    // A stale answer for a job already finished in the store (mergeJob keeps it finished) does not watch it again.
+    if (done || isTerminalStatus(merged.status)) loop.tracked.delete(job.key);
     else loop.tracked.add(job.key);
     // Unchanged jobs are not re-sent: 1,000 running jobs must not mean 1,000-job deltas every cycle.
     if (previous && !changed(previous, merged)) return;
