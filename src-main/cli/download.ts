@@ -15,8 +15,7 @@ import { err, ok } from '../../src-shared/result';
 import { DownloadEngine, midjourneyCdnSource } from '../core/downloads';
 import type { DownloadDeps, DownloadItem, FileSnapshot } from '../core/downloads';
 import { needsFullResult } from '../core/job-merge';
-import { REFRESH_KEEP_MS } from '../core/download-service';
-import { singleFlight } from '../core/single-flight';
+import { linkRefresher } from '../core/download-service';
 import { walkPages } from '../core/paging';
 import type { ProviderAdapter, ProviderContext, ProviderJob } from '../core/providers/provider';
 import { APIFRAME_MAX_LIMIT } from '../core/providers/apiframe';
@@ -167,12 +166,6 @@ export async function downloadCommand(
     return finish({ done: 0, skipped: 0, deletedByYou: 0, failed: 0, bytes: 0 });
   }
   const proxy = adapter.id === 'useapi' ? { apiBase: context.baseUrl, token: context.apiKey } : null;
-  // Files of one job that expire together share one look-up of the job (see single-flight.ts).
-  const refetchOnce = singleFlight(context.clock, REFRESH_KEEP_MS, (job: Job) => job.id, async (job: Job) => {
-    const fresh = await adapter.getJob(context, job.id);
-    if (!fresh.ok) throw new Error(fresh.error.message); // not kept: the next expired file asks again
-    return fresh.value;
-  });
   const engine = await DownloadEngine.create(engineDeps, {
     root: options.out,
     concurrency: options.concurrency,
@@ -180,10 +173,10 @@ export async function downloadCommand(
     maxBytesPerSecond: options.maxBytesPerSecond ?? null,
     fsync: options.fsync === true,
     sources: [midjourneyCdnSource(proxy ? { proxy } : {})],
-    refreshUrl: async (job, asset) => {
-      const fresh = await refetchOnce(job).catch(() => null);
-      return fresh?.assets.find((a) => a.kind === asset.kind && a.index === asset.index)?.url ?? null;
-    },
+    refreshUrl: linkRefresher(context.clock, (job) => job.id, async (job) => {
+      const fresh = await adapter.getJob(context, job.id);
+      return fresh.ok ? fresh.value : null;
+    }),
   });
   if (!engine.ok) {
     json({ type: 'error', message: engine.error.message });

@@ -26,7 +26,7 @@ interface PendingBatch {
 export const MAX_FILES_IN_STATE = 500;
 const PUSH_INTERVAL_MS = 250;
 /** A job fetched again for fresh links serves every file of it that expires within this long. */
-export const REFRESH_KEEP_MS = 30_000;
+const REFRESH_KEEP_MS = 30_000;
 const DAY_MS = 86_400_000;
 
 export interface DownloadServiceDeps {
@@ -118,16 +118,11 @@ export class DownloadService {
   /** Batches requested and not yet finished, by batch id: re-requested after a restart. */
   private readonly pending = new Map<string, PendingBatch>();
 
-  /** One provider call per job however many of its files expired together (see single-flight.ts). */
-  private readonly refetchOnce: (job: Job) => Promise<Job>;
+  /** The engine's refreshUrl: the job fetched again, once however many of its files expired together. */
+  private readonly freshUrl: (job: Job, asset: Asset) => Promise<string | null>;
 
   constructor(private readonly deps: DownloadServiceDeps) {
-    // A job that could not be read is not kept (it throws): the next expired file asks again.
-    this.refetchOnce = singleFlight(deps.clock, REFRESH_KEEP_MS, (job: Job) => job.key, async (job: Job) => {
-      const fresh = await deps.refetchJob(job);
-      if (fresh === null) throw new Error('The job could not be read again.');
-      return fresh;
-    });
+    this.freshUrl = linkRefresher(deps.clock, (job) => job.key, (job) => deps.refetchJob(job));
   }
 
   /** Where jobs come from (for the at-risk list). */
@@ -439,11 +434,6 @@ export class DownloadService {
     return [midjourneyCdnSource(proxy ? { proxy } : {})];
   }
 
-  private async freshUrl(job: Job, asset: Asset): Promise<string | null> {
-    const fresh = await this.refetchOnce(job).catch(() => null);
-    return fresh?.assets.find((a) => a.kind === asset.kind && a.index === asset.index)?.url ?? null;
-  }
-
   private schedulePush(): void {
     if (this.pushTimer !== null || this.listeners.size === 0) return;
     this.pushTimer = this.deps.clock.setTimeout(() => {
@@ -452,6 +442,24 @@ export class DownloadService {
       for (const listener of this.listeners) listener(state);
     }, PUSH_INTERVAL_MS);
   }
+}
+
+/**
+ * A download engine's refreshUrl (the app's and the CLI's): the job is fetched
+ * again for a fresh link, once however many of its files expired together
+ * (single-flight.ts; the answer serves for REFRESH_KEEP_MS, a job that could
+ * not be read is asked again by the next file), and the asset is found in it.
+ */
+export function linkRefresher(clock: Pick<Clock, 'now'>, keyOf: (job: Job) => string, fetchJob: (job: Job) => Promise<Pick<Job, 'assets'> | null>): (job: Job, asset: Asset) => Promise<string | null> {
+  const once = singleFlight(clock, REFRESH_KEEP_MS, keyOf, async (job: Job) => {
+    const fresh = await fetchJob(job);
+    if (fresh === null) throw new Error('The job could not be read again.'); // thrown: not kept
+    return fresh;
+  });
+  return async (job, asset) => {
+    const fresh = await once(job).catch(() => null);
+    return fresh?.assets.find((a) => a.kind === asset.kind && a.index === asset.index)?.url ?? null;
+  };
 }
 
 /** What "Open" hands to the system: results' own kinds of file, never a program, script, link or archive. */

@@ -844,4 +844,3 @@ function originOf(url: string): string | null {
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
-
