@@ -626,7 +626,7 @@ function changed(a: Job, b: Job): boolean {
   );
 }
 
-/** Errors about the account itself (its key, credits, a hold): nothing else can be asked until the user acts. */
+/** Errors about the account itself (its key, credits, a hold, a wrong API address): nothing else can be asked until the user acts. */
 function isAccountLevel(error: AppError): boolean {
   return error.kind === 'auth' || error.kind === 'payment' || error.kind === 'account-hold' || error.about === 'address';
 }
