@@ -11,7 +11,7 @@ import { eventChannel } from '../../src-shared/channel-names';
 import type { EventName } from '../../src-shared/channel-names';
 import { systemClock } from '../../src-main/adapters/system-clock';
 import { createUndiciHttp } from '../../src-main/adapters/undici-http';
-import { createUndiciDownload } from '../../src-main/adapters/undici-download';
+import { createResultDownload } from '../../src-main/adapters/result-download';
 import { createNodeFileSystem, nodeSha256 } from '../../src-main/adapters/node-fs';
 import { openEngineInWorker } from '../../src-main/adapters/remote-engine';
 import { GenwatchCore } from '../../src-main/core/genwatch-core';
@@ -99,7 +99,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const emulator = await startEmulator({ clock, scenario: options.scenario });
   const site = await serveDirectory(RENDERER_DIR);
   const http = createUndiciHttp();
-  const downloadHttp = createUndiciDownload();
+  const downloadHttp = createResultDownload();
   const { apiframe, useapi } = emulator.providers;
   const secrets = memorySecrets();
   const environment: Record<string, string> =

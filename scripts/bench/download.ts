@@ -526,4 +526,5 @@ const role = process.argv[2];
 if (role === 'emulator') await emulatorChild();
 else if (role === 'engine') await engineChild(process.argv[3] ?? '', process.argv[4] ?? '', Number(process.argv[5] ?? 4));
 else if (role === 'bare') await bareChild(process.argv[3] ?? '', process.argv[4] ?? '', Number(process.argv[5] ?? 4));
+else if (role === 'build') console.log(await buildChildren()); // for A/B scripts that run the children themselves
 else await main();

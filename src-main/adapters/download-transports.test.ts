@@ -1,15 +1,17 @@
 /**
  * The download HTTP adapters: their body queue on its own, then each
- * transport (undici, the one genwatch ships; the experimental hand-written
- * HTTP/1.1 one) over real loopback HTTP, held to the same behaviour.
+ * transport (genwatch's own HTTP/1.1 client, the one result files go
+ * through; undici's, GENWATCH_DOWNLOAD_TRANSPORT=undici) over real loopback
+ * HTTP, held to the same behaviour, and which one the environment selects.
  */
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalServer } from '../core/downloads/testing/local-server';
+import { binaryBytes, startLocalServer } from '../core/downloads/testing/local-server';
 import type { LocalServer } from '../core/downloads/testing/local-server';
 import { BodyQueue } from './body-queue';
 import { createHttp1Download } from './http1-download';
 import { createUndiciDownload } from './undici-download';
+import { resultTransportName } from './result-download';
 
 function controls() {
   const log: string[] = [];
@@ -285,6 +287,29 @@ describe.each(TRANSPORTS)('$name over loopback', ({ create, timeoutCode, retries
     expect(dropped).toBe(1);
   });
 
+  it('close() refuses new requests and resolves only once the download under way has ended, without cutting it', async () => {
+    let sentAll = false;
+    const s = await server(async (_req, res) => {
+      res.writeHead(200, { 'content-length': String(5 * 1000) });
+      for (let i = 0; i < 4; i++) {
+        res.write(Buffer.alloc(1000, 1));
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      sentAll = true;
+      res.end(Buffer.alloc(1000, 1));
+    });
+    const http = create();
+    const signal = new AbortController().signal;
+    const response = await http.request({ url: `${s.url}/slow`, headers: {}, signal });
+    const closing = http.close();
+    await expect(http.request({ url: `${s.url}/slow`, headers: {}, signal })).rejects.toThrow();
+    await closing;
+    expect(sentAll).toBe(true);
+    let bytes = 0;
+    for await (const c of response.body) bytes += c.length;
+    expect(bytes).toBe(5000);
+  });
+
   it('a header value with a line break is refused before anything is sent', async () => {
     let requests = 0;
     const s = await server((_req, res) => {
@@ -295,5 +320,81 @@ describe.each(TRANSPORTS)('$name over loopback', ({ create, timeoutCode, retries
     closers.push(() => http.close());
     await expect(http.request({ url: `${s.url}/x`, headers: { 'x-evil': 'a\r\nhost: other' }, signal: new AbortController().signal })).rejects.toThrow();
     expect(requests).toBe(0);
+  });
+});
+
+describe('createHttp1Download: read buffers used again', () => {
+  const SIZE = 1024 * 1024;
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
+  /** Ten files, each a different seed: a piece read into reused memory too early would carry another file's bytes. */
+  async function setup() {
+    const s = await startLocalServer((req, res) => {
+      const body = binaryBytes(SIZE, Number(req.url?.slice(1)));
+      res.writeHead(200, { 'content-length': String(body.length) });
+      res.end(body);
+    });
+    closers.push(() => s.close());
+    const http = createHttp1Download({ connections: 1 });
+    closers.push(() => http.close());
+    const get = async (n: number) => http.request({ url: `${s.url}/${n}`, headers: {}, signal: new AbortController().signal });
+    return { get };
+  }
+
+  it('pieces given back are read into again; pieces still held are never overwritten; a second release changes nothing', async () => {
+    const { get } = await setup();
+    // File 1: every piece kept and never given back.
+    const held: Uint8Array[] = [];
+    for await (const c of (await get(1)).body) held.push(c);
+    expect(Buffer.concat(held).equals(binaryBytes(SIZE, 1))).toBe(true);
+    // Files 2–10: each piece checked, then given back twice.
+    const memory = new Set<ArrayBufferLike>();
+    let lentPieces = 0;
+    for (let n = 2; n <= 10; n++) {
+      const response = await get(n);
+      const got: Buffer[] = [];
+      for await (const c of response.body) {
+        got.push(Buffer.from(c)); // a copy: `c` may be read into again once released
+        if (c.length >= 32 * 1024) {
+          memory.add(c.buffer);
+          lentPieces++;
+        }
+        response.release?.(c);
+        response.release?.(c);
+      }
+      expect(Buffer.concat(got).equals(binaryBytes(SIZE, n)), `file ${n}`).toBe(true);
+    }
+    // The held pieces of file 1 still hold file 1.
+    expect(Buffer.concat(held).equals(binaryBytes(SIZE, 1))).toBe(true);
+    // 9 MiB went through a handful of buffers (without reuse: one per large read, dozens).
+    expect(lentPieces).toBeGreaterThan(8);
+    expect(memory.size).toBeLessThanOrEqual(4);
+  });
+
+  it('a piece released by a reader that never got it (or a copy of one) changes nothing', async () => {
+    const { get } = await setup();
+    const first = await get(3);
+    const kept: Uint8Array[] = [];
+    for await (const c of first.body) kept.push(c);
+    const second = await get(4);
+    // Releasing another response's pieces, or copies, must not free memory `first` still uses.
+    for (const c of kept) {
+      second.release?.(Buffer.from(c));
+      second.release?.(new Uint8Array(c.buffer, c.byteOffset, c.length));
+    }
+    for await (const c of second.body) second.release?.(c);
+    for await (const c of (await get(5)).body) void c;
+    expect(Buffer.concat(kept).equals(binaryBytes(SIZE, 3))).toBe(true);
+  });
+});
+
+describe('resultTransportName', () => {
+  it('is genwatch\'s own client unless undici is asked for by name', () => {
+    expect(resultTransportName({})).toBe('http1');
+    expect(resultTransportName({ GENWATCH_DOWNLOAD_TRANSPORT: ' Undici ' })).toBe('undici');
+    expect(resultTransportName({ GENWATCH_DOWNLOAD_TRANSPORT: 'curl' })).toBe('http1');
   });
 });

@@ -21,7 +21,7 @@ import { ok } from '../../src-shared/result';
 import { createBlockingFileSystem } from './node-fs-blocking';
 import { nodeSha256 } from './node-fs';
 import { systemClock } from './system-clock';
-import { createUndiciDownload } from './undici-download';
+import { createResultDownload } from './result-download';
 import type { Calls, FromHost, SettingsData, ToHost } from './engine-protocol';
 
 const port = parentPort;
@@ -48,7 +48,7 @@ const logger: Logger = {
   error: (message, fields) => post({ type: 'log', level: 'error', message, fields }),
 };
 
-const http = createUndiciDownload();
+const http = createResultDownload();
 let engine: DownloadEngine | null = null;
 let nextRefresh = 1;
 const refreshes = new Map<number, (url: string | null) => void>();

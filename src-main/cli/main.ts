@@ -25,7 +25,7 @@ import { cancelCommand } from './cancel';
 import { createHeadlessCore } from './compose';
 import { listJobs } from './list';
 import { downloadCommand } from './download';
-import { createUndiciDownload } from '../adapters/undici-download';
+import { createResultDownload } from '../adapters/result-download';
 import { nodeSha256 } from '../adapters/node-fs';
 import { createBlockingFileSystem } from '../adapters/node-fs-blocking';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -212,7 +212,7 @@ async function cmdDownload(values: Record<string, string | boolean | undefined>,
   const unusable = await unusableFolder(resolve(out));
   if (unusable !== null) throw new UsageError(unusable);
   const headless = await createHeadlessCore({ environment: environmentWithFlags(values, provider) });
-  const downloadHttp = createUndiciDownload();
+  const downloadHttp = createResultDownload();
   try {
     const account = headless.core.activeAccount(provider);
     const credentials = headless.core.credentials(provider, account);

@@ -2,7 +2,8 @@
  * The engine over real HTTP (the emulator, and tiny local servers for
  * behaviour the emulator lacks) into real temp folders, through each
  * file-system adapter: node-fs (async) and node-fs-blocking (what the CLI
- * and the app's download thread use), so every safety check holds for both.
+ * and the app's download thread use), so every safety check holds for both,
+ * and through both download transports (see SETUPS).
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -16,7 +17,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
 import { createBlockingFileSystem } from '../adapters/node-fs-blocking';
 import { systemClock } from '../adapters/system-clock';
-import { createUndiciDownload } from '../adapters/undici-download';
+import { createResultDownload, DOWNLOAD_TRANSPORT_ENV } from '../adapters/result-download';
+import type { ResultDownload } from '../adapters/result-download';
 import { makeUseapiJobId, ManualClock, startEmulator, TEST_USEAPI_TOKEN } from '../emulator';
 import type { RunningEmulator } from '../emulator';
 import type { Asset, Job } from '../../src-shared/job';
@@ -35,12 +37,41 @@ import { readJpegXmp, readJpegXmpAll, readWebpXmp, readXmpFields, XMP_JPEG_NAMES
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/** The adapter the running suite uses (set per file-system block below). */
+/** The adapters the running suite uses (set per block below). */
 let createFileSystem: () => FileSystemPort = createNodeFileSystem;
-const FILE_SYSTEMS = [
-  { name: 'node-fs', make: createNodeFileSystem },
-  { name: 'node-fs-blocking', make: createBlockingFileSystem },
+let transportEnv: Record<string, string> = {};
+/**
+ * Both file-system adapters with the transport genwatch ships (its own
+ * HTTP/1.1 client), and the blocking one (the CLI's and the app thread's)
+ * with the undici transport GENWATCH_DOWNLOAD_TRANSPORT=undici selects.
+ */
+const SETUPS: Array<{ name: string; make: () => FileSystemPort; env: Record<string, string> }> = [
+  { name: 'node-fs, genwatch transport', make: createNodeFileSystem, env: {} },
+  { name: 'node-fs-blocking, genwatch transport', make: createBlockingFileSystem, env: {} },
+  { name: 'node-fs-blocking, undici transport', make: createBlockingFileSystem, env: { [DOWNLOAD_TRANSPORT_ENV]: 'undici' } },
 ];
+
+/**
+ * The transport the suite uses, with every piece the engine gives back
+ * (DownloadResponse.release) overwritten first: a piece still used after its
+ * release (written late, kept as a PNG's tail) would corrupt a file here.
+ */
+function poisoningTransport(): ResultDownload {
+  const inner = createResultDownload({ connections: 8, idleTimeoutMs: 5000 }, transportEnv);
+  return {
+    close: () => inner.close(),
+    async request(req) {
+      const res = await inner.request(req);
+      return {
+        ...res,
+        release(chunk) {
+          chunk.fill(0xee);
+          res.release?.(chunk);
+        },
+      };
+    },
+  };
+}
 
 let emu: RunningEmulator;
 let root: string;
@@ -60,7 +91,7 @@ afterEach(async () => {
 });
 
 async function engineWith(settings: Partial<DownloadSettings> = {}, deps: Partial<DownloadDeps> = {}): Promise<DownloadEngine> {
-  const http = createUndiciDownload({ connections: 8, idleTimeoutMs: 5000 });
+  const http = poisoningTransport();
   closers.push(() => http.close());
   const created = await DownloadEngine.create(
     { http, fs: createFileSystem(), hasher: nodeSha256, clock: systemClock, random: () => 0.5, ...deps },
@@ -95,9 +126,10 @@ function jobFor(urls: string[], over: Partial<Job> = {}, assetOver: Partial<Asse
   );
 }
 
-describe.each(FILE_SYSTEMS)('file system: $name', ({ make }) => {
+describe.each(SETUPS)('$name', ({ make, env }) => {
   beforeAll(() => {
     createFileSystem = make;
+    transportEnv = env;
   });
 
   describe('downloads against the emulator', () => {
@@ -1004,7 +1036,7 @@ describe.each(FILE_SYSTEMS)('file system: $name', ({ make }) => {
       const t0 = Date.now();
       const clock = { ...systemClock, now: () => t0 + (Date.now() - t0) * 20, setTimeout: (cb: () => void, ms: number) => systemClock.setTimeout(cb, ms / 20) };
       // A stopped transfer takes 300 ms to wind down, so the hold below comes while the user's pause is still in flight.
-      const inner = createUndiciDownload({ connections: 8 });
+      const inner = createResultDownload({ connections: 8 }, transportEnv);
       closers.push(() => inner.close());
       const http: DownloadDeps['http'] = {
         async request(req) {
@@ -1082,7 +1114,7 @@ describe.each(FILE_SYSTEMS)('file system: $name', ({ make }) => {
       expect(browser.summary.done).toBe(1);
 
       const seen: Array<{ url: string; headers: Record<string, string> }> = [];
-      const http = createUndiciDownload();
+      const http = createResultDownload({}, transportEnv);
       closers.push(() => http.close());
       const spy: DownloadDeps['http'] = { request: (req) => (seen.push({ url: req.url, headers: req.headers }), http.request(req)) };
       const proxyOnly: AssetSource = { name: 'no-browser', matches: isMidjourneyCdn, headers: () => ({ ...DEFAULT_HEADERS }), fallback: midjourneyCdnSource({ proxy: { apiBase, token: TEST_USEAPI_TOKEN } }).fallback ?? (() => null) };

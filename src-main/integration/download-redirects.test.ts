@@ -13,7 +13,7 @@ import { deflateSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
 import { systemClock } from '../adapters/system-clock';
-import { createUndiciDownload } from '../adapters/undici-download';
+import { createResultDownload } from '../adapters/result-download';
 import type { Job } from '../../src-shared/job';
 import { isLoopbackUrl } from '../../src-shared/loopback';
 import { crc32 } from '../core/downloads/crc32';
@@ -69,7 +69,7 @@ afterEach(async () => {
 let asked: string[];
 
 async function engineWith(settings: Partial<DownloadSettings> = {}, deps: Partial<DownloadDeps> = {}): Promise<DownloadEngine> {
-  const undici = createUndiciDownload({ connections: 8, idleTimeoutMs: 5000 });
+  const undici = createResultDownload({ connections: 8, idleTimeoutMs: 5000 });
   closers.push(() => undici.close());
   asked = [];
   const http: DownloadDeps['http'] = { request: (req) => (asked.push(req.url), undici.request(req)) };

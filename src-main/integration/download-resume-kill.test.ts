@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
 import { createBlockingFileSystem } from '../adapters/node-fs-blocking';
 import { systemClock } from '../adapters/system-clock';
-import { createUndiciDownload } from '../adapters/undici-download';
+import { createResultDownload } from '../adapters/result-download';
 import { startEmulator } from '../emulator';
 import type { RunningEmulator } from '../emulator';
 import { DownloadEngine } from '../core/downloads/engine';
@@ -57,10 +57,10 @@ import { DownloadEngine } from ${src('src-main/core/downloads/engine')};
 import { nodeSha256 } from ${src('src-main/adapters/node-fs')};
 import { ${adapter.factory} as createFileSystem } from ${src(adapter.module)};
 import { systemClock } from ${src('src-main/adapters/system-clock')};
-import { createUndiciDownload } from ${src('src-main/adapters/undici-download')};
+import { createResultDownload } from ${src('src-main/adapters/result-download')};
 import { makeAsset, makeJob } from ${src('src-main/core/downloads/testing/fixtures')};
 const [root, url, jobId] = process.argv.slice(2);
-const inner = createUndiciDownload();
+const inner = createResultDownload();
 let received = 0;
 const http = {
   async request(req) {
@@ -118,7 +118,7 @@ describe.each(FILE_SYSTEMS)('file system: $name', (adapter) => {
     // What the killed process had received but not yet written: the only bytes a resume fetches again.
     expect(lastReceived - partAtKill).toBeLessThanOrEqual(WRITE_BATCH_BYTES + 64 * 1024);
 
-    const inner = createUndiciDownload();
+    const inner = createResultDownload();
     const ranges: Array<string | undefined> = [];
     let fetched = 0;
     const counting: DownloadHttpPort = {

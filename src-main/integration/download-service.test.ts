@@ -12,7 +12,7 @@ import type { Job } from '../../src-shared/job';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
 import type { FileSystemPort } from '../core/downloads/ports';
 import { systemClock } from '../adapters/system-clock';
-import { createUndiciDownload } from '../adapters/undici-download';
+import { createResultDownload } from '../adapters/result-download';
 import { createUndiciHttp } from '../adapters/undici-http';
 import { ManualClock, startEmulator } from '../emulator';
 import type { ApiframeJobScript, RunningEmulator } from '../emulator';
@@ -118,7 +118,7 @@ describe('downloads through the core (real HTTP, real folder)', () => {
     const clock = new ManualClock(T0);
     emulator ??= await startEmulator({ clock, scenario: { apiframe: { apiKeys: [KEY], jobs } } });
     const http = createUndiciHttp();
-    const downloadHttp = createUndiciDownload();
+    const downloadHttp = createResultDownload();
     closers.push(() => http.close(), () => downloadHttp.close());
     const root = reuse?.root ?? mkdtempSync(join(tmpdir(), 'genwatch-dl-'));
     if (reuse === undefined) closers.push(() => rm(root, { recursive: true, force: true, maxRetries: 3 }));

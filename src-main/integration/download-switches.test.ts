@@ -15,7 +15,7 @@ import type { DownloadsState, DownloadSettings } from '../../src-shared/download
 import type { Job } from '../../src-shared/job';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
 import { systemClock } from '../adapters/system-clock';
-import { createUndiciDownload } from '../adapters/undici-download';
+import { createResultDownload } from '../adapters/result-download';
 import { createUndiciHttp } from '../adapters/undici-http';
 import { ManualClock, startEmulator } from '../emulator';
 import type { ApiframeJobScript, RunningEmulator } from '../emulator';
@@ -61,7 +61,7 @@ async function setup(jobs: ApiframeJobScript[], downloads: Partial<DownloadSetti
   const emu = await startEmulator({ clock, scenario: { apiframe: { apiKeys: [KEY, KEY2], jobs } } });
   emulator = emu;
   const http = createUndiciHttp();
-  const downloadHttp = createUndiciDownload();
+  const downloadHttp = createResultDownload();
   closers.push(() => http.close(), () => downloadHttp.close());
   const root = mkdtempSync(join(tmpdir(), 'genwatch-switch-'));
   closers.push(() => rm(root, { recursive: true, force: true, maxRetries: 3 }));

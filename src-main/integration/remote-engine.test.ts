@@ -15,7 +15,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
 import { openEngineInWorker, RemoteEngine } from '../adapters/remote-engine';
 import { systemClock } from '../adapters/system-clock';
-import { createUndiciDownload } from '../adapters/undici-download';
+import { createResultDownload } from '../adapters/result-download';
 import { ENGINE_HOST, ensureCliBuilt, ROOT } from '../cli/testing/cli-process';
 import { makeUseapiJobId, ManualClock, startEmulator, TEST_USEAPI_TOKEN } from '../emulator';
 import type { RunningEmulator } from '../emulator';
@@ -27,7 +27,7 @@ import { binaryBytes, sendSlowly, startLocalServer } from '../core/downloads/tes
 import type { DownloadEvent } from '../core/downloads/types';
 import type { Asset, Job } from '../../src-shared/job';
 
-const SOURCES = ['engine-host.ts', 'remote-engine.ts', 'engine-protocol.ts', 'node-fs-blocking.ts', 'undici-download.ts']
+const SOURCES = ['engine-host.ts', 'remote-engine.ts', 'engine-protocol.ts', 'node-fs-blocking.ts', 'result-download.ts', 'http1-download.ts', 'http1-response.ts', 'undici-download.ts']
   .map((f) => join(ROOT, 'src-main/adapters', f))
   .concat(['engine.ts', 'ledger.ts', 'transfer.ts', 'sources.ts', 'naming.ts', 'types.ts'].map((f) => join(ROOT, 'src-main/core/downloads', f)));
 beforeAll(() => ensureCliBuilt(SOURCES), 130_000);
@@ -303,7 +303,7 @@ describe('the download engine in its worker thread', () => {
 
   it('where the worker cannot start (a broken build), the engine runs on this thread instead', async () => {
     expect(await RemoteEngine.open(join(base, 'missing-engine-host.js'), { root, ...SETTINGS })).toBeNull();
-    const undici = createUndiciDownload();
+    const undici = createResultDownload();
     closers.push(() => undici.close());
     let here = 0;
     const fallback = { http: { request: (req: Parameters<typeof undici.request>[0]) => (here++, undici.request(req)) }, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: () => 0.5 };
@@ -339,7 +339,7 @@ describe('the download engine in its worker thread', () => {
     expect((await download(await remote(), items(job))).summary.done).toBe(1);
 
     await rm(root, { recursive: true, force: true });
-    const undici = createUndiciDownload();
+    const undici = createResultDownload();
     closers.push(() => undici.close());
     const fallback = { http: undici, fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: () => 0.5 };
     const custom = await openEngineInWorker(ENGINE_HOST, fallback, { root, ...SETTINGS, sources: [browserLikeSource(isMidjourneyCdn)] });

@@ -12,7 +12,7 @@ import { createKeytarSecrets, KEYCHAIN_SERVICE } from '../adapters/keytar-secret
 import { systemClock } from '../adapters/system-clock';
 import { createUndiciHttp } from '../adapters/undici-http';
 import { createNodeFileSystem, nodeSha256 } from '../adapters/node-fs';
-import { createUndiciDownload } from '../adapters/undici-download';
+import { createResultDownload } from '../adapters/result-download';
 import { openEngineInWorker } from '../adapters/remote-engine';
 import { demoConfig, demoJobs } from '../composition/demo-mode';
 import { desktopEnvironment } from '../composition/desktop-environment';
@@ -129,7 +129,7 @@ async function start(): Promise<void> {
   const jobsStore = open('jobs');
   const warnings = [settingsStore.recovered, jobsStore.recovered].filter((w): w is string => w !== null);
   const http = createUndiciHttp();
-  const downloadFallback = { http: createUndiciDownload(), fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, logger: consoleLogger };
+  const downloadFallback = { http: createResultDownload(), fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, logger: consoleLogger };
   const ready = await GenwatchCore.create({
     http,
     clock: systemClock,

@@ -3,7 +3,7 @@
  *
  * Wiring (main process / CLI):
  *   const engine = await DownloadEngine.create(
- *     { http: createUndiciDownload({ connections: 8 }),        // adapters/undici-download.ts
+ *     { http: createResultDownload({ connections: 8 }),        // adapters/result-download.ts
  *       fs: createNodeFileSystem(), hasher: nodeSha256,          // adapters/node-fs.ts
  *       clock: systemClock, random: Math.random, logger },
  *     { root: '/home/me/Pictures/genwatch',                      // absolute; created if missing

@@ -1,7 +1,7 @@
 /**
  * The effects the download engine needs, beyond the shared Clock/Random:
  * streaming HTTP, a small file-system surface and a hash. Real adapters live
- * in src-main/adapters (undici-download.ts, node-fs.ts); tests use fakes.
+ * in src-main/adapters (result-download.ts, node-fs.ts); tests use fakes.
  */
 
 export interface DownloadRequest {
@@ -19,6 +19,12 @@ export interface DownloadResponse {
   body: AsyncIterable<Uint8Array>;
   /** Releases the connection without reading the body (redirects, errors, refused restarts). */
   discard(): Promise<void>;
+  /**
+   * Optional: the reader is done with `chunk` (a value the body yielded): it
+   * is written and nothing keeps it, so the transport may read into its
+   * memory again. Called at most once per chunk; never for a chunk still held.
+   */
+  release?(chunk: Uint8Array): void;
 }
 
 /**

@@ -310,6 +310,10 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
   const head: Uint8Array[] = [];
   let headBytes = 0;
   let first: Uint8Array | undefined;
+  // The last bytes received (at least PNG_TAIL_BYTES once that many came): a body without a size may end
+  // with its connection, so a cut there only shows in the format (a PNG's IEND).
+  let tail: Uint8Array = new Uint8Array(0);
+  const tailNeeded = total === null && offset === 0;
   const flush = async (force = false): Promise<void> => {
     // Before the batch that makes the .part worth resuming (big or slow), or when an interrupted attempt keeps it.
     if (metaToWrite !== null && bytes > 0 && (force || bytes >= PART_META_BYTES || (deps.now !== undefined && deps.now() - startedAt >= PART_META_MS))) await writeMetaNow();
@@ -319,12 +323,14 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     pending = [];
     pendingBytes = 0;
     await onDisk(() => file.write(batch));
+    if (response.release !== undefined) {
+      // The tail may be the batch's last chunk: keep a copy of it, then hand the written chunks back to the transport.
+      if (tailNeeded) tail = new Uint8Array(tail.subarray(-PNG_TAIL_BYTES));
+      for (const chunk of batch) response.release(chunk);
+    }
     sync?.written(size);
     deps.onBytes(bytes, total);
   };
-  // The last bytes received (at least PNG_TAIL_BYTES once that many came): a body without a size may end
-  // with its connection, so a cut there only shows in the format (a PNG's IEND).
-  let tail: Uint8Array = new Uint8Array(0);
   const take = (chunk: Uint8Array): void => {
     tail = chunk.length >= PNG_TAIL_BYTES ? chunk : concatBytes([tail.subarray(-PNG_TAIL_BYTES), chunk]).subarray(-PNG_TAIL_BYTES);
     hasher.update(chunk);
@@ -336,7 +342,8 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     const whole = concatBytes(head);
     const problem = checkBody(target.expected, whole, complete, response.headers['content-type']);
     if (problem !== null) throw new TransferError(failure('error-page', problem));
-    if (offset === 0) first = whole.slice(0, 16);
+    // A copy (a Buffer's slice() is a view): the body's pieces go back to the transport once written.
+    if (offset === 0) first = new Uint8Array(whole.subarray(0, 16));
     sniffed = true;
     for (const h of head) take(h);
     head.length = 0;
@@ -374,7 +381,7 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
     if (total !== null && bytes !== total) {
       throw new TransferError(failure('network', `The download was cut short (${bytes} of ${total} bytes).`, { retryable: true }));
     }
-    if (total === null && offset === 0 && first !== undefined && isPng(first) && !hasIendNearEnd(tail.subarray(-PNG_TAIL_BYTES))) {
+    if (tailNeeded && first !== undefined && isPng(first) && !hasIendNearEnd(tail.subarray(-PNG_TAIL_BYTES))) {
       throw new TransferError(failure('network', 'The download was cut short (the server gave no size, and the image ends before its last part).', { retryable: true }));
     }
     // The data must be on disk before the engine renames the .part (crash safety): background syncs only make this one short.
