@@ -55,12 +55,12 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
   const { nodeSha256 } = await import('../../src-main/adapters/node-fs');
   const { createBlockingFileSystem } = await import('../../src-main/adapters/node-fs-blocking');
   const { RemoteEngine } = await import('../../src-main/adapters/remote-engine');
-  const { createUndiciDownload } = await import('../../src-main/adapters/undici-download');
-  const { createHttp1Download } = await import('../../src-main/adapters/http1-download');
+  const { createResultDownload } = await import('../../src-main/adapters/result-download');
   const { systemClock } = await import('../../src-main/adapters/system-clock');
   const { makeAsset, makeJob } = await import('../../src-main/core/downloads/testing/fixtures');
   const urls = JSON.parse(await readFile(urlFile, 'utf8')) as string[];
-  const undici = process.env['GW_HTTP'] === 'http1' ? createHttp1Download({ connections: k }) : createUndiciDownload({ connections: k });
+  // What the app and the CLI use; GENWATCH_DOWNLOAD_TRANSPORT=undici (the cliUndici variant) switches it.
+  const undici = createResultDownload({ connections: k });
   // GW_REPORT=1: one line per network chunk ("R <url> <bytes so far>"); stdout pipes are synchronous on Linux, so a SIGKILL loses none.
   const received = new Map<string, number>();
   const http: typeof undici = process.env['GW_REPORT'] !== '1' ? undici : {
@@ -107,14 +107,14 @@ async function engineChild(root: string, urlFile: string, k: number): Promise<vo
   // The transfer worker (app mode) is unref'd when idle: nothing keeps this child alive now.
 }
 
-// ── child: bare Node + undici (the floor) ───────────────────────────────────
+// ── child: bare Node + undici (a reference) ─────────────────────────────────
 /**
  * What Node and undici alone cost on this machine: the same requests at the
- * same concurrency through undici's lowest-level API (`dispatch`, the one
- * genwatch uses), each body written with blocking `writev` in 256 KiB
- * batches, in a Node started like the CLI's, and nothing else (no .part,
- * rename, ledger, sidecar, checks or retries). genwatch cannot be faster than
- * this; the gap between this floor and curl is the runtime's, not genwatch's.
+ * same concurrency through undici's lowest-level API (`dispatch`), each body
+ * written with blocking `writev` in 256 KiB batches, in a Node started like
+ * the CLI's, and nothing else (no .part, rename, ledger, sidecar, checks or
+ * retries). An engine on undici cannot be faster than this: it is why result
+ * files go through genwatch's own HTTP/1.1 client instead (see the README).
  */
 async function bareChild(dir: string, urlFile: string, k: number): Promise<void> {
   const { closeSync, mkdirSync, openSync, readFileSync, writevSync } = await import('node:fs');
@@ -303,7 +303,7 @@ function onPath(bin: string): boolean {
 }
 
 /** The genwatch configurations each round runs (env for the engine child); default settings unless noted. */
-type Variant = 'app' | 'cli' | 'cliFsync' | 'cliChecksums' | 'cliHttp1';
+type Variant = 'app' | 'cli' | 'cliFsync' | 'cliChecksums' | 'cliUndici';
 const VARIANTS: Record<Variant, Record<string, string>> = {
   /** As the desktop app runs it: the whole engine in a worker thread (blocking file I/O there), driven from this thread through RemoteEngine. */
   app: { GW_MODE: 'app' },
@@ -314,10 +314,10 @@ const VARIANTS: Record<Variant, Record<string, string>> = {
   /** The CLI with SHA-256 checksums on (the "Record SHA-256 checksums" setting). */
   cliChecksums: { GW_MODE: 'cli', GW_CHECKSUMS: '1' },
   /**
-   * Not what genwatch ships (an experiment for a decision, see the README): the CLI with the hand-written
-   * HTTP/1.1 transport (adapters/http1-download.ts) in place of undici for result files.
+   * Not the default: the CLI with undici in place of genwatch's HTTP/1.1 client for result files
+   * (GENWATCH_DOWNLOAD_TRANSPORT=undici, the way out adapters/result-download.ts offers): what that choice is worth.
    */
-  cliHttp1: { GW_MODE: 'cli', GW_HTTP: 'http1' },
+  cliUndici: { GW_MODE: 'cli', GENWATCH_DOWNLOAD_TRANSPORT: 'undici' },
 };
 
 interface CaseFigures {
@@ -326,22 +326,20 @@ interface CaseFigures {
   k: number;
   /** Median wall time per genwatch configuration (see VARIANTS). */
   genwatchMs: Record<Variant, number>;
-  /** Bare Node + undici (dispatch, blocking writev), writing each body and nothing else: the runtime's floor here. */
-  nodeFloorMs: number;
+  /** Bare Node + undici (dispatch, blocking writev), writing each body and nothing else: undici's floor here. */
+  bareUndiciMs: number;
   curlMs: number;
   aria2cMs: number | null;
   /** genwatch / curl per configuration. */
   ratio: Record<Variant, number>;
-  ratioNodeFloor: number;
-  /** genwatch / the floor per configuration: what genwatch's own work adds to Node + undici. */
-  ratioToFloor: Record<Variant, number>;
+  ratioBareUndici: number;
   /** Highest maxRSS of any shipped genwatch configuration's child (the app mode includes its worker thread)… */
   genwatchPeakRssMB: number;
   /** …and per configuration. */
   peakRssMB: Record<Variant, number>;
   rounds: number;
   /** Every run, in order, for the medians above. */
-  allMs: Record<Variant | 'curl' | 'nodeFloor', number[]>;
+  allMs: Record<Variant | 'curl' | 'bareUndici', number[]>;
 }
 
 function median(xs: readonly number[]): number {
@@ -375,8 +373,8 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   console.log(`${name}: curl ${curlArgs.join(' ')}   (config: one "url" + "output" pair per file)`);
   const gwBase = join(work, `${name}-genwatch`);
 
-  const runs: Record<Variant | 'curl' | 'nodeFloor', number[]> = { curl: [], nodeFloor: [], app: [], cli: [], cliFsync: [], cliChecksums: [], cliHttp1: [] };
-  const rssBy: Record<Variant, number> = { app: 0, cli: 0, cliFsync: 0, cliChecksums: 0, cliHttp1: 0 };
+  const runs: Record<Variant | 'curl' | 'bareUndici', number[]> = { curl: [], bareUndici: [], app: [], cli: [], cliFsync: [], cliChecksums: [], cliUndici: [] };
+  const rssBy: Record<Variant, number> = { app: 0, cli: 0, cliFsync: 0, cliChecksums: 0, cliUndici: 0 };
   const steps: Array<() => Promise<void>> = [
     async () => {
       const curlDir = runDir(join(work, `${name}-curl`));
@@ -394,7 +392,7 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
     }),
     async () => {
       const floorDir = runDir(join(work, `${name}-node`));
-      runs.nodeFloor.push((await runEngine(floorDir, urlFile, k, {}, 'bare')).wallMs);
+      runs.bareUndici.push((await runEngine(floorDir, urlFile, k, {}, 'bare')).wallMs);
       await retire(floorDir);
     },
   ];
@@ -409,7 +407,7 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   }
 
   const curlMs = median(runs.curl);
-  const floorMs = median(runs.nodeFloor);
+  const floorMs = median(runs.bareUndici);
   const variants = Object.keys(VARIANTS) as Variant[];
   const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(runs[v]))])) as Record<Variant, number>;
   const figures: CaseFigures = {
@@ -418,20 +416,19 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
     k,
     rounds: ROUNDS,
     genwatchMs: ms,
-    nodeFloorMs: Math.round(floorMs),
+    bareUndiciMs: Math.round(floorMs),
     curlMs: Math.round(curlMs),
     aria2cMs: aria2cMs === null ? null : Math.round(aria2cMs),
     ratio: Object.fromEntries(variants.map((v) => [v, Number((median(runs[v]) / curlMs).toFixed(3))])) as Record<Variant, number>,
-    ratioNodeFloor: Number((floorMs / curlMs).toFixed(3)),
-    ratioToFloor: Object.fromEntries(variants.map((v) => [v, Number((median(runs[v]) / floorMs).toFixed(3))])) as Record<Variant, number>,
-    // What genwatch ships: the experimental transport is reported on its own, not in the goal.
-    genwatchPeakRssMB: Math.max(...variants.filter((v) => v !== 'cliHttp1').map((v) => rssBy[v])),
+    ratioBareUndici: Number((floorMs / curlMs).toFixed(3)),
+    // What genwatch ships by default: the undici way out is reported on its own, not in the goal.
+    genwatchPeakRssMB: Math.max(...variants.filter((v) => v !== 'cliUndici').map((v) => rssBy[v])),
     peakRssMB: rssBy,
     allMs: Object.fromEntries(Object.entries(runs).map(([key, xs]) => [key, xs.map(Math.round)])) as CaseFigures['allMs'],
   };
   const r = figures.ratio;
   console.log(
-    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`}; genwatch/curl (goal ≤ 1.1): app ${r.app}, CLI ${r.cli} (power-cut safe ${r.cliFsync}, with checksums ${r.cliChecksums}; experimental HTTP/1.1 transport ${r.cliHttp1}, peak RSS ${figures.peakRssMB.cliHttp1} MB); bare Node + undici (dispatch + blocking writev, nothing else) ${figures.ratioNodeFloor}, genwatch/that floor: app ${figures.ratioToFloor.app}, CLI ${figures.ratioToFloor.cli}; genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200; ${JSON.stringify(figures.peakRssMB)}); runs ${JSON.stringify(figures.allMs)}`,
+    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`}; genwatch/curl (goal ≤ 1.1): app ${r.app}, CLI ${r.cli} (power-cut safe ${r.cliFsync}, with checksums ${r.cliChecksums}; with undici instead of genwatch's HTTP/1.1 client ${r.cliUndici}, peak RSS ${figures.peakRssMB.cliUndici} MB); bare Node + undici (dispatch + blocking writev, nothing else) ${figures.ratioBareUndici}; genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200; ${JSON.stringify(figures.peakRssMB)}); runs ${JSON.stringify(figures.allMs)}`,
   );
   return figures;
 }
