@@ -4,10 +4,13 @@
  * through; undici's, GENWATCH_DOWNLOAD_TRANSPORT=undici) over real loopback
  * HTTP, held to the same behaviour, and which one the environment selects.
  */
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { binaryBytes, startLocalServer } from '../core/downloads/testing/local-server';
 import type { LocalServer } from '../core/downloads/testing/local-server';
+import { TEST_TLS_CERT, TEST_TLS_KEY } from '../core/downloads/testing/tls-fixture';
 import { BodyQueue } from './body-queue';
 import { createHttp1Download } from './http1-download';
 import { createUndiciDownload } from './undici-download';
@@ -396,5 +399,56 @@ describe('resultTransportName', () => {
     expect(resultTransportName({})).toBe('http1');
     expect(resultTransportName({ GENWATCH_DOWNLOAD_TRANSPORT: ' Undici ' })).toBe('undici');
     expect(resultTransportName({ GENWATCH_DOWNLOAD_TRANSPORT: 'curl' })).toBe('http1');
+  });
+});
+
+describe('createHttp1Download over https', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
+  async function httpsServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+    const s = createHttpsServer({ cert: TEST_TLS_CERT, key: TEST_TLS_KEY }, handler);
+    await new Promise<void>((done) => s.listen(0, '127.0.0.1', done));
+    closers.push(() => new Promise<void>((done) => s.close(() => done())));
+    s.on('secureConnection', (socket) => closers.push(async () => void socket.destroy()));
+    return `https://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  }
+
+  it('a trusted certificate: bodies of both framings arrive whole over one kept-alive connection', async () => {
+    const sockets = new Set<unknown>();
+    const body = binaryBytes(700_000, 9);
+    const url = await httpsServer((req, res) => {
+      sockets.add(req.socket);
+      if (req.url === '/chunked') {
+        res.writeHead(200);
+        res.write(body.subarray(0, 300_000));
+        return void res.end(body.subarray(300_000));
+      }
+      res.writeHead(200, { 'content-length': String(body.length) });
+      res.end(body);
+    });
+    const http = createHttp1Download({ connections: 1, ca: TEST_TLS_CERT });
+    closers.push(() => http.close());
+    for (const path of ['/length', '/chunked']) {
+      const response = await http.request({ url: `${url}${path}`, headers: {}, signal: new AbortController().signal });
+      const got: Buffer[] = [];
+      for await (const c of response.body) got.push(Buffer.from(c));
+      expect(Buffer.concat(got).equals(body), path).toBe(true);
+    }
+    expect(sockets.size).toBe(1);
+  });
+
+  it('a certificate nobody vouches for is refused before any request goes out', async () => {
+    let requests = 0;
+    const url = await httpsServer((_req, res) => {
+      requests++;
+      res.end('secret');
+    });
+    const http = createHttp1Download();
+    closers.push(() => http.close());
+    await expect(http.request({ url: `${url}/x`, headers: { authorization: 'Bearer k' }, signal: new AbortController().signal })).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(requests).toBe(0);
   });
 });

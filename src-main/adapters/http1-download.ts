@@ -39,6 +39,8 @@ export interface Http1DownloadOptions {
   idleTimeoutMs?: number;
   /** How long an unused connection stays open for the next file. */
   keepAliveMs?: number;
+  /** Certificates to trust for https instead of Node's bundled roots: for tests against a local server. */
+  ca?: string;
 }
 
 /**
@@ -132,13 +134,13 @@ class Connection {
   private idleTimer: NodeJS.Timeout | null = null;
   private dead = false;
 
-  constructor(url: URL, buffers: ReadBuffers, onGone: (c: Connection) => void) {
+  constructor(url: URL, buffers: ReadBuffers, ca: string | undefined, onGone: (c: Connection) => void) {
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const https = url.protocol === 'https:';
     const port = url.port === '' ? (https ? 443 : 80) : Number(url.port);
     if (https) {
       // Certificates checked against the system's store (Node's default); SNI only for names.
-      this.socket = tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : '', ALPNProtocols: ['http/1.1'] });
+      this.socket = tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : '', ALPNProtocols: ['http/1.1'], ...(ca === undefined ? {} : { ca }) });
       this.socket.on('data', (chunk: Buffer) => {
         if (this.exchange === null) this.unsolicited();
         else this.exchange.data(chunk);
@@ -292,7 +294,7 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
         return c;
       }
     }
-    return new Connection(url, buffers, (gone) => {
+    return new Connection(url, buffers, options.ca, (gone) => {
       const i = pool.idle.indexOf(gone);
       if (i !== -1) pool.idle.splice(i, 1);
     });

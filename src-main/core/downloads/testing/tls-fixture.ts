@@ -1,0 +1,24 @@
+/**
+ * A self-signed certificate for localhost and 127.0.0.1 (valid until 2126) and
+ * its key: for tests of the https path only. Nothing trusts it unless a test
+ * passes it as `ca`.
+ */
+export const TEST_TLS_CERT = `-----BEGIN CERTIFICATE-----
+MIIBmjCCAUGgAwIBAgIUGy1PeBdRG9LlGNnzfyqu+a1yoBAwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTIwNzExMTQ0MFoYDzIxMjYxMTEz
+MTExNDQwWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAT67f+qWt3NvbO+XCtV8iUNj6t6/PMvh9sggoQGe7oUa2tHyKw4EFEp
+Cduyg+hpbSi/Z3pXx64N6AiTMG+ZDOQVo28wbTAdBgNVHQ4EFgQUcaoYZzFOip8X
+JKJ5L5sCMNAOGRIwHwYDVR0jBBgwFoAUcaoYZzFOip8XJKJ5L5sCMNAOGRIwDwYD
+VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI
+zj0EAwIDRwAwRAIgSNC2q92J5D+o5VxgoG/+Xeb0MuemiP2LoF4j6aYkDj8CIDHg
+k/B+TRVNUlp4v+xSCUUOnKZJjZtwZ1voUuxD3op3
+-----END CERTIFICATE-----
+`;
+
+export const TEST_TLS_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgL5vD1M12fEaaxTkP
+0Pbsiviin6antZWPd7PF6f1VnvuhRANCAAT67f+qWt3NvbO+XCtV8iUNj6t6/PMv
+h9sggoQGe7oUa2tHyKw4EFEpCduyg+hpbSi/Z3pXx64N6AiTMG+ZDOQV
+-----END PRIVATE KEY-----
+`;
