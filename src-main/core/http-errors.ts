@@ -107,6 +107,9 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
+/** Why a connection failed, when the certificate is the reason: asking again will not help. */
+export const UNTRUSTED_CERTIFICATE = "the server's certificate is not trusted";
+
 /** What went wrong, after "Could not reach <provider>"; null: the generic sentence. */
 const NETWORK_REASONS: [RegExp, string][] = [
   [/^ECONNREFUSED$/, 'nothing is answering at that address'],
@@ -115,8 +118,10 @@ const NETWORK_REASONS: [RegExp, string][] = [
   [/^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/, 'the connection was cut'],
   [
     /^(CERT_\w+|UNABLE_TO_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)$/,
-    "the server's certificate is not trusted",
+    UNTRUSTED_CERTIFICATE,
   ],
+  // OpenSSL's protocol errors (TLS spoken to a plain-http port), undici's parser errors, genwatch's download client's framing errors.
+  [/^(EPROTO|HPE_\w+)$/, 'its answer was not valid HTTP'],
 ];
 
 /** Code-like words in a message ("connect ECONNREFUSED 10.0.0.5:443", or a bare `new Error('ECONNRESET')` from a test double or a wrapper that dropped `code`). */
@@ -157,12 +162,17 @@ export function networkError(error: unknown, providerLabel: string): AppError {
   if (error instanceof ResponseTooLargeError || codes.includes(ResponseTooLargeError.CODE)) {
     return { kind: 'invalid-input', message: `${providerLabel} answered with more data than an API answer can be; check the API address in Settings.`, about: 'address' };
   }
-  let reason: string | undefined;
-  for (const code of codes) {
-    reason = NETWORK_REASONS.find(([pattern]) => pattern.test(code))?.[1];
-    if (reason !== undefined) break;
+  const reason = networkReason(error);
+  return { kind: 'network', message: `Could not reach ${providerLabel}${reason === null ? '' : `: ${reason}`}; genwatch will retry.` };
+}
+
+/** Why a connection failed, in a few plain words to follow "Could not reach …: "; null when the error says nothing known. */
+export function networkReason(error: unknown): string | null {
+  for (const code of errorCodes(error)) {
+    const reason = NETWORK_REASONS.find(([pattern]) => pattern.test(code))?.[1];
+    if (reason !== undefined) return reason;
   }
-  return { kind: 'network', message: `Could not reach ${providerLabel}${reason ? `: ${reason}` : ''}; genwatch will retry.` };
+  return null;
 }
 
 export function malformedError(providerLabel: string, what: string): AppError {

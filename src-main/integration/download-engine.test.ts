@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -32,6 +33,7 @@ import { makeAsset, makeJob } from '../core/downloads/testing/fixtures';
 import { concatBytes, JPEG_2X2, jpegSegment, WEBP_LOSSLESS_2X2, WEBP_LOSSY_2X2 } from '../core/downloads/testing/image-fixtures';
 import { binaryBytes, sendSlowly, startLocalServer } from '../core/downloads/testing/local-server';
 import type { LocalServer } from '../core/downloads/testing/local-server';
+import { TEST_TLS_CERT, TEST_TLS_KEY } from '../core/downloads/testing/tls-fixture';
 import type { DownloadEvent, FileSnapshot } from '../core/downloads/types';
 import { readJpegXmp, readJpegXmpAll, readWebpXmp, readXmpFields, XMP_JPEG_NAMESPACE } from '../core/downloads/xmp-metadata';
 
@@ -308,6 +310,24 @@ describe.each(SETUPS)('$name', ({ make, env }) => {
       expect(summary.failed.map((f) => [f.assetKey, f.failure?.reason])).toEqual([['image:1', 'network']]);
       expect(await readFile(join(root, 'C1_image-1.png'))).toEqual(png);
       expect(existsSync(join(root, 'C1_image-2.png'))).toBe(false);
+    });
+
+    it('a file server whose certificate nobody vouches for: refused in plain words, not retried, nothing sent, nothing saved', async () => {
+      let connections = 0;
+      let requests = 0;
+      const server = createHttpsServer({ cert: TEST_TLS_CERT, key: TEST_TLS_KEY }, (_req, res) => {
+        requests++;
+        res.end('x');
+      });
+      server.on('connection', () => connections++);
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      closers.push(() => new Promise<void>((done) => server.close(() => done())));
+      const engine = await engineWith({ maxAttempts: 3 });
+      const job = jobFor([`https://127.0.0.1:${(server.address() as AddressInfo).port}/a.png`], { id: 'T1' });
+      const { summary } = await download(engine, items(job));
+      expect(summary.failed.map((f) => [f.failure?.reason, f.failure?.retryable, f.failure?.error.message])).toEqual([['network', false, "Could not reach the file's server: the server's certificate is not trusted."]]);
+      expect([connections, requests]).toEqual([1, 0]);
+      expect((await walk(root)).filter((f) => !f.startsWith('.genwatch/'))).toEqual([]);
     });
 
     it('hostile names and URLs land inside the root or are refused', async () => {

@@ -4,6 +4,7 @@
  * download vocabulary; `error` the app-wide envelope (src-shared/result.ts).
  */
 import type { AppError, ErrorKind } from '../../../src-shared/result';
+import { networkReason, UNTRUSTED_CERTIFICATE } from '../http-errors';
 
 export const FAILURE_REASONS = [
   'network', // connection refused/reset, timeout, truncated body (retried first)
@@ -69,11 +70,15 @@ export function diskFailure(e: unknown): DownloadFailure {
   return failure('filesystem', `The file could not be written (${code ?? (e instanceof Error ? e.message : 'unknown error')}).`);
 }
 
-/** A thrown HTTP-port error (no response head, or the body stream broke) as a failure. */
+/**
+ * A thrown HTTP-port error (no response head, or the body stream broke) as a
+ * failure in plain words (never the raw error text). Retried, except an
+ * untrusted certificate: asking again changes nothing.
+ */
 export function networkFailure(e: unknown): DownloadFailure {
-  const code = codeOf(e);
-  const detail = code ?? (e instanceof Error ? e.message : String(e));
-  return failure('network', `The connection failed (${detail}).`, { retryable: true });
+  const reason = networkReason(e);
+  const message = `Could not reach the file's server${reason === null ? '' : `: ${reason}`}.`;
+  return failure('network', message, { retryable: reason !== UNTRUSTED_CERTIFICATE });
 }
 
 export function isDiskError(e: unknown): boolean {
