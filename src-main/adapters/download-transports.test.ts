@@ -32,6 +32,12 @@ function controls() {
 
 const chunk = (n: number, fill = 1): Uint8Array => new Uint8Array(n).fill(fill);
 
+async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const c of body) parts.push(c);
+  return Buffer.concat(parts);
+}
+
 describe('BodyQueue', () => {
   it('pauses the response above its limit and resumes once the reader has taken it below half', async () => {
     const c = controls();
@@ -207,12 +213,6 @@ describe.each(TRANSPORTS)('$name over loopback', ({ create, timeoutCode, retries
     ).rejects.toMatchObject({ code: timeoutCode });
   });
 
-  async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
-    const parts: Uint8Array[] = [];
-    for await (const c of body) parts.push(c);
-    return Buffer.concat(parts);
-  }
-
   it('a chunked body arrives whole and in order', async () => {
     const s = await server(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'image/png' }); // no length: Node sends it chunked
@@ -246,6 +246,41 @@ describe.each(TRANSPORTS)('$name over loopback', ({ create, timeoutCode, retries
       })(),
     ).rejects.toThrow();
     expect(got).toBe(40_000);
+  });
+
+  it('an abort a moment after asking: the request rejects with it and nothing is sent', async () => {
+    let requests = 0;
+    const s = await server((_req, res) => {
+      requests++;
+      res.end('x');
+    });
+    const http = create();
+    closers.push(() => http.close());
+    const ac = new AbortController();
+    const asked = http.request({ url: `${s.url}/x`, headers: {}, signal: ac.signal });
+    ac.abort(new Error('paused by the user'));
+    await expect(asked).rejects.toThrow('paused by the user');
+    // A later request on the same transport still goes through, so the server was reachable all along.
+    await readAll((await http.request({ url: `${s.url}/y`, headers: {}, signal: new AbortController().signal })).body);
+    expect(requests).toBe(1);
+  });
+
+  it('a reader that holds the body back longer than the idle timeout is not a stalled server: the body completes', async () => {
+    const body = binaryBytes(4 * 1024 * 1024, 5);
+    const s = await server((_req, res) => {
+      res.writeHead(200, { 'content-length': String(body.length) });
+      res.end(body);
+    });
+    const http = create({ idleTimeoutMs: 200 });
+    closers.push(() => http.close());
+    const response = await http.request({ url: `${s.url}/big`, headers: {}, signal: new AbortController().signal });
+    const got: Buffer[] = [];
+    for await (const c of response.body) {
+      // The first piece makes the reader wait (a rate limit, a slow disk) well past the idle timeout, with the socket paused.
+      if (got.length === 0) await new Promise((r) => setTimeout(r, 600));
+      got.push(Buffer.from(c));
+    }
+    expect(Buffer.concat(got).equals(body)).toBe(true);
   });
 
   it('a kept-alive connection the server closed while unused is replaced: the next file still downloads', async () => {
@@ -323,6 +358,35 @@ describe.each(TRANSPORTS)('$name over loopback', ({ create, timeoutCode, retries
     closers.push(() => http.close());
     await expect(http.request({ url: `${s.url}/x`, headers: { 'x-evil': 'a\r\nhost: other' }, signal: new AbortController().signal })).rejects.toThrow();
     expect(requests).toBe(0);
+  });
+});
+
+describe('createHttp1Download: broken kept-alive connections', () => {
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
+  it('the second try takes a new connection, not another parked one that may be just as stale', async () => {
+    const served = new Map<Socket, number>();
+    const s = await startLocalServer((req, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      // Every connection serves one request; the next one on it is dropped as it arrives.
+      if (n > 1) return void req.socket.destroy();
+      res.writeHead(200, { 'content-length': '5' });
+      res.end('hello');
+    });
+    closers.push(() => s.close());
+    const http = createHttp1Download({ connections: 2 });
+    closers.push(() => http.close());
+    const signal = new AbortController().signal;
+    // Two requests at once: two connections, both parked afterwards.
+    await Promise.all([1, 2].map(async (i) => readAll((await http.request({ url: `${s.url}/${i}`, headers: {}, signal })).body)));
+    expect(served.size).toBe(2);
+    const third = await http.request({ url: `${s.url}/3`, headers: {}, signal });
+    expect((await readAll(third.body)).toString()).toBe('hello');
+    expect(served.size).toBe(3);
   });
 });
 

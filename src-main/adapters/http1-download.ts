@@ -61,8 +61,12 @@ function codedError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-const timeoutError = (what: 'head' | 'body', ms: number): Error =>
-  codedError(what === 'head' ? `The server sent no answer within ${Math.round(ms / 1000)} s.` : `The download stalled: nothing arrived for ${Math.round(ms / 1000)} s.`, 'ETIMEDOUT');
+const timeoutError = (what: 'head' | 'body', ms: number): Error => {
+  const span = ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+  return codedError(what === 'head' ? `The server sent no answer within ${span}.` : `The download stalled: nothing arrived for ${span}.`, 'ETIMEDOUT');
+};
+
+const abortReasonOf = (signal: AbortSignal): Error => (signal.reason instanceof Error ? signal.reason : new Error('The download was stopped.'));
 
 /** Free read buffers kept for the next reads (~4 per busy connection: one being read into, a queued body, a write batch). */
 const MAX_FREE_READ_BUFFERS = 64;
@@ -235,7 +239,7 @@ class OriginPool {
       const onAbort = (): void => {
         const i = this.waiting.indexOf(grant);
         if (i !== -1) this.waiting.splice(i, 1);
-        reject(signal.reason instanceof Error ? signal.reason : new Error('The download was stopped.'));
+        reject(abortReasonOf(signal));
       };
       this.waiting.push(grant);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -245,6 +249,11 @@ class OriginPool {
   release(): void {
     this.busy--;
     this.waiting.shift()?.();
+  }
+
+  /** Nothing uses it: no request, none waiting, no connection parked. */
+  get unused(): boolean {
+    return this.busy === 0 && this.waiting.length === 0 && this.idle.length === 0;
   }
 }
 
@@ -286,9 +295,18 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
     return pool;
   };
 
-  /** A parked connection of the origin, or a new one. */
-  const connectionFor = (url: URL, pool: OriginPool): Connection => {
-    for (let c = pool.idle.pop(); c !== undefined; c = pool.idle.pop()) {
+  /** Origins seen once are not kept forever (a long history touches many CDN hosts). */
+  const forgetIfUnused = (origin: string, pool: OriginPool): void => {
+    if (pool.unused && pools.get(origin) === pool) pools.delete(origin);
+  };
+  const releaseSlot = (origin: string, pool: OriginPool): void => {
+    pool.release();
+    forgetIfUnused(origin, pool);
+  };
+
+  /** A parked connection of the origin, or a new one (always, with `fresh`). */
+  const connectionFor = (url: URL, pool: OriginPool, fresh: boolean): Connection => {
+    for (let c = fresh ? undefined : pool.idle.pop(); c !== undefined; c = pool.idle.pop()) {
       if (c.usable) {
         c.unpark();
         return c;
@@ -297,6 +315,7 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
     return new Connection(url, buffers, options.ca, (gone) => {
       const i = pool.idle.indexOf(gone);
       if (i !== -1) pool.idle.splice(i, 1);
+      forgetIfUnused(url.origin, pool);
     });
   };
 
@@ -312,7 +331,8 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
    * closed it while it sat unused, so the request is made again on a new one.
    */
   const exchange = (url: URL, head: string, req: { signal: AbortSignal }, pool: OriginPool, retry: (() => void) | null, settle: { resolve(r: DownloadResponse): void; reject(e: Error): void; release(): void }): void => {
-    const c = connectionFor(url, pool);
+    // The second try after a broken reused connection takes a new one: another parked one may be just as stale.
+    const c = connectionFor(url, pool, retry === null);
     busy.add(c);
     const reused = c.uses > 0;
     const signal = req.signal;
@@ -322,7 +342,7 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
     let paused = false;
     let timer: NodeJS.Timeout | null = null;
 
-    const abortReason = (): Error => (signal.reason instanceof Error ? signal.reason : new Error('The download was stopped.'));
+    const abortReason = (): Error => abortReasonOf(signal);
     /**
      * Ends this exchange once: the connection goes back to the pool only after
      * a clean, complete response; the slot is kept when the request is made again.
@@ -341,9 +361,10 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
       if (busy.size === 0) drained?.();
       if (!keepSlot) settle.release();
     };
-    const fail = (error: Error): void => {
+    const fail = (error: Error, timedOut = false): void => {
       if (finished) return;
-      const again = body === null && retry !== null && reused && !gotBytes && !signal.aborted;
+      // Only a connection that broke (not one that went silent: a second wait would double the timeout).
+      const again = body === null && retry !== null && reused && !gotBytes && !signal.aborted && !timedOut;
       finish(false, again);
       if (again) retry?.();
       else if (body === null) settle.reject(error);
@@ -353,19 +374,23 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
     const arm = (what: 'head' | 'body'): void => {
       const ms = what === 'head' ? headersTimeoutMs : idleTimeoutMs;
       if (timer !== null) clearTimeout(timer);
-      timer = setTimeout(() => fail(timeoutError(what, ms)), ms);
+      timer = setTimeout(() => fail(timeoutError(what, ms), true), ms);
     };
 
     const reader = new ResponseReader({
       head: (h: ResponseHead) => {
         arm('body');
         body = new BodyQueue({
+          // Silence while the reader holds the body back is not a stalled server: no idle timeout meanwhile.
           pause: () => {
             paused = true;
+            if (timer !== null) clearTimeout(timer);
+            timer = null;
             c.socket.pause();
           },
           resume: () => {
             paused = false;
+            if (!finished) arm('body');
             c.socket.resume();
           },
           abort: (reason) => fail(reason),
@@ -433,11 +458,12 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
       return pool.acquire(signal).then(
         () =>
           new Promise<DownloadResponse>((resolve, reject) => {
-            if (closed) {
-              pool.release();
-              return reject(codedError('The downloader is closed.', 'ECANCELED'));
+            if (closed || signal.aborted) {
+              // Aborted while waiting for a slot, or a moment after asking (a listener added now would never fire): nothing is sent.
+              releaseSlot(url.origin, pool);
+              return reject(closed ? codedError('The downloader is closed.', 'ECANCELED') : abortReasonOf(signal));
             }
-            const settle = { resolve, reject, release: () => pool.release() };
+            const settle = { resolve, reject, release: () => releaseSlot(url.origin, pool) };
             const start = (retry: (() => void) | null): void => {
               try {
                 exchange(url, head, req, pool, retry, settle);

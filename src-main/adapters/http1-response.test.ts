@@ -1,5 +1,5 @@
 /** The HTTP/1.1 response reader on its own: framing, split input, and what it refuses. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_HEAD_BYTES, ResponseReader } from './http1-response';
 import type { ResponseHead } from './http1-response';
 
@@ -116,4 +116,54 @@ describe('ResponseReader', () => {
     r.feed(body);
     expect(views[0]?.buffer).toBe(body.buffer);
   });
+
+  it('a transfer coding other than plain chunked, or chunked from an HTTP/1.0 server, is refused (it would be saved still coded, or with its framing)', () => {
+    for (const head of ['HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip']) {
+      const { r } = reader();
+      expect(() => r.feed(Buffer.from(`${head}\r\n\r\n5\r\nhello\r\n0\r\n\r\n`)), head).toThrow(/transfer coding/);
+    }
+  });
+
+  it('a 204 or 304 has no body even when it names a transfer coding: complete at the end of its head', () => {
+    for (const status of ['204 No Content', '304 Not Modified']) {
+      const { r, seen } = reader();
+      const input = Buffer.from(`HTTP/1.1 ${status}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      expect(r.feed(input)).toBe(input.length);
+      expect(r.done).toBe(true);
+      expect(seen.ends).toEqual([true]);
+    }
+  });
+
+  it('a head trickling in a byte at a time is read with linear work (each byte copied a bounded number of times)', () => {
+    const head = `HTTP/1.1 200 OK\r\n${Array.from({ length: 200 }, (_, i) => `x-h${i}: ${'v'.repeat(250)}\r\n`).join('')}content-length: 2\r\n\r\nok`;
+    expect(head.length).toBeGreaterThan(50_000);
+    expect(head.length).toBeLessThan(MAX_HEAD_BYTES);
+    // Count the bytes the reader copies: quadratic joining (the whole head again on every byte) would copy ~1.5 GB here.
+    let copied = 0;
+    const from = Buffer.from.bind(Buffer);
+    const concat = Buffer.concat.bind(Buffer);
+    const spyFrom = vi.spyOn(Buffer, 'from').mockImplementation(((...args: Parameters<typeof Buffer.from>) => {
+      const out = (from as (...a: unknown[]) => Buffer)(...args);
+      copied += out.length;
+      return out;
+    }) as typeof Buffer.from);
+    const spyConcat = vi.spyOn(Buffer, 'concat').mockImplementation((list, total) => {
+      const out = concat(list, total);
+      copied += out.length;
+      return out;
+    });
+    try {
+      const { r, seen, text } = reader();
+      const bytes = from(head, 'latin1');
+      copied = 0;
+      for (let at = 0; at < bytes.length; at++) r.feed(bytes.subarray(at, at + 1));
+      expect(seen.heads[0]?.headers['x-h199']).toBe('v'.repeat(250));
+      expect(text()).toBe('ok');
+      expect(copied).toBeLessThan(4 * head.length);
+    } finally {
+      spyFrom.mockRestore();
+      spyConcat.mockRestore();
+    }
+  });
 });
+

@@ -38,12 +38,42 @@ export class HttpResponseError extends Error {
   override readonly name = 'HttpResponseError';
 }
 
+/** Bytes of an incomplete line or head, kept as copies (the bytes fed in are read into again) and joined once. */
+class Partial {
+  private pieces: Buffer[] = [];
+  length = 0;
+
+  add(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.pieces.push(Buffer.from(bytes));
+    this.length += bytes.length;
+  }
+
+  /** The n-th byte from the end (1: the last one); n ≤ length. */
+  fromEnd(n: number): number {
+    for (let i = this.pieces.length - 1; i >= 0; i--) {
+      const piece = this.pieces[i] as Buffer;
+      if (n <= piece.length) return piece[piece.length - n] ?? -1;
+      n -= piece.length;
+    }
+    return -1;
+  }
+
+  /** Everything held, then `more`, as one buffer; empties it. */
+  take(more: Buffer): Buffer {
+    const all = this.pieces.length === 0 ? more : Buffer.concat([...this.pieces, more]);
+    this.pieces = [];
+    this.length = 0;
+    return all;
+  }
+}
+
 type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'close' | 'done';
 
 export class ResponseReader {
   private state: State = 'head';
   /** Bytes of a line-based part (head, chunk size, trailers) not yet complete. */
-  private pending: Buffer | null = null;
+  private readonly partial = new Partial();
   /** Bytes left in a Content-Length body or in the current chunk. */
   private remaining = 0;
   private keepAlive = false;
@@ -122,42 +152,45 @@ export class ResponseReader {
     this.sink.end(this.keepAlive);
   }
 
-  /** One line (without its line break) from `pending` + `bytes[at..]`, or null when it is not complete yet. */
+  /** One line (without its line break) from what is held + `bytes[at..]`, or null when it is not complete yet. */
   private line(bytes: Buffer, at: number, limit: number): { text: string; next: number } | null {
     const lf = bytes.indexOf(LF, at);
-    const end = lf === -1 ? -1 : lf + 1;
-    const have = this.pending?.length ?? 0;
-    if (have + (end === -1 ? bytes.length : end) - at > limit) throw new HttpResponseError('The server sent a malformed chunked body.');
-    if (end === -1) {
-      this.pending = this.pending === null ? Buffer.from(bytes.subarray(at)) : Buffer.concat([this.pending, bytes.subarray(at)]);
+    const end = lf === -1 ? bytes.length : lf + 1;
+    if (this.partial.length + end - at > limit) throw new HttpResponseError('The server sent a malformed chunked body.');
+    if (lf === -1) {
+      this.partial.add(bytes.subarray(at));
       return null;
     }
-    const all = this.pending === null ? bytes.subarray(at, end) : Buffer.concat([this.pending, bytes.subarray(at, end)]);
-    this.pending = null;
+    const all = this.partial.take(bytes.subarray(at, end));
     return { text: all.toString('latin1').replace(/\r?\n$/, ''), next: end };
   }
 
-  /** Lines up to and including an empty one (a head or a trailer section), or null when not complete yet. */
+  /**
+   * Lines up to and including an empty one (a head or a trailer section), or
+   * null when not complete yet. Only the new bytes are searched (with a look
+   * back of two bytes into what is held), and what is held is joined once, at
+   * the end: a head trickling in a byte at a time costs linear work, not
+   * quadratic.
+   */
   private block(bytes: Buffer, at: number, limit: number): { text: string; next: number } | null {
-    // Where the blank line ends, looking across what is pending and what came in.
-    const joined = this.pending === null ? bytes.subarray(at) : Buffer.concat([this.pending, bytes.subarray(at)]);
-    const skip = this.pending?.length ?? 0;
+    const held = this.partial.length;
+    // The byte at index k of the whole block (what is held, then bytes[at..]).
+    const byteAt = (k: number): number => (k < held ? this.partial.fromEnd(held - k) : (bytes[at + k - held] ?? -1));
     let end = -1;
-    for (let i = joined.indexOf(LF); i !== -1; i = joined.indexOf(LF, i + 1)) {
-      const blank = i === 0 || joined[i - 1] === LF || (joined[i - 1] === CR && (i === 1 || joined[i - 2] === LF));
-      if (blank) {
+    for (let i = bytes.indexOf(LF, at); i !== -1; i = bytes.indexOf(LF, i + 1)) {
+      const k = held + i - at;
+      const before = k === 0 ? -1 : byteAt(k - 1);
+      if (k === 0 || before === LF || (before === CR && (k === 1 || byteAt(k - 2) === LF))) {
         end = i + 1;
         break;
       }
     }
+    if (held + (end === -1 ? bytes.length : end) - at > limit) throw new HttpResponseError('The server sent a response head that is too large.');
     if (end === -1) {
-      if (joined.length > limit) throw new HttpResponseError('The server sent a response head that is too large.');
-      this.pending = Buffer.from(joined);
+      this.partial.add(bytes.subarray(at));
       return null;
     }
-    if (end > limit) throw new HttpResponseError('The server sent a response head that is too large.');
-    this.pending = null;
-    return { text: joined.toString('latin1', 0, end), next: at + end - skip };
+    return { text: this.partial.take(bytes.subarray(at, end)).toString('latin1'), next: end };
   }
 
   private readHead(text: string): void {
@@ -166,7 +199,8 @@ export class ResponseReader {
     const status = STATUS_LINE.exec(lines[0] ?? '');
     if (status === null) throw new HttpResponseError('The server did not answer in HTTP/1.1.');
     if (lines.length - 1 > MAX_HEADERS) throw new HttpResponseError('The server sent too many headers.');
-    const headers: Record<string, string> = {};
+    // No prototype: a header named "constructor" or "__proto__" is just a header.
+    const headers: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');
       const name = colon > 0 ? line.slice(0, colon) : '';
@@ -185,18 +219,18 @@ export class ResponseReader {
     const connection = (headers['connection'] ?? '').toLowerCase().split(',').map((t) => t.trim());
     this.keepAlive = http11 && !connection.includes('close');
     this.sink.head({ status: code, headers });
+    // Never a body, whatever the headers say (RFC 9112 §6.3).
+    if (code === 204 || code === 304) return this.finish();
     const te = headers['transfer-encoding'];
     const cl = headers['content-length'];
     if (te !== undefined) {
-      // RFC 9112 §6.1: chunked last means chunked; any other coding runs to the close. Never reused after both headers.
+      // Only plain chunked, and only from an HTTP/1.1 server: any other coding would be saved still coded
+      // (and HTTP/1.0 has no chunked: its framing would land in the file). Never reused after both headers.
+      if (!http11 || te.toLowerCase().trim() !== 'chunked') throw new HttpResponseError('The server sent the file in a transfer coding genwatch does not read.');
       if (cl !== undefined) this.keepAlive = false;
-      const codings = te.toLowerCase().split(',').map((t) => t.trim());
-      if (http11 && codings[codings.length - 1] === 'chunked') this.state = 'chunk-size';
-      else this.state = 'close';
-      if (this.state === 'close') this.keepAlive = false;
+      this.state = 'chunk-size';
       return;
     }
-    if (code === 204 || code === 304) return this.finish();
     if (cl !== undefined) {
       const values = cl.split(',').map((v) => v.trim());
       if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) throw new HttpResponseError('The server sent an invalid Content-Length.');

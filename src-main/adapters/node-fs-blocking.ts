@@ -13,23 +13,11 @@
  */
 import { closeSync, fsync, ftruncateSync, linkSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, renameSync, statfsSync, statSync, unlinkSync, utimesSync, writeSync, writevSync } from 'node:fs';
 import type { FileSystemPort, WritableFile } from '../core/downloads/ports';
-import { errorCode, fileStatOf, isMissing, NO_HARD_LINKS, writeFlags } from './node-fs';
+import { errorCode, fileStatOf, isMissing, NO_HARD_LINKS, unwritten, writeFlags } from './node-fs';
 
 /** Writes every byte of `chunks`, continuing after short writes (signals, some network volumes). */
 function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
-  let todo = chunks as Uint8Array[];
-  while (todo.length > 0) {
-    let n = todo.length === 1 && todo[0] !== undefined ? writeSync(fd, todo[0]) : writevSync(fd, todo);
-    const rest: Uint8Array[] = [];
-    for (const c of todo) {
-      if (n >= c.length) n -= c.length;
-      else {
-        rest.push(n === 0 ? c : c.subarray(n));
-        n = 0;
-      }
-    }
-    todo = rest;
-  }
+  for (let todo = chunks; todo.length > 0; ) todo = unwritten(todo, todo.length === 1 && todo[0] !== undefined ? writeSync(fd, todo[0]) : writevSync(fd, todo as Uint8Array[]));
 }
 
 function orNull<T>(op: () => T): T | null {

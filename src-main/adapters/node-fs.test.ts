@@ -3,13 +3,14 @@
  * contract, on a real temp folder: the engine must not be able to tell them
  * apart, apart from speed.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileSystemPort } from '../core/downloads/ports';
-import { createNodeFileSystem } from './node-fs';
+import { createNodeFileSystem, unwritten } from './node-fs';
 import { createBlockingFileSystem } from './node-fs-blocking';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -135,4 +136,37 @@ describe.each([
     expect(readFileSync(planted, 'utf8')).toBe('new');
     expect(readFileSync(outside, 'utf8')).toBe('keep');
   });
+
+  it.skipIf(process.platform === 'win32')('a write cut short by a file size limit fails (EFBIG) instead of counting bytes that never reached the file', async () => {
+    // A child process under `ulimit -f 1` (1,024 bytes): writev of 1,200 bytes returns 1,024 without an error;
+    // only writing the rest reports the problem. Node ignores SIGXFSZ, so the error comes back as EFBIG.
+    const script = join(dir, 'limit.ts');
+    const adapter = make === createNodeFileSystem ? 'createNodeFileSystem' : 'createBlockingFileSystem';
+    const module = make === createNodeFileSystem ? './node-fs' : './node-fs-blocking';
+    writeFileSync(
+      script,
+      `import { ${adapter} as make } from ${JSON.stringify(join(import.meta.dirname, module))};
+const f = await make().open(${JSON.stringify(join(dir, 'big.part'))}, 'truncate');
+const outcome = await f.write([new Uint8Array(1000), new Uint8Array(200)]).then(() => 'written', (e) => e.code);
+await f.close();
+console.log(outcome);`,
+    );
+    const jiti = join(import.meta.dirname, '../../node_modules/jiti/lib/jiti-cli.mjs');
+    const out = execFileSync('bash', ['-c', 'ulimit -f 1; exec "$0" "$1" "$2"', process.execPath, jiti, script], { encoding: 'utf8', env: { ...process.env, JITI_FS_CACHE: 'false' } });
+    expect(out.trim()).toBe('EFBIG');
+    expect(statSync(join(dir, 'big.part')).size).toBe(1024);
+  });
 });
+
+describe('unwritten', () => {
+  it('is what a short write left: the rest of a cut chunk (a view) and every chunk after it', () => {
+    const a = bytes('abc');
+    const b = bytes('defg');
+    expect(unwritten([a, b], 0)).toEqual([a, b]);
+    expect(unwritten([a, b], 2).map((c) => new TextDecoder().decode(c))).toEqual(['c', 'defg']);
+    expect(unwritten([a, b], 3)).toEqual([b]);
+    expect(unwritten([a, b], 7)).toEqual([]);
+    expect(unwritten([a, b], 2)[0]?.buffer).toBe(a.buffer);
+  });
+});
+

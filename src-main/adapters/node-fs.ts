@@ -56,6 +56,20 @@ export function writeFlags(mode: 'append' | 'truncate'): number {
   return c.O_WRONLY | c.O_CREAT | (mode === 'append' ? c.O_APPEND : c.O_TRUNC) | (c.O_NOFOLLOW ?? 0);
 }
 
+/** What is left of `chunks` once the first `written` bytes are on disk (views, no copies). */
+export function unwritten(chunks: readonly Uint8Array[], written: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  let n = written;
+  for (const c of chunks) {
+    if (n >= c.length) n -= c.length;
+    else {
+      rest.push(n === 0 ? c : c.subarray(n));
+      n = 0;
+    }
+  }
+  return rest;
+}
+
 export function createNodeFileSystem(): FileSystemPort {
   return {
     async open(path, mode): Promise<WritableFile> {
@@ -67,8 +81,12 @@ export function createNodeFileSystem(): FileSystemPort {
       });
       return {
         async write(chunks) {
-          if (chunks.length === 1 && chunks[0] !== undefined) await handle.write(chunks[0]);
-          else if (chunks.length > 0) await handle.writev(chunks as Uint8Array[]);
+          // A write can take fewer bytes than given without an error (a file size limit or a full disk reached
+          // partway): the rest is written again, and the error, if any, comes from that second write.
+          for (let todo = chunks; todo.length > 0; ) {
+            const first = todo[0];
+            todo = unwritten(todo, (todo.length === 1 && first !== undefined ? await handle.write(first) : await handle.writev(todo as Uint8Array[])).bytesWritten);
+          }
         },
         truncate: (size) => handle.truncate(size),
         sync: () => handle.sync(),
