@@ -165,5 +165,30 @@ describe('ResponseReader', () => {
       spyConcat.mockRestore();
     }
   });
+
+  it('a status below 100 is refused; a bad framing is refused before the head is handed on (no request resolves with it)', () => {
+    const { r, seen } = reader();
+    expect(() => r.feed(Buffer.from('HTTP/1.1 099 Odd\r\ncontent-length: 0\r\n\r\n'))).toThrow(/invalid status/);
+    for (const head of ['content-length: 5, 6', 'transfer-encoding: gzip']) {
+      const bad = reader();
+      expect(() => bad.r.feed(Buffer.from(`HTTP/1.1 200 OK\r\n${head}\r\n\r\n`))).toThrow();
+      expect(bad.seen.heads).toEqual([]);
+    }
+    expect(seen.heads).toEqual([]);
+  });
+
+  it('a chunk size of more than 12 significant hex digits (past exact numbers) is refused; leading zeros are fine', () => {
+    const ok = reader();
+    expect(() => ok.r.feed(Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n00000000000000000005\r\nhello\r\n0\r\n\r\n'))).not.toThrow();
+    expect(ok.text()).toBe('hello');
+    const { r } = reader();
+    expect(() => r.feed(Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n20000000000001\r\n'))).toThrow(/malformed chunked/);
+    // A chunk-size line (extensions included) over 8 KiB is refused too, even when it trickles in.
+    const long = reader();
+    long.r.feed(Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5;x='));
+    expect(() => {
+      for (let i = 0; i < 9000; i++) long.r.feed(Buffer.from('a'));
+    }).toThrow(/malformed chunked/);
+  });
 });
 

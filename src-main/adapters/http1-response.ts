@@ -30,7 +30,8 @@ const MAX_LINE_BYTES = 8 * 1024;
 /** A header name (RFC 9110 token): what a response may carry and a request may send. */
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/;
+/** Leading zeros, then up to 12 hex digits (256 TiB): larger sizes would pass 2^53, where numbers lose exactness. */
+const CHUNK_SIZE = /^0*([0-9A-Fa-f]{1,12})[ \t]*(?:;.*)?$/;
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -210,6 +211,7 @@ export class ResponseReader {
       headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
     }
     const code = Number(status[2]);
+    if (code < 100) throw new HttpResponseError('The server answered with an invalid status.');
     if (code < 200) {
       // 1xx (100 Continue, 103 Early Hints): the real response follows. 101 would switch protocols: never asked for.
       if (code === 101) throw new HttpResponseError('The server tried to switch protocols.');
@@ -218,29 +220,32 @@ export class ResponseReader {
     const http11 = status[1] === '1';
     const connection = (headers['connection'] ?? '').toLowerCase().split(',').map((t) => t.trim());
     this.keepAlive = http11 && !connection.includes('close');
+    // The framing is settled (or refused) before anyone hears of the response: a bad one never resolves a request.
+    const framing = this.framing(code, http11, headers['transfer-encoding'], headers['content-length']);
     this.sink.head({ status: code, headers });
-    // Never a body, whatever the headers say (RFC 9112 §6.3).
-    if (code === 204 || code === 304) return this.finish();
-    const te = headers['transfer-encoding'];
-    const cl = headers['content-length'];
+    if (framing === 'none') return this.finish();
+    this.state = framing;
+  }
+
+  /** How the body of this response ends (RFC 9112 §6.3); 'none': it has none. */
+  private framing(code: number, http11: boolean, te: string | undefined, cl: string | undefined): 'none' | 'chunk-size' | 'length' | 'close' {
+    // Never a body, whatever the headers say.
+    if (code === 204 || code === 304) return 'none';
     if (te !== undefined) {
       // Only plain chunked, and only from an HTTP/1.1 server: any other coding would be saved still coded
       // (and HTTP/1.0 has no chunked: its framing would land in the file). Never reused after both headers.
       if (!http11 || te.toLowerCase().trim() !== 'chunked') throw new HttpResponseError('The server sent the file in a transfer coding genwatch does not read.');
       if (cl !== undefined) this.keepAlive = false;
-      this.state = 'chunk-size';
-      return;
+      return 'chunk-size';
     }
     if (cl !== undefined) {
       const values = cl.split(',').map((v) => v.trim());
       if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) throw new HttpResponseError('The server sent an invalid Content-Length.');
       this.remaining = Number(values[0]);
-      if (this.remaining === 0) return this.finish();
-      this.state = 'length';
-      return;
+      return this.remaining === 0 ? 'none' : 'length';
     }
     this.keepAlive = false;
-    this.state = 'close';
+    return 'close';
   }
 
   private readChunkSize(text: string): void {
