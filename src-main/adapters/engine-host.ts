@@ -22,41 +22,13 @@ import { createBlockingFileSystem } from './node-fs-blocking';
 import { nodeSha256 } from './node-fs';
 import { systemClock } from './system-clock';
 import { createResultDownload } from './result-download';
-import type { Calls, FromHost, SettingsData, ToHost } from './engine-protocol';
+import type { Calls, SettingsData, ToHost } from './engine-protocol';
+import { createOutbox } from './engine-outbox';
 
 const port = parentPort;
 if (port === null) throw new Error('engine-host.js runs as a worker thread only.');
-/**
- * Messages leave in bundles: a busy engine emits thousands of events a
- * second (a progress or state change per file), and each bundle costs the
- * app's thread a wake-up and a deserialisation. Events wait up to BUNDLE_MS
- * for company (the window shows progress every 100 ms anyway); answers,
- * URL refresh requests and the end of a start or close leave at the end of
- * the turn, taking every event queued before them. One queue for everything
- * keeps answers behind the events before them. Measured (400 × 2 MiB, app
- * mode, 6 rounds): a bundle per turn instead cost 5–45 % more wall time on
- * 2 cores, where the app's thread waking competes with the transfers.
- */
-const BUNDLE_MS = 40;
-let outbox: FromHost[] = [];
-const flush = (): void => {
-  const bundle = outbox;
-  outbox = [];
-  port.postMessage(bundle);
-};
-/** Messages that someone waits on: they leave at the end of this turn. */
-const URGENT = new Set<FromHost['type']>(['answer', 'created', 'closed', 'refresh']);
-let timer: NodeJS.Timeout | null = null;
-const flushNow = (): void => {
-  if (timer !== null) clearTimeout(timer);
-  timer = null;
-  if (outbox.length > 0) flush();
-};
-const post = (message: FromHost): void => {
-  const first = outbox.push(message) === 1;
-  if (URGENT.has(message.type)) return void setImmediate(flushNow);
-  if (first && timer === null) timer = setTimeout(flushNow, BUNDLE_MS);
-};
+/** Messages leave in bundles (engine-outbox.ts says when). */
+const { post, flush } = createOutbox((bundle) => port.postMessage(bundle));
 
 const logger: Logger = {
   info: (message, fields) => post({ type: 'log', level: 'info', message, fields }),

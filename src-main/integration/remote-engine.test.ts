@@ -27,7 +27,7 @@ import { binaryBytes, sendSlowly, startLocalServer } from '../core/downloads/tes
 import type { DownloadEvent } from '../core/downloads/types';
 import type { Asset, Job } from '../../src-shared/job';
 
-const SOURCES = ['engine-host.ts', 'remote-engine.ts', 'engine-protocol.ts', 'node-fs-blocking.ts', 'result-download.ts', 'http1-download.ts', 'http1-response.ts', 'undici-download.ts']
+const SOURCES = ['engine-host.ts', 'engine-outbox.ts', 'remote-engine.ts', 'engine-protocol.ts', 'node-fs-blocking.ts', 'result-download.ts', 'http1-download.ts', 'http1-response.ts', 'undici-download.ts']
   .map((f) => join(ROOT, 'src-main/adapters', f))
   .concat(['engine.ts', 'ledger.ts', 'transfer.ts', 'sources.ts', 'naming.ts', 'types.ts'].map((f) => join(ROOT, 'src-main/core/downloads', f)));
 beforeAll(() => ensureCliBuilt(SOURCES), 130_000);
