@@ -108,5 +108,24 @@ describe('extendSelection (Shift+arrows)', () => {
     expect(keys(m)).toEqual(['a', 'b']);
     expect(m.anchor).toBe('b');
   });
+
+  it('a jump across the anchor (Shift+PageUp/PageDown) takes off the side it left: the range runs from the anchor to the new row only', () => {
+    let m = anchoredAt(emptySelection(), 'c');
+    m = extendSelection(m, ordered, 'c', 'e');
+    expect(keys(m)).toEqual(['c', 'd', 'e']);
+    m = extendSelection(m, ordered, 'e', 'a');
+    expect(keys(m)).toEqual(['a', 'b', 'c']);
+    m = extendSelection(m, ordered, 'a', 'd');
+    expect(keys(m)).toEqual(['c', 'd']);
+    expect(m.anchor).toBe('c');
+  });
+
+  it('rows selected apart from the range (ctrl-clicks) stay when the range crosses the anchor', () => {
+    let m = clickSelection(emptySelection(), ordered, 'a', 'toggle');
+    m = anchoredAt(m, 'c');
+    m = extendSelection(m, ordered, 'c', 'd');
+    m = extendSelection(m, ordered, 'd', 'b');
+    expect(keys(m)).toEqual(['a', 'b', 'c']);
+  });
 });
 

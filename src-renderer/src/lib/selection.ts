@@ -51,16 +51,21 @@ export function clickSelection(model: SelectionModel, ordered: readonly string[]
 /**
  * Shift+arrow from `from` to `to` in `ordered`: away from the anchor it adds
  * the rows passed (a range from the anchor); back toward it, it takes off the
- * rows left behind, as file managers do. The anchor stays.
+ * rows left behind, as file managers do; across it, the side left behind
+ * is taken off too. The anchor stays.
  */
 export function extendSelection(model: SelectionModel, ordered: readonly string[], from: string, to: string): SelectionModel {
   const anchorAt = model.anchor === null ? -1 : ordered.indexOf(model.anchor);
   const fromAt = ordered.indexOf(from);
   const toAt = ordered.indexOf(to);
   if (anchorAt < 0 || fromAt < 0 || toAt < 0) return clickSelection(model, ordered, to, 'range');
-  if (Math.abs(toAt - anchorAt) >= Math.abs(fromAt - anchorAt) || Math.sign(toAt - anchorAt) * Math.sign(fromAt - anchorAt) < 0) {
-    return clickSelection(model, ordered, to, 'range');
+  if (Math.sign(toAt - anchorAt) * Math.sign(fromAt - anchorAt) < 0) {
+    // Across the anchor (a page at a time): the side left behind is taken off, then the range runs to `to`.
+    const keys = new Set(model.keys);
+    for (const k of rangeBetween(ordered, model.anchor ?? from, from)) if (k !== model.anchor) keys.delete(k);
+    return clickSelection({ keys, anchor: model.anchor }, ordered, to, 'range');
   }
+  if (Math.abs(toAt - anchorAt) >= Math.abs(fromAt - anchorAt)) return clickSelection(model, ordered, to, 'range');
   const keys = new Set(model.keys);
   for (const k of rangeBetween(ordered, from, to)) if (k !== to) keys.delete(k);
   return { keys, anchor: model.anchor };
