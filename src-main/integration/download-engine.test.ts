@@ -330,6 +330,22 @@ describe.each(SETUPS)('$name', ({ make, env }) => {
       expect((await walk(root)).filter((f) => !f.startsWith('.genwatch/'))).toEqual([]);
     });
 
+    it('a server that refuses the connection: the user reads a plain sentence, the log keeps the raw code', async () => {
+      const closed = createServer();
+      await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((done) => closed.close(() => done()));
+      const logged: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+      const log = (message: string, fields?: Record<string, unknown>): void => void logged.push({ message, ...(fields ? { fields } : {}) });
+      const engine = await engineWith({ maxAttempts: 2 }, { logger: { info: log, warn: log, error: log } });
+      const job = jobFor([`http://127.0.0.1:${port}/a.png`], { id: 'R1' });
+      const { summary } = await download(engine, items(job));
+      expect(summary.failed.map((f) => f.failure?.error.message)).toEqual(["Could not reach the file's server: nothing is answering at that address."]);
+      const attempts = logged.filter((l) => l.message === 'download attempt failed');
+      expect(attempts).toHaveLength(2);
+      expect(String(attempts[0]?.fields?.['detail'])).toContain('ECONNREFUSED');
+    });
+
     it('hostile names and URLs land inside the root or are refused', async () => {
       const engine = await engineWith({ template: '{model}/{jobId}/{prompt}_{index}.{ext}' });
       const prompt = `${'🏰 château '.repeat(30)}${'x'.repeat(300)}`;

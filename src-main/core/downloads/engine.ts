@@ -776,7 +776,10 @@ export class DownloadEngine {
       outcome = controller.signal.aborted && task.abortReason === 'cancel' ? { ok: 'aborted' } : { ok: true, result };
     } catch (e) {
       if (controller.signal.aborted) outcome = { ok: 'aborted' };
-      else if (e instanceof TransferError) outcome = { ok: false, failure: e.failure };
+      else if (e instanceof TransferError) {
+        outcome = { ok: false, failure: e.failure };
+        if (e.detail !== undefined) this.logger.info('download attempt failed', { job: task.snap.jobId, asset: task.snap.assetKey, reason: e.failure.reason, detail: e.detail });
+      }
       else outcome = { ok: false, failure: failure('filesystem', `The download failed unexpectedly (${e instanceof Error ? e.message : String(e)}).`) };
     }
     task.controller = null;

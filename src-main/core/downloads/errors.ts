@@ -46,12 +46,27 @@ export function failure(reason: FailureReason, message: string, options: { retry
   return { reason, retryable: options.retryable ?? false, error };
 }
 
-/** Carries a DownloadFailure through the transfer's async code. */
+/** Carries a DownloadFailure through the transfer's async code; `detail` is for the log only (see errorDetail). */
 export class TransferError extends Error {
-  constructor(readonly failure: DownloadFailure) {
+  constructor(
+    readonly failure: DownloadFailure,
+    readonly detail?: string,
+  ) {
     super(failure.error.message);
     this.name = 'TransferError';
   }
+}
+
+/**
+ * What an error said in its own words (code and message, shortened): the
+ * plain sentence shown to the user leaves it out, the log keeps it so a
+ * failure can still be told apart when someone reports it. Never shown.
+ */
+export function errorDetail(e: unknown): string {
+  const code = codeOf(e);
+  const message = e instanceof Error ? e.message : String(e);
+  const text = code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
 export function codeOf(e: unknown): string | undefined {

@@ -24,7 +24,7 @@
  * describes bytes from another response.
  */
 import type { DownloadFailure } from './errors';
-import { codeOf, diskFailure, failure, networkFailure, TransferError } from './errors';
+import { codeOf, diskFailure, errorDetail, failure, networkFailure, TransferError } from './errors';
 import type { DownloadHttpPort, DownloadResponse, FileSystemPort, HasherFactory, WritableFile } from './ports';
 import type { Expected } from './sniff';
 import { checkBody, SNIFF_BYTES } from './sniff';
@@ -194,7 +194,7 @@ async function fetchChecked(deps: TransferDeps, req: AssetRequest, extra: Record
       response = await deps.http.request({ url, headers: { ...headers, ...extra }, signal: deps.signal });
     } catch (e) {
       if (deps.signal.aborted) throw e;
-      throw new TransferError(networkFailure(e));
+      throw new TransferError(networkFailure(e), errorDetail(e));
     }
     if (!REDIRECT_STATUSES.has(response.status)) return { response, url };
     await response.discard().catch(() => undefined);
@@ -373,7 +373,7 @@ async function receive(deps: TransferDeps, target: TransferTarget, response: Dow
       // The body broke (reset, truncation, pause/cancel): keep every valid byte so a resume re-fetches nothing.
       if (sniffed) await flush(true);
       if (deps.signal.aborted) throw e;
-      throw new TransferError(networkFailure(e));
+      throw new TransferError(networkFailure(e), errorDetail(e));
     }
     if (!sniffed) sniff(true);
     await flush(total !== null && bytes !== total);
