@@ -248,7 +248,8 @@ describe.each(TRANSPORTS)('$name over loopback', ({ create, timeoutCode, retries
     expect(got).toBe(40_000);
   });
 
-  it('an abort a moment after asking: the request rejects with it and nothing is sent', async () => {
+  /** A server answering "x" that counts the requests it got, and a transport to it. */
+  async function countingServer() {
     let requests = 0;
     const s = await server((_req, res) => {
       requests++;
@@ -256,13 +257,18 @@ describe.each(TRANSPORTS)('$name over loopback', ({ create, timeoutCode, retries
     });
     const http = create();
     closers.push(() => http.close());
+    return { s, http, requests: () => requests };
+  }
+
+  it('an abort a moment after asking: the request rejects with it and nothing is sent', async () => {
+    const { s, http, requests } = await countingServer();
     const ac = new AbortController();
     const asked = http.request({ url: `${s.url}/x`, headers: {}, signal: ac.signal });
     ac.abort(new Error('paused by the user'));
     await expect(asked).rejects.toThrow('paused by the user');
     // A later request on the same transport still goes through, so the server was reachable all along.
     await readAll((await http.request({ url: `${s.url}/y`, headers: {}, signal: new AbortController().signal })).body);
-    expect(requests).toBe(1);
+    expect(requests()).toBe(1);
   });
 
   it('a reader that holds the body back longer than the idle timeout is not a stalled server: the body completes', async () => {
@@ -349,15 +355,9 @@ describe.each(TRANSPORTS)('$name over loopback', ({ create, timeoutCode, retries
   });
 
   it('a header value with a line break is refused before anything is sent', async () => {
-    let requests = 0;
-    const s = await server((_req, res) => {
-      requests++;
-      res.end('x');
-    });
-    const http = create();
-    closers.push(() => http.close());
+    const { s, http, requests } = await countingServer();
     await expect(http.request({ url: `${s.url}/x`, headers: { 'x-evil': 'a\r\nhost: other' }, signal: new AbortController().signal })).rejects.toThrow();
-    expect(requests).toBe(0);
+    expect(requests()).toBe(0);
   });
 });
 
