@@ -6,7 +6,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { bulkScenario } from '../src-main/emulator';
-import { startHarness } from './harness/app-harness';
+import { importApiframeHistory, startHarness } from './harness/app-harness';
 import type { Harness } from './harness/app-harness';
 
 const T0 = Date.parse('2026-03-15T10:00:00.000Z');
@@ -33,10 +33,7 @@ test('after a history import, the totals, the split by model and a custom date r
 
   harness = await startHarness({ scenario, mode: 'key' });
   await harness.open(page);
-  await page.getByTestId('nav-settings').click();
-  const account = page.locator('[data-testid="account-row"][data-provider="apiframe"][data-account-id="default"]');
-  await account.getByTestId('import-history').click();
-  await expect(account.getByTestId('import-progress')).toContainText(/imported/i, { timeout: 20_000 });
+  await importApiframeHistory(page);
 
   await page.getByTestId('nav-credits').click();
   await page.getByTestId('credits-range-all').click();

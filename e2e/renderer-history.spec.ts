@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { bulkScenario } from '../src-main/emulator';
-import { startHarness } from './harness/app-harness';
+import { importApiframeHistory, startHarness } from './harness/app-harness';
 import type { Harness } from './harness/app-harness';
 
 const T0 = Date.parse('2026-03-15T10:00:00.000Z');
@@ -17,11 +17,8 @@ test('importing an account history pages through every job and keeps the list vi
   const history = 1_250;
   harness = await startHarness({ scenario: bulkScenario({ startMs: T0, running: 0, completedHistory: history, seed: 3 }), mode: 'key' });
   await harness.open(page);
-  await page.getByTestId('nav-settings').click();
-  const account = page.locator('[data-testid="account-row"][data-provider="apiframe"][data-account-id="default"]');
-  await account.getByTestId('import-history').click();
-  await expect(account.getByTestId('import-progress')).toContainText('1,250', { timeout: 20_000 });
-  await expect(account.getByTestId('import-progress')).toContainText(/imported/i);
+  const account = await importApiframeHistory(page);
+  await expect(account.getByTestId('import-progress')).toContainText('1,250');
 
   await page.getByTestId('nav-jobs').click();
   await expect(page.getByTestId('nav-jobs')).toContainText('1,250');

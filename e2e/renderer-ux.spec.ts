@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulkScenario } from '../src-main/emulator';
-import { startHarness } from './harness/app-harness';
+import { importApiframeHistory, startHarness } from './harness/app-harness';
 import type { Harness } from './harness/app-harness';
 
 const T0 = Date.parse('2026-03-15T10:00:00.000Z');
@@ -23,10 +23,7 @@ test.afterEach(async () => {
 async function openWithHistory(page: Page, count: number): Promise<void> {
   harness = await startHarness({ scenario: bulkScenario({ startMs: T0, running: 0, completedHistory: count, seed: 5 }), mode: 'key' });
   await harness.open(page);
-  await page.getByTestId('nav-settings').click();
-  const account = page.locator('[data-testid="account-row"][data-provider="apiframe"][data-account-id="default"]');
-  await account.getByTestId('import-history').click();
-  await expect(account.getByTestId('import-progress')).toContainText(/imported/i, { timeout: 20_000 });
+  await importApiframeHistory(page);
   await page.getByTestId('nav-jobs').click();
   await expect(page.getByTestId('nav-jobs')).toContainText(String(count));
 }

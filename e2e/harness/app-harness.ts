@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page } from '@playwright/test';
+import { expect } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { eventChannel } from '../../src-shared/channel-names';
 import type { EventName } from '../../src-shared/channel-names';
 import { systemClock } from '../../src-main/adapters/system-clock';
@@ -188,4 +189,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       await emulator.close();
     },
   };
+}
+
+/** Settings → "Import history" on the default Apiframe account, until it says the import is done; returns that account's row. */
+export async function importApiframeHistory(page: Page): Promise<Locator> {
+  await page.getByTestId('nav-settings').click();
+  const account = page.locator('[data-testid="account-row"][data-provider="apiframe"][data-account-id="default"]');
+  await account.getByTestId('import-history').click();
+  await expect(account.getByTestId('import-progress')).toContainText(/imported/i, { timeout: 20_000 });
+  return account;
 }
