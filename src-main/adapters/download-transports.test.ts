@@ -203,7 +203,7 @@ describe.each(TRANSPORTS)('$name over loopback', ({ create, timeoutCode, retries
       await new Promise((r) => setTimeout(r, 2_000));
       res.end(Buffer.alloc(990));
     });
-    const http = create({ idleTimeoutMs: 200 });
+    const http = create({ idleTimeoutMs: 1000 });
     closers.push(() => http.close());
     const response = await http.request({ url: `${s.url}/stall`, headers: {}, signal: new AbortController().signal });
     await expect(
@@ -277,13 +277,13 @@ describe.each(TRANSPORTS)('$name over loopback', ({ create, timeoutCode, retries
       res.writeHead(200, { 'content-length': String(body.length) });
       res.end(body);
     });
-    const http = create({ idleTimeoutMs: 200 });
+    const http = create({ idleTimeoutMs: 1000 });
     closers.push(() => http.close());
     const response = await http.request({ url: `${s.url}/big`, headers: {}, signal: new AbortController().signal });
     const got: Buffer[] = [];
     for await (const c of response.body) {
       // The first piece makes the reader wait (a rate limit, a slow disk) well past the idle timeout, with the socket paused.
-      if (got.length === 0) await new Promise((r) => setTimeout(r, 600));
+      if (got.length === 0) await new Promise((r) => setTimeout(r, 2500));
       got.push(Buffer.from(c));
     }
     expect(Buffer.concat(got).equals(body)).toBe(true);
@@ -387,6 +387,38 @@ describe('createHttp1Download: broken kept-alive connections', () => {
     const third = await http.request({ url: `${s.url}/3`, headers: {}, signal });
     expect((await readAll(third.body)).toString()).toBe('hello');
     expect(served.size).toBe(3);
+  });
+});
+
+describe('createHttp1Download: close() while a kept-alive connection breaks', () => {
+  it('the request is not made again after close(), and close() waits for it to end', async () => {
+    const served = new Map<Socket, number>();
+    let requests = 0;
+    let secondArrived: () => void = () => undefined;
+    const arrived = new Promise<void>((r) => (secondArrived = r));
+    const s = await startLocalServer((req, res) => {
+      requests++;
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      if (n === 1) return void res.writeHead(200, { 'content-length': '5' }).end('hello');
+      // The kept-alive connection breaks a moment after the next request arrived on it.
+      secondArrived();
+      setTimeout(() => req.socket.destroy(), 50);
+    });
+    const http = createHttp1Download({ connections: 1 });
+    try {
+      const signal = new AbortController().signal;
+      await readAll((await http.request({ url: `${s.url}/a`, headers: {}, signal })).body);
+      const second = http.request({ url: `${s.url}/b`, headers: {}, signal });
+      await arrived;
+      const closing = http.close();
+      await expect(second).rejects.toThrow();
+      await closing;
+      expect(requests).toBe(2);
+    } finally {
+      await http.close();
+      await s.close();
+    }
   });
 });
 

@@ -114,6 +114,8 @@ port.on('message', (message: ToHost) => {
     // Not queued: the app's thread is blocked waiting for this, and a long call ahead must not hold it up.
     const flag = new Int32Array(message.signal);
     void (engine?.stop(message.timeoutMs) ?? Promise.resolve()).finally(() => {
+      // The stop's last events go now: the app's thread is blocked until the flag, and may quit right after.
+      flush();
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
     });

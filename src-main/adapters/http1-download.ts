@@ -1,6 +1,6 @@
 /**
  * DownloadHttpPort over Node's own sockets: GET over HTTP/1.1 (https through
- * node:tls with the system's certificate checks, http through node:net), a
+ * node:tls with Node's certificate checks, http through node:net), a
  * small keep-alive pool per origin, and the response read by
  * http1-response.ts. Provider API calls keep going through undici; this
  * carries only result files, where every cycle per byte counts.
@@ -70,6 +70,8 @@ const abortReasonOf = (signal: AbortSignal): Error => (signal.reason instanceof 
 
 /** Free read buffers kept for the next reads (~4 per busy connection: one being read into, a queued body, a write batch). */
 const MAX_FREE_READ_BUFFERS = 64;
+/** …and for this long once no request is under way (up to 16 MiB otherwise held for nothing). */
+const FREE_BUFFERS_IDLE_MS = 10_000;
 
 /**
  * The plain-http sockets' read buffers, read into again once nothing uses
@@ -88,8 +90,12 @@ class ReadBuffers {
   /** Pieces out with a reader: a repeated or stray release finds nothing here and changes nothing. */
   private readonly lent = new WeakSet<Uint8Array>();
 
+  private trimTimer: NodeJS.Timeout | null = null;
+
   /** A buffer to read into, held by the caller until settle(). */
   take(): Buffer {
+    if (this.trimTimer !== null) clearTimeout(this.trimTimer);
+    this.trimTimer = null;
     const buf = this.free.pop() ?? Buffer.allocUnsafeSlow(READ_BYTES);
     this.holds.set(buf.buffer, 1);
     return buf;
@@ -111,6 +117,16 @@ class ReadBuffers {
   /** The socket is done reading into `buf`. */
   settle(buf: Buffer): void {
     this.drop(buf.buffer);
+  }
+
+  /** Empties the free list a while after the last request ended, unless reads start again meanwhile. */
+  trimWhenIdle(): void {
+    if (this.trimTimer !== null) clearTimeout(this.trimTimer);
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = null;
+      this.free.length = 0;
+    }, FREE_BUFFERS_IDLE_MS);
+    this.trimTimer.unref();
   }
 
   private drop(memory: ArrayBufferLike): void {
@@ -143,7 +159,7 @@ class Connection {
     const https = url.protocol === 'https:';
     const port = url.port === '' ? (https ? 443 : 80) : Number(url.port);
     if (https) {
-      // Certificates checked against the system's store (Node's default); SNI only for names.
+      // Certificates checked against Node's bundled root certificates (as undici does); SNI only for names.
       this.socket = tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : '', ALPNProtocols: ['http/1.1'], ...(ca === undefined ? {} : { ca }) });
       this.socket.on('data', (chunk: Buffer) => {
         if (this.exchange === null) this.unsolicited();
@@ -282,8 +298,8 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
   const pools = new Map<string, OriginPool>();
   const buffers = new ReadBuffers();
   let closed = false;
-  /** Connections carrying a request; close() waits for them. */
-  const busy = new Set<Connection>();
+  /** Requests holding a slot (a retry keeps its slot); close() waits until none is left. */
+  let active = 0;
   let drained: (() => void) | null = null;
 
   const poolOf = (origin: string): OriginPool => {
@@ -302,6 +318,10 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
   const releaseSlot = (origin: string, pool: OriginPool): void => {
     pool.release();
     forgetIfUnused(origin, pool);
+    if (--active > 0) return;
+    // Nothing under way: spare read buffers go back to the system after a while (a download tomorrow makes new ones).
+    buffers.trimWhenIdle();
+    drained?.();
   };
 
   /** A parked connection of the origin, or a new one (always, with `fresh`). */
@@ -333,7 +353,6 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
   const exchange = (url: URL, head: string, req: { signal: AbortSignal }, pool: OriginPool, retry: (() => void) | null, settle: { resolve(r: DownloadResponse): void; reject(e: Error): void; release(): void }): void => {
     // The second try after a broken reused connection takes a new one: another parked one may be just as stale.
     const c = connectionFor(url, pool, retry === null);
-    busy.add(c);
     const reused = c.uses > 0;
     const signal = req.signal;
     let body: BodyQueue | null = null;
@@ -357,14 +376,12 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
       if (paused) c.socket.resume();
       if (reusable) park(c, pool);
       else c.destroy();
-      busy.delete(c);
-      if (busy.size === 0) drained?.();
       if (!keepSlot) settle.release();
     };
     const fail = (error: Error, timedOut = false): void => {
       if (finished) return;
       // Only a connection that broke (not one that went silent: a second wait would double the timeout).
-      const again = body === null && retry !== null && reused && !gotBytes && !signal.aborted && !timedOut;
+      const again = body === null && retry !== null && reused && !gotBytes && !signal.aborted && !timedOut && !closed;
       finish(false, again);
       if (again) retry?.();
       else if (body === null) settle.reject(error);
@@ -460,9 +477,11 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
           new Promise<DownloadResponse>((resolve, reject) => {
             if (closed || signal.aborted) {
               // Aborted while waiting for a slot, or a moment after asking (a listener added now would never fire): nothing is sent.
-              releaseSlot(url.origin, pool);
+              pool.release();
+              forgetIfUnused(url.origin, pool);
               return reject(closed ? codedError('The downloader is closed.', 'ECANCELED') : abortReasonOf(signal));
             }
+            active++;
             const settle = { resolve, reject, release: () => releaseSlot(url.origin, pool) };
             const start = (retry: (() => void) | null): void => {
               try {
@@ -481,7 +500,7 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
     close(): Promise<void> {
       closed = true;
       for (const pool of pools.values()) for (const c of pool.idle.splice(0)) c.destroy();
-      if (busy.size === 0) return Promise.resolve();
+      if (active === 0) return Promise.resolve();
       return new Promise((resolve) => {
         const before = drained;
         drained = () => {

@@ -38,8 +38,8 @@ describe('networkError: one fixed sentence per failure, never the raw error text
       coded('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames: Host: api.apiframe.example. is not in the cert's altnames: DNS:evil.example"),
       "Could not reach Apiframe: the server's certificate is not trusted; genwatch will retry.",
     ],
-    ['EPROTO (TLS spoken to a plain-http port)', coded('EPROTO', 'write EPROTO 40F7:error:0A00010B:SSL routines:ssl3_get_record:wrong version number'), 'Could not reach Apiframe: its answer was not valid HTTP; genwatch will retry.'],
-    ['HPE_INVALID_CONSTANT (undici parser)', coded('HPE_INVALID_CONSTANT', 'Expected HTTP/'), 'Could not reach Apiframe: its answer was not valid HTTP; genwatch will retry.'],
+    ['EPROTO (TLS spoken to a plain-http port)', coded('EPROTO', 'write EPROTO 40F7:error:0A00010B:SSL routines:ssl3_get_record:wrong version number'), 'Could not reach Apiframe: its answer could not be read; genwatch will retry.'],
+    ['HPE_INVALID_CONSTANT (undici parser)', coded('HPE_INVALID_CONSTANT', 'Expected HTTP/'), 'Could not reach Apiframe: its answer could not be read; genwatch will retry.'],
     ['an unknown code', coded('EWHATEVER', 'something odd at 10.0.0.5'), 'Could not reach Apiframe; genwatch will retry.'],
     ['no code at all', new Error('boom at 10.0.0.5'), 'Could not reach Apiframe; genwatch will retry.'],
   ];

@@ -121,7 +121,7 @@ const NETWORK_REASONS: [RegExp, string][] = [
     UNTRUSTED_CERTIFICATE,
   ],
   // OpenSSL's protocol errors (TLS spoken to a plain-http port), undici's parser errors, genwatch's download client's framing errors.
-  [/^(EPROTO|HPE_\w+)$/, 'its answer was not valid HTTP'],
+  [/^(EPROTO|HPE_\w+)$/, 'its answer could not be read'],
 ];
 
 /** Code-like words in a message ("connect ECONNREFUSED 10.0.0.5:443", or a bare `new Error('ECONNRESET')` from a test double or a wrapper that dropped `code`). */

@@ -64,11 +64,14 @@ function poisoningTransport(): ResultDownload {
     close: () => inner.close(),
     async request(req) {
       const res = await inner.request(req);
+      // Only where the transport takes pieces back: with undici the engine's path without release runs too.
+      const giveBack = res.release?.bind(res);
+      if (giveBack === undefined) return res;
       return {
         ...res,
         release(chunk) {
           chunk.fill(0xee);
-          res.release?.(chunk);
+          giveBack(chunk);
         },
       };
     },
@@ -331,10 +334,8 @@ describe.each(SETUPS)('$name', ({ make, env }) => {
     });
 
     it('a server that refuses the connection: the user reads a plain sentence, the log keeps the raw code', async () => {
-      const closed = createServer();
-      await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
-      const port = (closed.address() as AddressInfo).port;
-      await new Promise<void>((done) => closed.close(() => done()));
+      // Port 1 (tcpmux): nothing listens there on any machine this runs on, and no other test can take it meanwhile.
+      const port = 1;
       const logged: Array<{ message: string; fields?: Record<string, unknown> }> = [];
       const log = (message: string, fields?: Record<string, unknown>): void => void logged.push({ message, ...(fields ? { fields } : {}) });
       const engine = await engineWith({ maxAttempts: 2 }, { logger: { info: log, warn: log, error: log } });

@@ -65,7 +65,8 @@ export class TransferError extends Error {
 export function errorDetail(e: unknown): string {
   const code = codeOf(e);
   const message = e instanceof Error ? e.message : String(e);
-  const text = code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+  // A link's query (signatures, tokens) never reaches the log, whatever library wrote the message.
+  const text = (code !== undefined && !message.includes(code) ? `${code}: ${message}` : message).replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#]*)[?#]\S*/gi, '$1?…');
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
