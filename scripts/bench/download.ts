@@ -320,6 +320,13 @@ const VARIANTS: Record<Variant, Record<string, string>> = {
   cliUndici: { GW_MODE: 'cli', GENWATCH_DOWNLOAD_TRANSPORT: 'undici' },
 };
 
+/** BENCH_VARIANTS=app,cli runs only those (for A/Bs); unset, all of them. Figures of the others then read 0. */
+const RUN_VARIANTS: Variant[] = (() => {
+  const all = Object.keys(VARIANTS) as Variant[];
+  const asked = process.env['BENCH_VARIANTS']?.split(',').map((v) => v.trim()) ?? [];
+  return asked.length === 0 ? all : all.filter((v) => asked.includes(v));
+})();
+
 interface CaseFigures {
   files: number;
   sizeMiB: number;
@@ -383,7 +390,7 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
       runs.curl.push(await timeCommand('curl', curlArgs));
       await retire(curlDir);
     },
-    ...(Object.keys(VARIANTS) as Variant[]).map((variant) => async () => {
+    ...RUN_VARIANTS.map((variant) => async () => {
       const gwDir = runDir(gwBase);
       const gw = await runEngine(gwDir, urlFile, k, VARIANTS[variant]);
       if (gw.done !== files) throw new Error(`genwatch (${variant}) finished ${gw.done}/${files} files (${gw.failed} failed)`);
@@ -397,7 +404,15 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
       await retire(floorDir);
     },
   ];
-  for (let round = 0; round < ROUNDS; round++) for (let i = 0; i < steps.length; i++) await steps[(i + round) % steps.length]?.();
+  // After every run, what it wrote goes to disk before the next one is timed (outside any timing): otherwise
+  // the run that follows a tool that never syncs (curl, genwatch by default) pays for that tool's writeback.
+  // The order shifts each round, so every configuration also runs early and late in a round.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < steps.length; i++) {
+      await steps[(i + round) % steps.length]?.();
+      execFileSync('sync');
+    }
+  }
 
   let aria2cMs: number | null = null;
   if (onPath('aria2c')) {
@@ -409,7 +424,7 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
 
   const curlMs = median(runs.curl);
   const floorMs = median(runs.bareUndici);
-  const variants = Object.keys(VARIANTS) as Variant[];
+  const variants = RUN_VARIANTS;
   const ms = Object.fromEntries(variants.map((v) => [v, Math.round(median(runs[v]))])) as Record<Variant, number>;
   const figures: CaseFigures = {
     files,
