@@ -21,10 +21,10 @@
  *   4 × 256 MiB): 1.29 → 1.02 × curl, and steadier; no change for 400 × 2 MiB
  *   or 2,000 × 64 KiB (12- and 6-round A/Bs); peak RSS unchanged.
  */
-import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { DownloadHttpPort, DownloadResponse } from '../core/downloads/ports';
 import { BodyQueue } from './body-queue';
+import { createDispatchers } from './proxy';
 
 export interface UndiciDownloadOptions {
   /** Connections per origin; at least the engine's per-host concurrency. */
@@ -32,6 +32,8 @@ export interface UndiciDownloadOptions {
   headersTimeoutMs?: number;
   /** Longest silence allowed between two body chunks. */
   idleTimeoutMs?: number;
+  /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read (proxy.ts); process.env unless a test says otherwise. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Bytes a socket reads ahead before it waits for the parser (its stream's high-water mark). */
@@ -51,7 +53,7 @@ export function createUndiciDownload(options: UndiciDownloadOptions = {}): Downl
   // undici hands `connect` options on to net.connect / tls.connect (its types do not list highWaterMark;
   // keepAlive: true is undici's default, named so the object matches its option type).
   const socketOptions = { keepAlive: true, highWaterMark: SOCKET_READ_BYTES };
-  const agent = new Agent({ connections: options.connections ?? 16, keepAliveTimeout: 10_000, pipelining: 1, connect: socketOptions });
+  const agents = createDispatchers({ connections: options.connections ?? 16, keepAliveTimeout: 10_000, pipelining: 1, connect: socketOptions }, options.env ?? process.env);
   return {
     request(req): Promise<DownloadResponse> {
       const signal = req.signal;
@@ -98,13 +100,13 @@ export function createUndiciDownload(options: UndiciDownloadOptions = {}): Downl
           },
         };
         try {
-          agent.dispatch({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: req.headers, headersTimeout: options.headersTimeoutMs ?? 30_000, bodyTimeout: options.idleTimeoutMs ?? 30_000 }, handler);
+          agents.for(url.origin).dispatch({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: req.headers, headersTimeout: options.headersTimeoutMs ?? 30_000, bodyTimeout: options.idleTimeoutMs ?? 30_000 }, handler);
         } catch (e) {
           done();
           reject(e as Error);
         }
       });
     },
-    close: () => agent.close(),
+    close: () => agents.close(),
   };
 }

@@ -4,9 +4,10 @@
  * one, and following them could leak the key to another host): a 3xx resolves
  * as an answer, which httpError words as a wrong address.
  */
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { ResponseTooLargeError } from '../core/http-errors';
 import type { HttpPort, HttpRequest, HttpResponse } from '../core/ports';
+import { createDispatchers } from './proxy';
 
 /** The most an API answer may be; more rejects with ResponseTooLargeError (not retried: the address is wrong). */
 export const MAX_API_BODY_BYTES = 8 * 1024 * 1024;
@@ -15,17 +16,19 @@ export interface UndiciHttpOptions {
   connections?: number;
   /** Tests only: a smaller cap than MAX_API_BODY_BYTES. */
   maxBodyBytes?: number;
+  /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read (proxy.ts); process.env unless a test says otherwise. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function createUndiciHttp(options: UndiciHttpOptions = {}): HttpPort & { close(): Promise<void> } {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_API_BODY_BYTES;
-  const agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 10_000, pipelining: 1 });
+  const dispatchers = createDispatchers({ connections: options.connections ?? 8, keepAliveTimeout: 10_000, pipelining: 1 }, options.env ?? process.env);
   return {
     async request(req: HttpRequest): Promise<HttpResponse> {
       const response = await request(req.url, {
         method: req.method,
         headers: req.headers,
-        dispatcher: agent,
+        dispatcher: dispatchers.for(new URL(req.url).origin),
         signal: AbortSignal.timeout(req.timeoutMs),
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
@@ -55,6 +58,6 @@ export function createUndiciHttp(options: UndiciHttpOptions = {}): HttpPort & { 
       }
       return { status: response.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
     },
-    close: () => agent.close(),
+    close: () => dispatchers.close(),
   };
 }
