@@ -349,6 +349,28 @@ interface CaseFigures {
   allMs: Record<Variant | 'curl' | 'bareUndici', number[]>;
 }
 
+/** mulberry32: a small seeded generator, so every run of the bench shuffles the same way. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A shuffled copy (Fisher–Yates). */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
 function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -362,8 +384,8 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
  * Fairness: the same URLs (same emulator, warmed once), the same K, every
  * tool writing every file to disk (curl with `output` per URL). Each round
  * runs curl, every genwatch configuration in VARIANTS (default settings
- * unless it says otherwise) and the bare Node + undici floor, in a rotating
- * order, and the figures are medians over ROUNDS rounds. curl is timed from
+ * unless it says otherwise) and the bare Node + undici reference, in an
+ * order shuffled every round, and the figures are medians over ROUNDS rounds. curl is timed from
  * spawn to exit (its start-up, `curlStartMs`, is a few ms); genwatch from
  * enqueue to the batch's end inside its already-started child (Node start-up
  * and module loading excluded: in the app the engine is long-lived; so is
@@ -404,12 +426,15 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
       await retire(floorDir);
     },
   ];
-  // After every run, what it wrote goes to disk before the next one is timed (outside any timing): otherwise
-  // the run that follows a tool that never syncs (curl, genwatch by default) pays for that tool's writeback.
-  // The order shifts each round, so every configuration also runs early and late in a round.
+  // The order is shuffled every round (seeded: the same for every run of the bench). Measured: the run that
+  // came straight after curl was 30–40 % slower than the same configuration elsewhere in the round, whichever
+  // configuration it was (a 1 s pause between runs did not remove it); a fixed rotation always put the app
+  // there. After every run, what it wrote goes to disk (outside any timing), so no run pays for the previous
+  // tool's writeback.
+  const random = seededRandom(0x9e3779b9);
   for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < steps.length; i++) {
-      await steps[(i + round) % steps.length]?.();
+    for (const step of shuffled(steps, random)) {
+      await step();
       execFileSync('sync');
     }
   }
