@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { DOWNLOAD_NODE_FLAGS } from '../../src-main/cli/relaunch';
 import type { DownloadEngineApi } from '../../src-main/core/downloads/engine';
 import type { Result } from '../../src-shared/result';
+import { mulberry32 } from '../../src-shared/seeded-random';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SELF = resolve(import.meta.dirname, 'download.ts');
@@ -349,18 +350,6 @@ interface CaseFigures {
   allMs: Record<Variant | 'curl' | 'bareUndici', number[]>;
 }
 
-/** mulberry32: a small seeded generator, so every run of the bench shuffles the same way. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A shuffled copy (Fisher–Yates). */
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
@@ -431,7 +420,8 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   // configuration it was (a 1 s pause between runs did not remove it); a fixed rotation always put the app
   // there. After every run, what it wrote goes to disk (outside any timing), so no run pays for the previous
   // tool's writeback.
-  const random = seededRandom(0x9e3779b9);
+  // Seeded, so every run of the bench shuffles the same way.
+  const random = mulberry32(0x9e3779b9);
   for (let round = 0; round < ROUNDS; round++) {
     for (const step of shuffled(steps, random)) {
       await step();

@@ -9,6 +9,7 @@ import type { Scenario } from './scenarios';
 import type { UseapiChannelLimits } from './useapi';
 import { makeUseapiJobId } from './useapi-view';
 import type { UseapiJobScript } from './useapi-view';
+import { mulberry32 } from '../../src-shared/seeded-random';
 
 export interface BulkOptions {
   /** Emulator ms "now": running jobs are PROCESSING at this instant. */
@@ -27,17 +28,7 @@ export interface BulkOptions {
 const S = 1000;
 const DAY = 86_400 * S;
 
-/** mulberry32: tiny, fast, good enough for test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function hex(r: () => number, n: number): string {
   let s = '';

@@ -11,6 +11,7 @@ import type { Asset, Job, JobStatus, Modality, ProviderId } from '../../../src-s
 import type { AppError, Result } from '../../../src-shared/result';
 import type { Settings } from '../../../src-shared/settings';
 import { tallyBatch } from '../../../src-shared/batch-counts';
+import { mulberry32 } from '../../../src-shared/seeded-random';
 import type { BatchCounts, DownloadFile, DownloadsState } from '../../../src-shared/downloads';
 import { DEFAULT_DOWNLOAD_SETTINGS, TEMPLATE_VARIABLES } from './labels';
 
@@ -886,16 +887,8 @@ const SUBJECTS = [
 ];
 const STYLES = ['cinematic', 'volumetric fog', 'film grain', '35mm', 'soft light', 'hyperreal', 'pastel palette', 'ultra wide'];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0 || 1;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seed 0 counts as 1 (as it always has here: the demo data stays the same). */
+const prng = (seed: number): (() => number) => mulberry32(seed >>> 0 || 1);
 
 function uuidFrom(rand: () => number): string {
   const hex = (n: number) =>
