@@ -475,14 +475,13 @@ export function createHttp1Download(options: Http1DownloadOptions = {}): Downloa
       return pool.acquire(signal).then(
         () =>
           new Promise<DownloadResponse>((resolve, reject) => {
-            if (closed || signal.aborted) {
-              // Aborted while waiting for a slot, or a moment after asking (a listener added now would never fire): nothing is sent.
-              pool.release();
-              forgetIfUnused(url.origin, pool);
-              return reject(closed ? codedError('The downloader is closed.', 'ECANCELED') : abortReasonOf(signal));
-            }
             active++;
             const settle = { resolve, reject, release: () => releaseSlot(url.origin, pool) };
+            if (closed || signal.aborted) {
+              // Aborted while waiting for a slot, or a moment after asking (a listener added now would never fire): nothing is sent.
+              settle.release();
+              return reject(closed ? codedError('The downloader is closed.', 'ECANCELED') : abortReasonOf(signal));
+            }
             const start = (retry: (() => void) | null): void => {
               try {
                 exchange(url, head, req, pool, retry, settle);

@@ -21,7 +21,8 @@ export interface ProxySettings {
   noProxy?: string;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** Environment variables as process.env holds them (tests pass their own). */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 const named = (env: Env, name: string): string | undefined => {
   const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
@@ -42,10 +43,9 @@ export function proxyFromEnv(env: Env): ProxySettings | null {
   return settings;
 }
 
-/** One dispatcher per request's origin: loopback direct, the rest through the environment's proxy (or direct). */
+/** One dispatcher per request's target: loopback direct, the rest through the environment's proxy (or direct). */
 export interface Dispatchers {
-  for(origin: string): Dispatcher;
-  readonly proxied: boolean;
+  for(url: URL): Dispatcher;
   close(): Promise<void>;
 }
 
@@ -57,11 +57,9 @@ export function createDispatchers(options: Agent.Options, env: Env): Dispatchers
   const { connect: _direct, ...proxied } = options;
   const viaProxy = proxy === null ? null : new EnvHttpProxyAgent({ ...proxied, httpProxy: proxy.httpProxy ?? '', httpsProxy: proxy.httpsProxy ?? '', noProxy: proxy.noProxy ?? '' });
   return {
-    for(origin) {
-      if (viaProxy === null) return direct;
-      return isLoopbackHost(new URL(origin).hostname) ? direct : viaProxy;
+    for(url) {
+      return viaProxy === null || isLoopbackHost(url.hostname) ? direct : viaProxy;
     },
-    proxied: viaProxy !== null,
     close: async () => {
       await Promise.all([direct.close(), viaProxy?.close()]);
     },

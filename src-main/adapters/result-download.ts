@@ -12,6 +12,7 @@ import type { DownloadHttpPort } from '../core/downloads/ports';
 import { createHttp1Download } from './http1-download';
 import type { Http1DownloadOptions } from './http1-download';
 import { proxyFromEnv } from './proxy';
+import type { Env } from './proxy';
 import { createUndiciDownload } from './undici-download';
 
 export const DOWNLOAD_TRANSPORT_ENV = 'GENWATCH_DOWNLOAD_TRANSPORT';
@@ -21,10 +22,10 @@ export type ResultDownload = DownloadHttpPort & { close(): Promise<void> };
 export type ResultDownloadOptions = Pick<Http1DownloadOptions, 'connections' | 'headersTimeoutMs' | 'idleTimeoutMs'>;
 
 /** Which transport `env` asks for: undici when named or when a proxy is set (genwatch's own client speaks no proxy), else genwatch's own. */
-export function resultTransportName(env: Readonly<Record<string, string | undefined>>): 'http1' | 'undici' {
+export function resultTransportName(env: Env): 'http1' | 'undici' {
   return env[DOWNLOAD_TRANSPORT_ENV]?.trim().toLowerCase() === 'undici' || proxyFromEnv(env) !== null ? 'undici' : 'http1';
 }
 
-export function createResultDownload(options: ResultDownloadOptions = {}, env: Readonly<Record<string, string | undefined>> = process.env): ResultDownload {
+export function createResultDownload(options: ResultDownloadOptions = {}, env: Env = process.env): ResultDownload {
   return resultTransportName(env) === 'undici' ? createUndiciDownload({ ...options, env }) : createHttp1Download(options);
 }

@@ -25,6 +25,7 @@ import type { Dispatcher } from 'undici';
 import type { DownloadHttpPort, DownloadResponse } from '../core/downloads/ports';
 import { BodyQueue } from './body-queue';
 import { createDispatchers } from './proxy';
+import type { Env } from './proxy';
 
 export interface UndiciDownloadOptions {
   /** Connections per origin; at least the engine's per-host concurrency. */
@@ -33,7 +34,7 @@ export interface UndiciDownloadOptions {
   /** Longest silence allowed between two body chunks. */
   idleTimeoutMs?: number;
   /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read (proxy.ts); process.env unless a test says otherwise. */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Env;
 }
 
 /** Bytes a socket reads ahead before it waits for the parser (its stream's high-water mark). */
@@ -100,7 +101,7 @@ export function createUndiciDownload(options: UndiciDownloadOptions = {}): Downl
           },
         };
         try {
-          agents.for(url.origin).dispatch({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: req.headers, headersTimeout: options.headersTimeoutMs ?? 30_000, bodyTimeout: options.idleTimeoutMs ?? 30_000 }, handler);
+          agents.for(url).dispatch({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: req.headers, headersTimeout: options.headersTimeoutMs ?? 30_000, bodyTimeout: options.idleTimeoutMs ?? 30_000 }, handler);
         } catch (e) {
           done();
           reject(e as Error);

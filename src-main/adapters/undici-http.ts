@@ -8,6 +8,7 @@ import { request } from 'undici';
 import { ResponseTooLargeError } from '../core/http-errors';
 import type { HttpPort, HttpRequest, HttpResponse } from '../core/ports';
 import { createDispatchers } from './proxy';
+import type { Env } from './proxy';
 
 /** The most an API answer may be; more rejects with ResponseTooLargeError (not retried: the address is wrong). */
 export const MAX_API_BODY_BYTES = 8 * 1024 * 1024;
@@ -17,7 +18,7 @@ export interface UndiciHttpOptions {
   /** Tests only: a smaller cap than MAX_API_BODY_BYTES. */
   maxBodyBytes?: number;
   /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read (proxy.ts); process.env unless a test says otherwise. */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Env;
 }
 
 export function createUndiciHttp(options: UndiciHttpOptions = {}): HttpPort & { close(): Promise<void> } {
@@ -28,7 +29,7 @@ export function createUndiciHttp(options: UndiciHttpOptions = {}): HttpPort & { 
       const response = await request(req.url, {
         method: req.method,
         headers: req.headers,
-        dispatcher: dispatchers.for(new URL(req.url).origin),
+        dispatcher: dispatchers.for(new URL(req.url)),
         signal: AbortSignal.timeout(req.timeoutMs),
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
