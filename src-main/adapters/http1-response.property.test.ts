@@ -18,25 +18,18 @@
 import { describe, expect, it } from 'vitest';
 import { HttpResponseError, ResponseReader } from './http1-response';
 import type { ResponseHead } from './http1-response';
+import { mulberry32 } from '../../src-shared/seeded-random';
 
 // ---------------------------------------------------------------- randomness
 
 const BASE_SEED = Number(process.env.HTTP1_FUZZ_SEED ?? 0x48545450) >>> 0;
 
-/** mulberry32: tiny, fast, good enough to generate test input. */
+/** Seeded test input on top of the project's generator (src-shared/seeded-random.ts). */
 class Rng {
-  private state: number;
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
 
   /** An integer in [lo, hi]. */
