@@ -69,6 +69,21 @@ class Partial {
   }
 }
 
+/** text[start, end) without a CR before `end`; end -1: to the end of text. */
+function lineOf(text: string, start: number, end: number): string {
+  const stop = end === -1 ? text.length : end;
+  return text.slice(start, stop > start && text.charCodeAt(stop - 1) === CR ? stop - 1 : stop);
+}
+
+/** line[from…] without leading and trailing spaces and tabs (a field value's optional whitespace). */
+function trimSpaceTab(line: string, from: number): string {
+  let a = from;
+  let b = line.length;
+  while (a < b && (line.charCodeAt(a) === 0x20 || line.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (line.charCodeAt(b - 1) === 0x20 || line.charCodeAt(b - 1) === 0x09)) b--;
+  return line.slice(a, b);
+}
+
 type State = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'close' | 'done';
 
 export class ResponseReader {
@@ -195,20 +210,26 @@ export class ResponseReader {
   }
 
   private readHead(text: string): void {
-    const lines = text.split(/\r?\n/);
-    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-    const status = STATUS_LINE.exec(lines[0] ?? '');
+    // Lines end at LF, with an optional CR before it; the block ends with an empty line. Scanned by hand
+    // (no split or trimming regexps): a download reads one head per file.
+    let end = text.indexOf('\n');
+    const status = STATUS_LINE.exec(lineOf(text, 0, end));
     if (status === null) throw new HttpResponseError('The server did not answer in HTTP/1.1.');
-    if (lines.length - 1 > MAX_HEADERS) throw new HttpResponseError('The server sent too many headers.');
     // No prototype: a header named "constructor" or "__proto__" is just a header.
     const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-    for (const line of lines.slice(1)) {
+    let count = 0;
+    for (let start = end + 1; end !== -1 && start < text.length; start = end + 1) {
+      end = text.indexOf('\n', start);
+      const line = lineOf(text, start, end);
+      if (line === '') continue;
+      if (++count > MAX_HEADERS) throw new HttpResponseError('The server sent too many headers.');
       const colon = line.indexOf(':');
       const name = colon > 0 ? line.slice(0, colon) : '';
       if (!TOKEN.test(name)) throw new HttpResponseError('The server sent a malformed header.');
       const key = name.toLowerCase();
-      const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
-      headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
+      const value = trimSpaceTab(line, colon + 1);
+      const before = headers[key];
+      headers[key] = before === undefined ? value : `${before}, ${value}`;
     }
     const code = Number(status[2]);
     if (code < 100) throw new HttpResponseError('The server answered with an invalid status.');

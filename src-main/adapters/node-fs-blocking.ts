@@ -134,7 +134,10 @@ export function createBlockingFileSystem(): FileSystemPort {
           return null;
         }
       }),
-    realpath: (path) => now(() => realpathSync(path)),
+    // The native call (libc realpath, as node:fs/promises' realpath in node-fs.ts): the JavaScript
+    // realpathSync makes the same per-component lookups but builds a Stats object for each, and a
+    // download checks where its folder really is twice per file.
+    realpath: (path) => now(() => realpathSync.native(path)),
   };
 }
 

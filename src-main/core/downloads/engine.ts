@@ -146,6 +146,8 @@ interface Task {
   finalPath: string | null;
   extConfident: boolean;
   ext: string;
+  /** The name plan() rendered for `ext` (relative to the root): finish() reuses it while the extension stands. */
+  planned: string | null;
   /** claim() just found no .part / .part.json under finalPath: the first attempt need not look again. */
   fresh: boolean;
   /** Its bytes are in; the rename, ledger and sidecar steps are running. */
@@ -624,6 +626,7 @@ export class DownloadEngine {
       finalPath: null,
       extConfident: confident,
       ext,
+      planned: null,
       fresh: false,
       finishing: false,
       replaces: null,
@@ -941,6 +944,7 @@ export class DownloadEngine {
   private async plan(task: Task): Promise<LedgerEntry | null> {
     const rendered = renderName(this.settings.template, task.item.job, task.item.asset, task.ext);
     if (!rendered.ok) throw new TransferError(failure('name-refused', rendered.error.message));
+    task.planned = rendered.value;
     const key = ledgerKeyFor(task.item.job, task.item.asset);
     const claimed = await this.claim(rendered.value, key, task, task.item.job);
     if (typeof claimed !== 'string') return claimed;
@@ -1208,8 +1212,8 @@ export class DownloadEngine {
       }
     }
     const metaPath = `${task.finalPath ?? ''}.part.json`;
-    const rendered = renderName(this.settings.template, job, asset, ext);
-    let relative = rendered.ok ? rendered.value : (task.snap.path ?? '_');
+    const rendered = ext === task.ext && task.planned !== null ? null : renderName(this.settings.template, job, asset, ext);
+    let relative = rendered === null ? (task.planned ?? '_') : rendered.ok ? rendered.value : (task.snap.path ?? '_');
     let finalPath = task.finalPath ?? '';
     if (ext !== task.ext) {
       this.release(task);
