@@ -321,6 +321,15 @@ const VARIANTS: Record<Variant, Record<string, string>> = {
   cliUndici: { GW_MODE: 'cli', GENWATCH_DOWNLOAD_TRANSPORT: 'undici' },
 };
 
+/** How the summary line names each configuration. */
+const VARIANT_LABELS: Record<Variant, string> = {
+  app: 'app',
+  cli: 'CLI',
+  cliFsync: 'CLI power-cut safe',
+  cliChecksums: 'CLI with checksums',
+  cliUndici: "CLI with undici instead of genwatch's HTTP/1.1 client",
+};
+
 /** BENCH_VARIANTS=app,cli runs only those (for A/Bs); unset, all of them. Figures of the others then read 0. */
 const RUN_VARIANTS: Variant[] = (() => {
   const all = Object.keys(VARIANTS) as Variant[];
@@ -459,7 +468,7 @@ async function benchCase(emu: Emu, work: string, name: string, files: number, si
   };
   const r = figures.ratio;
   console.log(
-    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`}; genwatch/curl (goal ≤ 1.1): app ${r.app}, CLI ${r.cli} (power-cut safe ${r.cliFsync}, with checksums ${r.cliChecksums}; with undici instead of genwatch's HTTP/1.1 client ${r.cliUndici}, peak RSS ${figures.peakRssMB.cliUndici} MB); bare Node + undici (dispatch + blocking writev, nothing else) ${figures.ratioBareUndici}; genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200; ${JSON.stringify(figures.peakRssMB)}); runs ${JSON.stringify(figures.allMs)}`,
+    `${name}: ${files} × ${size / MiB} MiB, K=${k}, median of ${ROUNDS}: curl ${figures.curlMs} ms${aria2cMs === null ? '' : `, aria2c ${figures.aria2cMs} ms`}; genwatch/curl (goal ≤ 1.1): ${variants.map((v) => `${VARIANT_LABELS[v]} ${r[v]}${v === 'cliUndici' ? ` (peak RSS ${figures.peakRssMB.cliUndici} MB)` : ''}`).join(', ')}; bare Node + undici (dispatch + blocking writev, nothing else) ${figures.ratioBareUndici}; genwatch peak RSS ${figures.genwatchPeakRssMB} MB (goal ≤ 200; ${JSON.stringify(figures.peakRssMB)}); runs ${JSON.stringify(figures.allMs)}`,
   );
   return figures;
 }
