@@ -113,8 +113,17 @@ export function sanitiseRelativePath(raw: string, maxBytes: number = MAX_RELATIV
   return segments.join('/');
 }
 
+/** What lexicalNormalise could change: a backslash, an empty, `.` or `..` segment (also right after a drive letter), a trailing separator. */
+const NOT_NORMAL = /\\|\/\/|(?:^(?:[A-Za-z]:)?|\/)\.\.?(?:\/|$)|.\/$/;
+
 /** Lexical normalisation with POSIX semantics; `\` is a separator too. */
 export function normalisePath(path: string): string {
+  // Most paths are normal already (every file's is checked several times): returned as they are.
+  return NOT_NORMAL.test(path) ? lexicalNormalise(path) : path;
+}
+
+/** normalisePath without its shortcut (exported for the test that holds the shortcut to it). */
+export function lexicalNormalise(path: string): string {
   const unified = path.replace(/\\/g, '/');
   const drive = /^[A-Za-z]:/.exec(unified)?.[0] ?? '';
   const rest = unified.slice(drive.length);
@@ -143,9 +152,15 @@ function rootForm(root: string): string {
 
 /** Whether `candidate` is `root` itself or below it, after normalising both (drive letters compared case-insensitively). */
 export function isInsideRoot(root: string, candidate: string): boolean {
+  return placeOf(root, candidate) !== 'outside';
+}
+
+/** Where `candidate` is relative to `root`, both normalised as isInsideRoot does. */
+function placeOf(root: string, candidate: string): 'root' | 'below' | 'outside' {
   const r = rootForm(root);
   const c = fold(normalisePath(candidate));
-  return c === r || c.startsWith(`${r}/`) || (r === '' && !c.startsWith('..'));
+  if (c === r) return 'root';
+  return (r === '' ? !c.startsWith('..') : c.startsWith(r) && c.charCodeAt(r.length) === 0x2f) ? 'below' : 'outside';
 }
 
 export function parentOf(path: string): string {
@@ -164,7 +179,7 @@ export function joinInsideRoot(root: string, relative: string): Result<{ path: s
   const safe = sanitiseRelativePath(relative);
   const base = root.replace(/[/\\]+$/, '');
   const path = `${base.length === 0 ? '' : base}/${safe}`;
-  if (!isInsideRoot(root, path) || normalisePath(path) === normalisePath(root)) {
+  if (placeOf(root, path) !== 'below') {
     return err('forbidden', 'That file name would land outside the download folder, so it was refused.');
   }
   return ok({ path, relative: safe });
