@@ -4,9 +4,10 @@
  * full disk from a permission problem.
  */
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, createReadStream } from 'node:fs';
+import { constants as fsConstants, createReadStream, realpath as realpathJs } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, mkdir, open, readFile, realpath, rename, stat, statfs, unlink, utimes, appendFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { codeOf } from '../core/downloads/errors';
 import type { FileStat, FileSystemPort, HasherFactory, WritableFile } from '../core/downloads/ports';
 
@@ -32,6 +33,16 @@ async function orNull<T>(op: Promise<T>): Promise<T | null> {
     throw e;
   }
 }
+
+/**
+ * Whether the native realpath (libc's, one call; what node:fs/promises uses) may resolve folders.
+ * Not on Windows: there it asks the Mount Manager, and volumes that bypass it (ImDisk RAM disks and
+ * other virtual drives) answer EISDIR for every path (nodejs/node#6861, vitejs/vite#13655). Node's
+ * JavaScript realpath walks the path itself and works there.
+ */
+export const NATIVE_REALPATH = process.platform !== 'win32';
+
+const realpathWalk = promisify(realpathJs);
 
 /** What link() says on volumes without hard links (FAT, some network shares): fall back to check-then-rename. */
 export const NO_HARD_LINKS: ReadonlySet<string> = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
@@ -146,6 +157,6 @@ export function createNodeFileSystem(): FileSystemPort {
         return null;
       }
     },
-    realpath: (path) => realpath(path),
+    realpath: (path) => (NATIVE_REALPATH ? realpath(path) : realpathWalk(path)),
   };
 }
