@@ -83,6 +83,23 @@ describe('undici HttpPort: transport failures become one fixed sentence', () => 
     expect(e).toEqual({ kind: 'network', message: 'Could not reach Apiframe: nothing is answering at that address; genwatch will retry.' });
   });
 
+  it('the raw cause goes to the logger (code and message, the link without its query), and the error is the one thrown', async () => {
+    const url = await rawServer((socket) => socket.resetAndDestroy());
+    const logged: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const info = (message: string, fields?: Record<string, unknown>): void => void logged.push({ message, fields });
+    const http = client({ logger: { info, warn: info, error: info } });
+    const error = await rejection(http.request({ ...get(url), url: `${url}/v2/jobs?token=s3cret`, headers: { 'x-api-key': 'k-s3cret' } }));
+    expect(networkError(error, 'Apiframe').message).toBe('Could not reach Apiframe: the connection was cut; genwatch will retry.');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.message).toBe('provider request failed');
+    expect(logged[0]?.fields).toMatchObject({ method: 'GET', url: `${url}/v2/jobs?…`, detail: expect.stringMatching(/ECONNRESET|UND_ERR_SOCKET/) as unknown });
+    expect(JSON.stringify(logged)).not.toContain('s3cret');
+    // An answer, even an error status, is not a failure of the request.
+    const answering = await rawServer((socket) => socket.end('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n'));
+    expect((await http.request(get(answering))).status).toBe(500);
+    expect(logged).toHaveLength(1);
+  });
+
   it('a reset connection and a body cut short → "the connection was cut"', async () => {
     const reset = await rawServer((socket) => socket.resetAndDestroy());
     const truncated = await rawServer((socket) => {

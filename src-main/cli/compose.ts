@@ -26,7 +26,7 @@ export interface HeadlessOptions {
 }
 
 export async function createHeadlessCore(options: HeadlessOptions): Promise<{ core: GenwatchCore; http: HttpPort; close(): Promise<void> }> {
-  const http = createUndiciHttp();
+  const http = createUndiciHttp({ logger: options.logger });
   const envHasKey = PROVIDERS.some((p) => options.environment[p.env.apiKey]);
   const core = await GenwatchCore.create({
     http,

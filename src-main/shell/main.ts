@@ -128,7 +128,7 @@ async function start(): Promise<void> {
   const settingsStore = open('genwatch');
   const jobsStore = open('jobs');
   const warnings = [settingsStore.recovered, jobsStore.recovered].filter((w): w is string => w !== null);
-  const http = createUndiciHttp();
+  const http = createUndiciHttp({ logger: consoleLogger });
   const downloadFallback = { http: createResultDownload(), fs: createNodeFileSystem(), hasher: nodeSha256, clock: systemClock, random: Math.random, logger: consoleLogger };
   const ready = await GenwatchCore.create({
     http,
