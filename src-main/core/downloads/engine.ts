@@ -1212,8 +1212,8 @@ export class DownloadEngine {
       }
     }
     const metaPath = `${task.finalPath ?? ''}.part.json`;
-    const rendered = ext === task.ext && task.planned !== null ? null : renderName(this.settings.template, job, asset, ext);
-    let relative = rendered === null ? (task.planned ?? '_') : rendered.ok ? rendered.value : (task.snap.path ?? '_');
+    // While the extension stands, the name plan() rendered (and claimed); a new extension renders a new one.
+    let relative = ext === task.ext && task.planned !== null ? task.planned : this.renderedOr(job, asset, ext, task.snap.path ?? '_');
     let finalPath = task.finalPath ?? '';
     if (ext !== task.ext) {
       this.release(task);
@@ -1266,6 +1266,12 @@ export class DownloadEngine {
       this.ledger.record(entry),
       this.settings.writeSidecar ? this.recordSidecar(task, parentOf(finalPath), sidecarFile, when) : undefined,
     ]);
+  }
+
+  /** The template's name for this asset with `ext`, or `fallback` when it cannot be rendered. */
+  private renderedOr(job: Job, asset: Asset, ext: string, fallback: string): string {
+    const rendered = renderName(this.settings.template, job, asset, ext);
+    return rendered.ok ? rendered.value : fallback;
   }
 
   /** Adds a finished file to its job's sidecar: now, or held while the job's other files are still on their way. */
