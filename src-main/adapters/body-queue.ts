@@ -7,7 +7,12 @@
  * is paused, and TCP flow control slows the server.
  */
 
-/** Most body bytes queued per response before the socket is paused (about one engine write batch). */
+/**
+ * Body bytes a response may queue before its socket is paused (about one engine write batch). Above it,
+ * not at it: a read is at most this size (http1-download.ts reads 256 KiB), and the reader takes it
+ * before the next read comes, so one full read alone pausing and resuming the socket was churn (2,800
+ * cycles for 400 × 2 MiB, each a timer and a trip through the stream machinery).
+ */
 const BODY_QUEUE_BYTES = 256 * 1024;
 /** discard() reads a body this small to the end (the connection is then reused); bigger ones are cut. */
 const DISCARD_READ_BYTES = 64 * 1024;
@@ -41,7 +46,7 @@ export class BodyQueue {
   push(chunk: Uint8Array): void {
     this.queue.push(chunk);
     this.queued += chunk.length;
-    if (this.queued >= this.limit) this.controls.pause();
+    if (this.queued > this.limit) this.controls.pause();
     this.notify();
   }
 

@@ -53,6 +53,20 @@ describe('BodyQueue', () => {
     expect(c.log).toEqual(['pause', 'resume']);
   });
 
+  it('one chunk of exactly the limit does not pause: the reader takes it before the next read', async () => {
+    const c = controls();
+    const q = new BodyQueue(c, 100);
+    const it = q.iterable()[Symbol.asyncIterator]();
+    for (let i = 0; i < 3; i++) {
+      q.push(chunk(100));
+      await it.next();
+    }
+    expect(c.log).toEqual([]);
+    q.push(chunk(100));
+    q.push(chunk(1));
+    expect(c.log).toEqual(['pause']);
+  });
+
   it('delivers what was queued before an error, then throws it; a reader waiting is woken', async () => {
     const q = new BodyQueue(controls(), 1000);
     q.push(chunk(10, 7));
