@@ -402,6 +402,19 @@ function median(xs: readonly number[]): number {
 /** Rounds per case (BENCH_ROUNDS): on a noisy 2-core VM single runs spread by ±25 %, so the median needs five. */
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 
+/** `files` URLs of `size` synthetic bytes each, under the emulator's /assets/bench/<name>/. */
+function benchUrls(emu: Emu, name: string, files: number, size: number): string[] {
+  return Array.from({ length: files }, (_, i) => `${emu.url}/assets/bench/${name}/${i}.bin?size=${size}`);
+}
+
+/** A curl config at `path`: one "url" + "output" pair per file, each saved as `<dir>/<i>.bin`. */
+function writeCurlConfig(path: string, urls: readonly string[], dir: string): Promise<void> {
+  return writeFile(path, urls.map((u, i) => `url = "${u}"\noutput = "${join(dir, `${i}.bin`)}"`).join('\n'));
+}
+
+/** curl fetching the files of the config at `path`, K at a time. */
+const curlArgsFor = (path: string, k: number): string[] => ['--parallel', '--parallel-max', String(k), '--create-dirs', '--no-progress-meter', '-K', path];
+
 /**
  * Fairness: the same URLs (same emulator, warmed once), the same K, every
  * tool writing every file to disk (curl with `output` per URL). Each round
@@ -414,14 +427,14 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
  * its worker thread, started with the engine and ready before the timing).
  */
 async function benchCase(emu: Emu, work: string, name: string, files: number, size: number, k: number): Promise<CaseFigures> {
-  const urls = Array.from({ length: files }, (_, i) => `${emu.url}/assets/bench/${name}/${i}.bin?size=${size}`);
+  const urls = benchUrls(emu, name, files, size);
   const urlFile = join(work, `${name}.json`);
   await writeFile(urlFile, JSON.stringify(urls));
   // Warm the emulator's caches and the loopback path once, so neither tool pays for it.
   await timeCommand('curl', ['-s', '-o', '/dev/null', urls[0] ?? '']);
 
-  const curlConfig = async (dir: string): Promise<void> => writeFile(join(work, `${name}.curl`), urls.map((u, i) => `url = "${u}"\noutput = "${join(dir, `${i}.bin`)}"`).join('\n'));
-  const curlArgs = ['--parallel', '--parallel-max', String(k), '--create-dirs', '--no-progress-meter', '-K', join(work, `${name}.curl`)];
+  const curlConfig = (dir: string): Promise<void> => writeCurlConfig(join(work, `${name}.curl`), urls, dir);
+  const curlArgs = curlArgsFor(join(work, `${name}.curl`), k);
   console.log(`${name}: curl ${curlArgs.join(' ')}   (config: one "url" + "output" pair per file)`);
   const gwBase = join(work, `${name}-genwatch`);
 
@@ -517,7 +530,7 @@ async function killAndResume(
   curlKernelQueuedPerFileAtKill: number;
 }> {
   const { WRITE_BATCH_BYTES } = await import('../../src-main/core/downloads/transfer');
-  const urls = Array.from({ length: files }, (_, i) => `${emu.url}/assets/bench/kill/${i}.bin?size=${size}`);
+  const urls = benchUrls(emu, 'kill', files, size);
   const urlFile = join(work, 'kill.json');
   await writeFile(urlFile, JSON.stringify(urls));
   const dir = join(work, 'kill-genwatch');
@@ -593,11 +606,11 @@ async function killAtHalf(child: ChildProcess, dir: string, total: number, emu: 
  * keep that, so genwatch's figure is read against this one.
  */
 async function curlKillAndResume(emu: Emu, work: string, files: number, size: number, k: number): Promise<{ twice: number; queuedAtKill: number }> {
-  const urls = Array.from({ length: files }, (_, i) => `${emu.url}/assets/bench/kill-curl/${i}.bin?size=${size}`);
+  const urls = benchUrls(emu, 'kill-curl', files, size);
   const dir = join(work, 'kill-curl');
   const config = join(work, 'kill-curl.curl');
-  await writeFile(config, urls.map((u, i) => `url = "${u}"\noutput = "${join(dir, `${i}.bin`)}"`).join('\n'));
-  const args = ['--parallel', '--parallel-max', String(k), '--create-dirs', '--no-progress-meter', '-K', config];
+  await writeCurlConfig(config, urls, dir);
+  const args = curlArgsFor(config, k);
   await emu.served(true);
   const child = spawn('curl', args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
