@@ -28,8 +28,6 @@ export interface BulkOptions {
 const S = 1000;
 const DAY = 86_400 * S;
 
-const rng = mulberry32;
-
 function hex(r: () => number, n: number): string {
   let s = '';
   for (let i = 0; i < n; i++) s += Math.floor(r() * 16).toString(16);
@@ -61,7 +59,7 @@ export function bulkScenario(opts: BulkOptions): Scenario {
 }
 
 function bulkApiframe(opts: BulkOptions): Scenario {
-  const r = rng(opts.seed ?? 1);
+  const r = mulberry32(opts.seed ?? 1);
   const key = opts.apiKey ?? TEST_APIFRAME_KEY;
   const models = opts.modality === 'image' ? IMAGE_MODELS : [...IMAGE_MODELS, ...IMAGE_MODELS, ...OTHER_MODELS];
   const pick = (): Model => models[Math.floor(r() * models.length)] ?? IMAGE_MODELS[0] ?? { model: 'midjourney', modality: 'image', creditCost: 10 };
@@ -89,7 +87,7 @@ function bulkApiframe(opts: BulkOptions): Scenario {
 }
 
 function bulkUseapi(opts: BulkOptions): Scenario {
-  const r = rng(opts.seed ?? 1);
+  const r = mulberry32(opts.seed ?? 1);
   const token = opts.apiKey ?? TEST_USEAPI_TOKEN;
   const channelIds = ['1200000000000000001', '1200000000000000002', '1200000000000000003'];
   const perChannel = Math.ceil(opts.running / channelIds.length) + 3;
