@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isRetryable } from '../../src-shared/result';
 import { networkError, ResponseTooLargeError } from '../core/http-errors';
 import type { HttpRequest } from '../core/ports';
+import { RecordingLogger } from '../core/testing/fakes';
 import { createUndiciHttp, MAX_API_BODY_BYTES } from './undici-http';
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -85,9 +86,9 @@ describe('undici HttpPort: transport failures become one fixed sentence', () => 
 
   it('the raw cause goes to the logger (code and message, the link without its query), and the error is the one thrown', async () => {
     const url = await rawServer((socket) => socket.resetAndDestroy());
-    const logged: Array<{ message: string; fields?: Record<string, unknown> }> = [];
-    const info = (message: string, fields?: Record<string, unknown>): void => void logged.push({ message, fields });
-    const http = client({ logger: { info, warn: info, error: info } });
+    const logger = new RecordingLogger();
+    const logged = logger.entries;
+    const http = client({ logger });
     const error = await rejection(http.request({ ...get(url), url: `${url}/v2/jobs?token=s3cret`, headers: { 'x-api-key': 'k-s3cret' } }));
     expect(networkError(error, 'Apiframe').message).toBe('Could not reach Apiframe: the connection was cut; genwatch will retry.');
     expect(logged).toHaveLength(1);

@@ -25,6 +25,7 @@ import type { RunningEmulator } from '../emulator';
 import type { Asset, Job } from '../../src-shared/job';
 import type { DownloadDeps, DownloadSettings } from '../core/downloads/engine';
 import { DownloadEngine } from '../core/downloads/engine';
+import { RecordingLogger } from '../core/testing/fakes';
 import { readPngText } from '../core/downloads/png-metadata';
 import type { FileSystemPort } from '../core/downloads/ports';
 import { BROWSER_HEADERS, DEFAULT_HEADERS, isMidjourneyCdn, midjourneyCdnSource } from '../core/downloads/sources';
@@ -336,13 +337,12 @@ describe.each(SETUPS)('$name', ({ make, env }) => {
     it('a server that refuses the connection: the user reads a plain sentence, the log keeps the raw code', async () => {
       // Port 1 (tcpmux): nothing listens there on any machine this runs on, and no other test can take it meanwhile.
       const port = 1;
-      const logged: Array<{ message: string; fields?: Record<string, unknown> }> = [];
-      const log = (message: string, fields?: Record<string, unknown>): void => void logged.push({ message, ...(fields ? { fields } : {}) });
-      const engine = await engineWith({ maxAttempts: 2 }, { logger: { info: log, warn: log, error: log } });
+      const logger = new RecordingLogger();
+      const engine = await engineWith({ maxAttempts: 2 }, { logger });
       const job = jobFor([`http://127.0.0.1:${port}/a.png`], { id: 'R1' });
       const { summary } = await download(engine, items(job));
       expect(summary.failed.map((f) => f.failure?.error.message)).toEqual(["Could not reach the file's server: nothing is answering at that address."]);
-      const attempts = logged.filter((l) => l.message === 'download attempt failed');
+      const attempts = logger.entries.filter((l) => l.message === 'download attempt failed');
       expect(attempts).toHaveLength(2);
       expect(String(attempts[0]?.fields?.['detail'])).toContain('ECONNREFUSED');
     });
